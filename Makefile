@@ -1,0 +1,85 @@
+# spatten-sim: one Makefile. `make` builds build/libspatten.a and build/spatten.
+# The README's two commands are `make run` and `make test`; both install missing Debian
+# packages first (tools/deps.sh). Other targets: bench, asan, rtl-test, rtl-synth, clean.
+# Sources are discovered by wildcard: add a .c to sim/ or models/ and it joins the library;
+# add a tests/unit/*.cc and it joins the GoogleTest binary; add tests/e2e/*.sh and it joins
+# the end-to-end suite; add bench/*.sh and it joins `make bench`.
+
+CC      ?= cc
+CXX     ?= c++
+BUILD   ?= build
+PYTHON  ?= /usr/bin/python3
+OPT     ?= -O2
+WARN    := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prototypes \
+           -Wdouble-promotion -Wformat=2 -Wundef -Wno-sign-conversion
+CFLAGS  += -std=c11 $(OPT) -g $(WARN) -ffp-contract=off -D_POSIX_C_SOURCE=200809L -MMD -MP \
+           -Isim -Imodels
+CXXFLAGS += -std=c++17 $(OPT) -g -Wall -Wextra -Wno-missing-field-initializers -ffp-contract=off -MMD -MP -Isim -Imodels
+LDLIBS  += -lcjson -lm
+
+LIB_SRCS := $(sort $(wildcard sim/*.c models/*.c))
+CLI_SRCS := $(sort $(wildcard tools/spatten/*.c))
+UT_SRCS  := $(sort $(wildcard tests/unit/*.cc))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+UT_OBJS  := $(UT_SRCS:%.cc=$(BUILD)/%.o)
+LIB      := $(BUILD)/libspatten.a
+BIN      := $(BUILD)/spatten
+UT_BIN   := $(BUILD)/unit_tests
+
+# Extra test steps (e.g. RTL lockstep) are added by fragments into TEST_STEPS.
+TEST_STEPS :=
+
+.PHONY: all run test test-build bench asan clean deps help
+all: $(BIN)
+
+help:
+	@echo "make run | test | bench | asan | rtl-test | rtl-synth | clean"
+
+deps:
+	@bash tools/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) run
+
+test: deps
+	@$(MAKE) --no-print-directory test-build
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) TEST_STEPS="$(TEST_STEPS)" bash tests/run_all.sh
+
+test-build: $(BIN) $(UT_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) bash bench/run.sh
+
+# ASan + UBSan build in its own tree; runs the unit and end-to-end tests there.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" test-build
+	@BUILD=build-asan PYTHON=$(PYTHON) TEST_STEPS="" bash tests/run_all.sh
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+
+$(UT_BIN): $(UT_OBJS) $(LIB)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $(UT_OBJS) $(LIB) -lgtest -lgtest_main -pthread $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+clean:
+	rm -rf build build-asan
+
+-include $(wildcard rtl/*.mk)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UT_OBJS:.o=.d)

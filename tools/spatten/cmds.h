@@ -1,0 +1,26 @@
+/* cmds.h - the spatten subcommands; each lives in cmd_<name>.c and returns a process exit code.
+ * Conventions: getopt_long options, --help prints usage to stdout and returns 0, errors print
+ * one line "spatten: <message>" to stderr (cli_fail) and return sim_rc_exit(code). */
+#ifndef SPATTEN_CMDS_H
+#define SPATTEN_CMDS_H
+
+#include "common.h"
+
+int cmd_run(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
+int cmd_dram(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_config_ref(int argc, char **argv);
+
+/* Print "spatten: <err->msg>" and return the exit code for err->code. */
+int cli_fail(const sim_err *err);
+/* Print "spatten: <fmt...>" and return 1 (usage error). */
+int cli_usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#endif

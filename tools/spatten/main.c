@@ -1,0 +1,63 @@
+/* main.c - the spatten command: a thin dispatcher over libspatten (interfaces.md). */
+#include "cmds.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct subcmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} subcmd;
+
+static const subcmd CMDS[] = {
+    { "run",        cmd_run,        "reference model -> trace -> cycle-level simulation -> report" },
+    { "trace",      cmd_trace,      "run the C reference model on a workload and write a .spt trace" },
+    { "sim",        cmd_sim,        "simulate a trace (or an authors' workload CSV) cycle by cycle" },
+    { "dram",       cmd_dram,       "replay a DRAM request stream on the HBM/DRAM timing model" },
+    { "info",       cmd_info,       "print a trace's header, shapes and checksum status" },
+    { "sweep",      cmd_sweep,      "run a cross product of hardware/workload variations" },
+    { "config-ref", cmd_config_ref, "print the reference of every config field (markdown)" },
+};
+#define NCMDS (sizeof CMDS / sizeof CMDS[0])
+
+int cli_fail(const sim_err *err)
+{
+    fprintf(stderr, "spatten: %s\n", err->msg);
+    return sim_rc_exit(err->code);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("spatten: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: spatten <command> [options]   (spatten <command> --help for details)\n\n");
+    for (size_t i = 0; i < NCMDS; i++) fprintf(out, "  %-11s %s\n", CMDS[i].name, CMDS[i].summary);
+    fprintf(out, "\nexit codes: 0 ok, 1 usage, 2 bad input, 3 I/O, 4 simulation error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) { usage(stderr); return 1; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("spatten %s\n", SPATTEN_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < NCMDS; i++)
+        if (!strcmp(argv[1], CMDS[i].name)) return CMDS[i].fn(argc - 1, argv + 1);
+    return cli_usage_error("unknown command '%s' (try: spatten --help)", argv[1]);
+}
