@@ -13,7 +13,7 @@ OPT     ?= -O2
 WARN    := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-prototypes \
            -Wdouble-promotion -Wformat=2 -Wundef -Wno-sign-conversion
 CFLAGS  += -std=c11 $(OPT) -g $(WARN) -ffp-contract=off -D_POSIX_C_SOURCE=200809L -MMD -MP \
-           -Isim -Imodels
+           -Isim -Imodels -DSPATTEN_CONFIG_DIR='"$(CURDIR)/configs"'
 CXXFLAGS += -std=c++17 $(OPT) -g -Wall -Wextra -Wno-missing-field-initializers -ffp-contract=off -MMD -MP -Isim -Imodels
 LDLIBS  += -lcjson -lm
 

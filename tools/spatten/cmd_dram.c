@@ -1,9 +1,133 @@
-/* cmd_dram.c - `spatten dram` (placeholder until its issue lands). */
+/* cmd_dram.c - `spatten dram`: the DRAM timing model alone on a request stream (dram.md). */
 #include "cmds.h"
+#include "dram.h"
+#include "fileio.h"
+#include "stats.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: spatten dram --config DRAM.json (--stream FILE | --gen seq|random --count N)\n"
+        "                    [--seed S] [--interval C] [--read-pct P] [--no-skip] [--json OUT]\n"
+        "  --config FILE    DRAM configuration (configs/dram/*.json)\n"
+        "  --stream FILE    request stream, one request per line: <cycle> <hex address> <R|W>\n"
+        "                   (cycle in DRAM clocks, non-decreasing; '#' starts a comment)\n"
+        "  --gen KIND       synthetic stream instead: seq (consecutive addresses) or random\n"
+        "  --count N        number of generated requests\n"
+        "  --seed S         generator seed (default 1)\n"
+        "  --interval C     DRAM clocks between generated arrivals (default 0: as fast as accepted)\n"
+        "  --read-pct P     percent of generated requests that are reads (default 100)\n"
+        "  --no-skip        tick every DRAM clock (no idle-cycle skipping; same results, slower)\n"
+        "  --exhaustive     also run every channel's scheduler every clock (a check; same results)\n"
+        "  --json OUT       also write the statistics as JSON (atomically)\n"
+        "Prints the statistics (dram.*) as text. Exit: 0 ok, 1 usage, 2 bad config/stream, 3 I/O.\n");
+}
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    if (!s || !*s || *s == '-') return false;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (*end) return false;
+    *v = x;
+    return true;
+}
 
 int cmd_dram(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("'dram' is not implemented yet");
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' }, { "stream", required_argument, NULL, 's' },
+        { "gen", required_argument, NULL, 'g' },    { "count", required_argument, NULL, 'n' },
+        { "seed", required_argument, NULL, 'S' },   { "interval", required_argument, NULL, 'i' },
+        { "read-pct", required_argument, NULL, 'r' }, { "no-skip", no_argument, NULL, 'k' },
+        { "exhaustive", no_argument, NULL, 'x' },
+        { "json", required_argument, NULL, 'j' },   { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *cfg_path = NULL, *stream_path = NULL, *gen = NULL, *json = NULL;
+    uint64_t count = 0, seed = 1, interval = 0, read_pct = 100;
+    bool have_count = false, skip = true, exhaustive = false;
+    int o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'c': cfg_path = optarg; break;
+        case 's': stream_path = optarg; break;
+        case 'g': gen = optarg; break;
+        case 'n': if (!parse_u64(optarg, &count)) return cli_usage_error("dram: --count wants a whole number, got '%s'", optarg);
+                  have_count = true; break;
+        case 'S': if (!parse_u64(optarg, &seed)) return cli_usage_error("dram: --seed wants a whole number, got '%s'", optarg); break;
+        case 'i': if (!parse_u64(optarg, &interval)) return cli_usage_error("dram: --interval wants a whole number, got '%s'", optarg); break;
+        case 'r': if (!parse_u64(optarg, &read_pct) || read_pct > 100)
+                      return cli_usage_error("dram: --read-pct wants 0..100, got '%s'", optarg);
+                  break;
+        case 'k': skip = false; break;
+        case 'x': exhaustive = true; break;
+        case 'j': json = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default:  return cli_usage_error("dram: unknown or incomplete option '%s' (try: spatten dram --help)",
+                                         argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage_error("dram: unexpected argument '%s'", argv[optind]);
+    if (!cfg_path) return cli_usage_error("dram: --config is required (try: spatten dram --help)");
+    if (!stream_path == !gen) return cli_usage_error("dram: give exactly one of --stream or --gen");
+    int kind = DRAM_GEN_SEQ;
+    if (gen) {
+        if (!strcmp(gen, "seq")) kind = DRAM_GEN_SEQ;
+        else if (!strcmp(gen, "random")) kind = DRAM_GEN_RANDOM;
+        else return cli_usage_error("dram: --gen must be seq or random, got '%s'", gen);
+        if (!have_count) return cli_usage_error("dram: --gen needs --count N");
+    }
+
+    sim_err err = { 0 };
+    dram_cfg cfg;
+    if (dram_cfg_load(cfg_path, &cfg, &err)) return cli_fail(&err);
+    dram_stream st = { NULL, 0 };
+    dram_gen g;
+    if (stream_path) {
+        if (dram_stream_read(stream_path, &cfg, &st, &err)) return cli_fail(&err);
+    } else {
+        dram_gen_init(&g, &cfg, kind, count, seed, interval, (uint32_t)read_pct);
+    }
+    stats *sts = stats_create();
+    dram *d = dram_create(&cfg, sts, "dram", &err);
+    if (!d) { stats_destroy(sts); dram_stream_free(&st); return cli_fail(&err); }
+    dram_set_exhaustive(d, exhaustive);
+    dram_replay_stats rs = { 0 };
+    stats_add_u64(sts, "dram", "stream_requests", "req", &rs.requests, "requests in the stream");
+    stats_add_u64(sts, "dram", "stream_delayed", "req", &rs.delayed_requests,
+                  "requests presented late because their queue was full (back-pressure)");
+    stats_add_u64(sts, "dram", "stream_backpressure_cycles", "dram_cycle", &rs.backpressure_cycles,
+                  "sum over requests of (accepted cycle - stream cycle)");
+    int rc = dram_replay(d, stream_path ? &st : NULL, stream_path ? NULL : &g, skip, &rs, &err);
+    if (rc == SIM_OK) {
+        dram_update_stats(d);
+        if (stats_write_text(sts, stdout)) rc = sim_errf(&err, SIM_EIO, "<stdout>: write failed");
+    }
+    if (rc == SIM_OK && json) {
+        cJSON *root = cJSON_CreateObject(), *so = cJSON_CreateObject();
+        cJSON_AddItemToObject(root, "config", cfg_to_json(&DRAM_CFG_TABLE, &cfg));
+        cJSON_AddStringToObject(root, "config_file", cfg_path);
+        cJSON_AddStringToObject(root, "stream", stream_path ? stream_path : gen);
+        stats_to_json(sts, so);
+        cJSON_AddItemToObject(root, "stats", so);
+        char *txt = cJSON_Print(root);
+        size_t len = strlen(txt);
+        txt[len] = '\n';
+        rc = fio_write_all(json, txt, len + 1, &err);
+        cJSON_free(txt);
+        cJSON_Delete(root);
+    }
+    dram_destroy(d);
+    stats_destroy(sts);
+    dram_stream_free(&st);
+    return rc ? cli_fail(&err) : 0;
 }

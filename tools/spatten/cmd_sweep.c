@@ -1,9 +1,494 @@
-/* cmd_sweep.c - `spatten sweep` (placeholder until its issue lands). */
+/* cmd_sweep.c - `spatten sweep`: the cross product of hardware and workload variations.
+ *
+ * SWEEP.json (strict; unknown keys are errors):
+ *   { "hw": "configs/hw/spatten.json",                       base hardware (required)
+ *     "workloads": ["configs/workloads/bert-base.json"],     base workloads (required, >= 1)
+ *     "vary_hw": { "topk_comparators": [8, 16, 32] },        hw field path -> values
+ *     "vary_workload": { "policy.v_keep": [0.5, 1.0] } }     workload field path -> values
+ * Paths are relative to the sweep file. Every point (workload x hw values x workload values) gets
+ * two generated config files in OUT.d/ that "include" the base file and override the varied
+ * fields (so the strict loader validates them exactly like hand-written configs), is simulated
+ * with the golden check, and yields one CSV row in OUT.d/point-NNNNN.csv; OUT (default
+ * sweep-results.csv) is assembled in point order at the end. -j N runs N points at once (fork);
+ * --resume skips points whose row exists; --slurm writes OUT.sbatch (an array job running
+ * `--point $SLURM_ARRAY_TASK_ID`) and `--collect` assembles the rows afterwards.
+ */
+#define _DEFAULT_SOURCE
 #include "cmds.h"
+#include "accel.h"
+#include "fileio.h"
+#include "model.h"
+#include "report.h"
+#include "workload.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SW_MAX_AXES 16
+#define SW_MAX_POINTS 100000
+
+static const char USAGE[] =
+    "usage: spatten sweep SWEEP.json [-j N] [-o OUT.csv] [--resume] [--slurm] [--point I]\n"
+    "                     [--collect]\n"
+    "Runs every combination of the sweep's workloads, hardware variations and workload\n"
+    "variations (see docs/sweep.md) and writes one CSV row per point.\n"
+    "  -j, --jobs N    points simulated in parallel (default 1)\n"
+    "  -o, --out FILE  results CSV (default sweep-results.csv); per-point files in FILE.d/\n"
+    "  --resume        keep points already done in FILE.d/\n"
+    "  --slurm         write FILE.sbatch (sbatch --array) instead of running\n"
+    "  --point I       run only point I (what each array task does)\n"
+    "  --collect       only assemble FILE from the per-point rows\n";
+
+typedef struct sw_axis {
+    char   key[128];      /* dotted field path */
+    bool   is_hw;
+    int    n;
+    cJSON *values;        /* array (owned by the parsed document) */
+} sw_axis;
+
+typedef struct sweep {
+    char    path[PATH_MAX];
+    char    hw[PATH_MAX];             /* absolute */
+    int     n_wl;
+    char  **wl;                       /* absolute paths */
+    int     n_axes;
+    sw_axis axis[SW_MAX_AXES];
+    long    n_points;
+    cJSON  *doc;
+} sweep;
+
+static int abs_path(const char *sweep_file, const char *rel, char *out, const char *what,
+                    sim_err *err)
+{
+    char tmp[PATH_MAX];
+    cfg_resolve_path(sweep_file, rel, tmp, sizeof tmp);
+    if (!realpath(tmp, out))
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": cannot open %s", sweep_file,
+                        what, rel, tmp);
+    return SIM_OK;
+}
+
+static int parse_vary(sweep *s, const cJSON *obj, bool is_hw, sim_err *err)
+{
+    const char *field = is_hw ? "vary_hw" : "vary_workload";
+    if (!cJSON_IsObject(obj))
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be an object", s->path, field);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, obj) {
+        for (const cJSON *d = obj->child; d != c; d = d->next)
+            if (!strcmp(d->string, c->string))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s' appears twice", s->path,
+                                field, c->string);
+        if (s->n_axes == SW_MAX_AXES)
+            return sim_errf(err, SIM_EINVAL, "%s: more than %d varied fields", s->path,
+                            SW_MAX_AXES);
+        int n = cJSON_GetArraySize(c);
+        if (!cJSON_IsArray(c) || n < 1)
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s' must be a non-empty array of values",
+                            s->path, field, c->string);
+        const cJSON *v;
+        cJSON_ArrayForEach(v, c)
+            if (!cJSON_IsNumber(v) && !cJSON_IsString(v) && !cJSON_IsBool(v))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s' values must be numbers, "
+                                "strings or booleans", s->path, field, c->string);
+        if (strlen(c->string) >= sizeof s->axis[0].key || !c->string[0])
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s': bad field path", s->path, field,
+                            c->string);
+        sw_axis *a = &s->axis[s->n_axes++];
+        snprintf(a->key, sizeof a->key, "%s", c->string);
+        a->is_hw = is_hw;
+        a->n = n;
+        a->values = (cJSON *)c;
+    }
+    return SIM_OK;
+}
+
+static int sweep_load(const char *path, sweep *s, sim_err *err)
+{
+    memset(s, 0, sizeof *s);
+    snprintf(s->path, sizeof s->path, "%s", path);
+    char *text;
+    size_t len;
+    int rc = fio_read_all(path, &text, &len, err);
+    if (rc) return rc;
+    s->doc = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!s->doc || !cJSON_IsObject(s->doc))
+        return sim_errf(err, SIM_EINVAL, "%s: malformed JSON (expected an object)", path);
+    const cJSON *c, *hw = NULL, *wls = NULL;
+    cJSON_ArrayForEach(c, s->doc) {
+        for (const cJSON *d = s->doc->child; d != c; d = d->next)
+            if (!strcmp(d->string, c->string))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", path, c->string);
+        if (!strcmp(c->string, "_comment")) continue;
+        else if (!strcmp(c->string, "hw")) hw = c;
+        else if (!strcmp(c->string, "workloads")) wls = c;
+        else if (!strcmp(c->string, "vary_hw")) { if ((rc = parse_vary(s, c, true, err))) return rc; }
+        else if (!strcmp(c->string, "vary_workload")) { if ((rc = parse_vary(s, c, false, err))) return rc; }
+        else return sim_errf(err, SIM_EINVAL, "%s: unknown field '%s' in sweep config (allowed: "
+                             "hw, workloads, vary_hw, vary_workload)", path, c->string);
+    }
+    if (!hw || !cJSON_IsString(hw))
+        return sim_errf(err, SIM_EINVAL, "%s: required field 'hw' (a path) is missing", path);
+    if ((rc = abs_path(path, hw->valuestring, s->hw, "hw", err))) return rc;
+    if (!wls || !cJSON_IsArray(wls) || cJSON_GetArraySize(wls) < 1)
+        return sim_errf(err, SIM_EINVAL, "%s: required field 'workloads' (non-empty array of "
+                        "paths) is missing", path);
+    s->n_wl = cJSON_GetArraySize(wls);
+    s->wl = sim_xcalloc((size_t)s->n_wl, sizeof *s->wl);
+    int i = 0;
+    cJSON_ArrayForEach(c, wls) {
+        if (!cJSON_IsString(c))
+            return sim_errf(err, SIM_EINVAL, "%s: field 'workloads[%d]' must be a path", path, i);
+        s->wl[i] = sim_xmalloc(PATH_MAX);
+        char what[32];
+        snprintf(what, sizeof what, "workloads[%d]", i);
+        if ((rc = abs_path(path, c->valuestring, s->wl[i], what, err))) return rc;
+        i++;
+    }
+    s->n_points = s->n_wl;
+    for (int a = 0; a < s->n_axes; a++) {
+        s->n_points *= s->axis[a].n;
+        if (s->n_points > SW_MAX_POINTS)
+            return sim_errf(err, SIM_EINVAL, "%s: more than %d points", path, SW_MAX_POINTS);
+    }
+    return SIM_OK;
+}
+
+static void sweep_free(sweep *s)
+{
+    for (int i = 0; i < s->n_wl; i++) free(s->wl[i]);
+    free(s->wl);
+    cJSON_Delete(s->doc);
+}
+
+/* Point p -> workload index and the value index of each axis (last axis varies fastest). */
+static int point_coords(const sweep *s, long p, int *vi)
+{
+    for (int a = s->n_axes - 1; a >= 0; a--) {
+        vi[a] = (int)(p % s->axis[a].n);
+        p /= s->axis[a].n;
+    }
+    return (int)p;
+}
+
+/* Set a dotted path in obj to a copy of v, creating objects on the way. */
+static void set_path(cJSON *obj, const char *key, const cJSON *v)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", key);
+    char *part = buf, *dot;
+    while ((dot = strchr(part, '.'))) {
+        *dot = '\0';
+        cJSON *sub = cJSON_GetObjectItemCaseSensitive(obj, part);
+        if (!sub) sub = cJSON_AddObjectToObject(obj, part);
+        obj = sub;
+        part = dot + 1;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, part);
+    cJSON_AddItemToObject(obj, part, cJSON_Duplicate(v, true));
+}
+
+static bool axis_sets(const sweep *s, bool is_hw, const char *key)
+{
+    for (int a = 0; a < s->n_axes; a++)
+        if (s->axis[a].is_hw == is_hw && !strcmp(s->axis[a].key, key)) return true;
+    return false;
+}
+
+static void abs_field(cJSON *o, const char *key, const char *base_file, const char *val)
+{
+    if (!val[0]) return;
+    char tmp[PATH_MAX], out[PATH_MAX];
+    cfg_resolve_path(base_file, val, tmp, sizeof tmp);
+    if (!realpath(tmp, out)) snprintf(out, sizeof out, "%s", tmp);
+    cJSON_AddStringToObject(o, key, out);
+}
+
+/* Write the point's hw and workload override files into dir. */
+static int write_point_configs(const sweep *s, long p, const char *dir, char *hw_out,
+                               char *wl_out, sim_err *err)
+{
+    int vi[SW_MAX_AXES];
+    int w = point_coords(s, p, vi);
+    /* hw: include the base; paths inside it are made absolute unless varied */
+    hw_cfg base;
+    int rc = hw_cfg_load(s->hw, &base, err);
+    if (rc) return rc;
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddStringToObject(h, "include", s->hw);
+    if (!axis_sets(s, true, "dram_config")) abs_field(h, "dram_config", s->hw, base.dram_config);
+    if (!axis_sets(s, true, "energy_config")) abs_field(h, "energy_config", s->hw, base.energy_config);
+    if (!axis_sets(s, true, "gpu_config")) abs_field(h, "gpu_config", s->hw, base.gpu_config);
+    hw_cfg_release(&base);
+    cJSON *wj = cJSON_CreateObject();
+    cJSON_AddStringToObject(wj, "include", s->wl[w]);
+    wl_cfg wb;
+    if ((rc = wl_cfg_load(s->wl[w], &wb, err))) { cJSON_Delete(h); cJSON_Delete(wj); return rc; }
+    if (!axis_sets(s, false, "weights")) abs_field(wj, "weights", s->wl[w], wb.weights);
+    if (!axis_sets(s, false, "tokens")) abs_field(wj, "tokens", s->wl[w], wb.tokens);
+    for (int a = 0; a < s->n_axes; a++)
+        set_path(s->axis[a].is_hw ? h : wj, s->axis[a].key,
+                 cJSON_GetArrayItem(s->axis[a].values, vi[a]));
+    snprintf(hw_out, PATH_MAX, "%.4000s/point-%05ld-hw.json", dir, p);
+    snprintf(wl_out, PATH_MAX, "%.4000s/point-%05ld-workload.json", dir, p);
+    char *hs = cJSON_Print(h), *ws = cJSON_Print(wj);
+    rc = fio_write_all(hw_out, hs, strlen(hs), err);
+    if (!rc) rc = fio_write_all(wl_out, ws, strlen(ws), err);
+    free(hs);
+    free(ws);
+    cJSON_Delete(h);
+    cJSON_Delete(wj);
+    return rc;
+}
+
+static void value_str(const cJSON *v, char *buf, size_t cap)
+{
+    if (cJSON_IsString(v)) snprintf(buf, cap, "%s", v->valuestring);
+    else if (cJSON_IsBool(v)) snprintf(buf, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
+    else snprintf(buf, cap, "%.17g", v->valuedouble);
+}
+
+static void csv_header(const sweep *s, FILE *f)
+{
+    fprintf(f, "point,workload");
+    for (int a = 0; a < s->n_axes; a++) fprintf(f, ",%s%s", s->axis[a].is_hw ? "hw." : "wl.", s->axis[a].key);
+    fprintf(f, ",cycles,seconds,dram_read_bytes,dram_write_bytes,energy_pj,lsb_refetch_rows,rows,"
+               "gpu_unfused_dram_bytes,gpu_fused_dram_bytes,dram_reduction_unfused,"
+               "dram_reduction_fused,speedup_unfused,energy_saving_unfused\n");
+}
+
+/* Simulate point p and write its CSV row file. Returns an rc; err names the point. */
+static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
+{
+    char hwp[PATH_MAX], wlp[PATH_MAX];
+    int rc = write_point_configs(s, p, dir, hwp, wlp, err);
+    if (rc) return rc;
+    hw_cfg hw;
+    wl_cfg wl;
+    if ((rc = hw_cfg_load(hwp, &hw, err))) return rc;
+    if ((rc = wl_cfg_load(wlp, &wl, err))) { hw_cfg_release(&hw); return rc; }
+    spt_trace *tr = NULL;
+    stats *st = NULL;
+    accel *a = NULL;
+    if ((rc = model_run(&wl, &tr, NULL, err))) goto done;
+    st = stats_create();
+    if (!(a = accel_create(&hw, tr, st, err))) { rc = err->code ? (int)err->code : SIM_EINVAL; goto done; }
+    if ((rc = accel_run(a, err))) goto done;
+    {
+        const accel_result *r = accel_result_get(a);
+        report_workload rw;
+        report_workload_from_trace(&rw, tr, wlp);
+        report_in in = { &hw, &rw, r, st };
+        gpu_result gu = { 0 }, gf = { 0 };
+        bool hu = report_gpu(&in, GPU_UNFUSED, &gu), hf = report_gpu(&in, GPU_FUSED, &gf);
+        double acc = (double)r->dram_rd_bytes + (double)r->dram_wr_bytes;
+        char path[2 * PATH_MAX];
+        snprintf(path, sizeof path, "%s/point-%05ld.csv", dir, p);
+        fio_writer *w;
+        if ((rc = fio_open(path, &w, err))) goto done;
+        FILE *f = fio_file(w);
+        int vi[SW_MAX_AXES];
+        int wi = point_coords(s, p, vi);
+        fprintf(f, "%ld,%s", p, tr->workload);
+        (void)wi;
+        for (int k = 0; k < s->n_axes; k++) {
+            char v[128];
+            value_str(cJSON_GetArrayItem(s->axis[k].values, vi[k]), v, sizeof v);
+            fprintf(f, ",%s", v);
+        }
+        fprintf(f, ",%" PRIu64 ",%.9g,%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64,
+                r->cycles, r->seconds, r->dram_rd_bytes, r->dram_wr_bytes, r->energy_total_pj,
+                r->lsb_refetch_rows, r->rows);
+        fprintf(f, ",%.0f,%.0f,%.6g,%.6g,%.6g,%.6g\n", hu ? gu.dram_bytes : 0,
+                hf ? gf.dram_bytes : 0, hu && acc > 0 ? gu.dram_bytes / acc : 0,
+                hf && acc > 0 ? gf.dram_bytes / acc : 0,
+                hu && r->seconds > 0 ? gu.seconds / r->seconds : 0,
+                hu && r->energy_total_pj > 0 ? gu.energy_j / (r->energy_total_pj * 1e-12) : 0);
+        rc = fio_commit(w, err);
+    }
+done:
+    accel_destroy(a);
+    stats_destroy(st);
+    spt_free(tr);
+    hw_cfg_release(&hw);
+    return rc;
+}
+
+static bool point_done(const char *dir, long p)
+{
+    char path[2 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/point-%05ld.csv", dir, p);
+    return access(path, R_OK) == 0;
+}
+
+static int collect(const sweep *s, const char *out, const char *dir, sim_err *err)
+{
+    fio_writer *w;
+    int rc = fio_open(out, &w, err);
+    if (rc) return rc;
+    csv_header(s, fio_file(w));
+    for (long p = 0; p < s->n_points; p++) {
+        char path[2 * PATH_MAX], *text;
+        size_t len;
+        snprintf(path, sizeof path, "%s/point-%05ld.csv", dir, p);
+        if (fio_read_all(path, &text, &len, err)) {
+            fio_abort(w);
+            return sim_errf(err, SIM_EIO, "%s: point %ld has no result (run it, or use --resume)",
+                            out, p);
+        }
+        fwrite(text, 1, len, fio_file(w));
+        free(text);
+    }
+    return fio_commit(w, err);
+}
+
+static int write_slurm(const sweep *s, const char *out, const char *self, sim_err *err)
+{
+    char path[PATH_MAX + 16], exe[PATH_MAX], sw[PATH_MAX], outabs[PATH_MAX];
+    snprintf(path, sizeof path, "%s.sbatch", out);
+    if (!realpath(self, exe)) snprintf(exe, sizeof exe, "%s", self);
+    if (!realpath(s->path, sw)) snprintf(sw, sizeof sw, "%s", s->path);
+    if (out[0] == '/') snprintf(outabs, sizeof outabs, "%s", out);
+    else {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
+        snprintf(outabs, sizeof outabs, "%s/%s", cwd, out);
+    }
+    fio_writer *w;
+    int rc = fio_open(path, &w, err);
+    if (rc) return rc;
+    FILE *f = fio_file(w);
+    fprintf(f, "#!/bin/bash\n#SBATCH --job-name=spatten-sweep\n#SBATCH --array=0-%ld\n"
+               "#SBATCH --cpus-per-task=1\n#SBATCH --output=%s.d/slurm-%%a.log\n"
+               "# After every task has finished:  %s sweep %s --collect -o %s\n"
+               "exec %s sweep %s --point \"$SLURM_ARRAY_TASK_ID\" -o %s\n",
+            s->n_points - 1, outabs, exe, sw, outabs, exe, sw, outabs);
+    rc = fio_commit(w, err);
+    if (!rc) printf("wrote %s: sbatch it, then run: spatten sweep %s --collect -o %s\n", path,
+                    s->path, out);
+    return rc;
+}
 
 int cmd_sweep(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("'sweep' is not implemented yet");
+    static const struct option opts[] = {
+        { "jobs", required_argument, NULL, 'j' }, { "out", required_argument, NULL, 'o' },
+        { "resume", no_argument, NULL, 'r' },     { "slurm", no_argument, NULL, 's' },
+        { "point", required_argument, NULL, 'p' }, { "collect", no_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+    };
+    long jobs = 1, only = -1;
+    bool resume = false, slurm = false, coll = false;
+    char out[PATH_MAX] = "sweep-results.csv";
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "j:o:h", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'j':
+            jobs = strtol(optarg, &end, 10);
+            if (*end || jobs < 1 || jobs > 256) return cli_usage_error("sweep: -j takes 1..256");
+            break;
+        case 'p':
+            only = strtol(optarg, &end, 10);
+            if (*end || only < 0) return cli_usage_error("sweep: --point takes a point number");
+            break;
+        case 'o': snprintf(out, sizeof out, "%s", optarg); break;
+        case 'r': resume = true; break;
+        case 's': slurm = true; break;
+        case 'c': coll = true; break;
+        case 'h': fputs(USAGE, stdout); return 0;
+        default: return cli_usage_error("sweep: bad option (see spatten sweep --help)");
+        }
+    }
+    if (argc - optind != 1) return cli_usage_error("sweep: one SWEEP.json file is required");
+    sim_err err = { 0 };
+    sweep s;
+    int rc = sweep_load(argv[optind], &s, &err);
+    if (rc) { sweep_free(&s); return cli_fail(&err); }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.4000s.d", out);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        sweep_free(&s);
+        sim_errf(&err, SIM_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
+        return cli_fail(&err);
+    }
+    if (only >= s.n_points) {
+        sweep_free(&s);
+        return cli_usage_error("sweep: --point %ld out of range [0, %ld]", only, s.n_points - 1);
+    }
+    /* validate every point's configs before running anything */
+    for (long p = 0; p < s.n_points && !coll; p++) {
+        if (only >= 0 && p != only) continue;
+        char hwp[PATH_MAX], wlp[PATH_MAX];
+        hw_cfg hw;
+        wl_cfg wl;
+        if (!(rc = write_point_configs(&s, p, dir, hwp, wlp, &err))) {
+            if (!(rc = hw_cfg_load(hwp, &hw, &err))) {
+                hw_cfg_release(&hw);
+                rc = wl_cfg_load(wlp, &wl, &err);
+            }
+        }
+        if (rc) {
+            sim_err e2;
+            sim_errf(&e2, err.code, "%s: point %ld: %s", s.path, p, err.msg);
+            sweep_free(&s);
+            return cli_fail(&e2);
+        }
+    }
+    if (slurm) rc = write_slurm(&s, out, "/proc/self/exe", &err);
+    else if (!coll) {
+        long running = 0, failed = 0;
+        for (long p = 0; p < s.n_points; p++) {
+            if (only >= 0 && p != only) continue;
+            if ((resume || only >= 0) && point_done(dir, p) && only < 0) continue;
+            if (jobs == 1) {
+                if ((rc = run_point(&s, p, dir, &err))) {
+                    sim_err e2;
+                    sim_errf(&e2, err.code, "%s: point %ld: %s", s.path, p, err.msg);
+                    err = e2;
+                    break;
+                }
+                continue;
+            }
+            while (running >= jobs) {
+                int status;
+                if (wait(&status) > 0) { running--; if (!WIFEXITED(status) || WEXITSTATUS(status)) failed++; }
+            }
+            fflush(NULL);
+            pid_t pid = fork();
+            if (pid == 0) {
+                sim_err ce = { 0 };
+                int crc = run_point(&s, p, dir, &ce);
+                if (crc) fprintf(stderr, "spatten: %s: point %ld: %s\n", s.path, p, ce.msg);
+                _exit(crc ? sim_rc_exit((sim_rc)crc) : 0);
+            }
+            if (pid < 0) { rc = sim_errf(&err, SIM_EIO, "sweep: fork failed"); break; }
+            running++;
+        }
+        while (running > 0) {
+            int status;
+            if (wait(&status) <= 0) break;
+            running--;
+            if (!WIFEXITED(status) || WEXITSTATUS(status)) failed++;
+        }
+        if (!rc && failed)
+            rc = sim_errf(&err, SIM_EMISMATCH, "%s: %ld point(s) failed (messages above)", s.path,
+                          failed);
+    }
+    if (!rc && !slurm && only < 0) {
+        rc = collect(&s, out, dir, &err);
+        if (!rc) printf("%ld points -> %s\n", s.n_points, out);
+    }
+    sweep_free(&s);
+    return rc ? cli_fail(&err) : 0;
 }

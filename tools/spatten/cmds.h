@@ -14,6 +14,10 @@ int cmd_info(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_config_ref(int argc, char **argv);
 
+/* Default config path for rel (e.g. "hw/spatten.json"): $SPATTEN_CONFIGS/rel, ./configs/rel,
+ * then the configs/ directory of the source tree the binary was built from. */
+void cli_default_config(const char *rel, char *buf, size_t cap);
+
 /* Print "spatten: <err->msg>" and return the exit code for err->code. */
 int cli_fail(const sim_err *err);
 /* Print "spatten: <fmt...>" and return 1 (usage error). */

@@ -48,7 +48,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) { usage(stderr); return 1; }
+    if (argc < 2) return cli_usage_error("no command given (try: spatten --help)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return 0;

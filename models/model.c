@@ -1,0 +1,677 @@
+/* model.c - the reference model (see model.h; every rule in docs/model.md). */
+#include "model.h"
+#include "kern.h"
+#include "policy.h"
+#include "synth.h"
+#include "weights.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Calibration sink for static policies: statistics of the dense fixed-point model. */
+typedef struct calib {
+    uint32_t nb, B;            /* AP: blocks per side, block size */
+    uint64_t *blk;             /* [layers][nb][nb] sum of probabilities in the block */
+    double   *ent;             /* [layers][heads] sum of row entropies */
+    uint64_t *rows;            /* [layers][heads] rows */
+    uint64_t *sparse;          /* [layers][heads] probabilities below eps (valid keys only) */
+    uint64_t *valid;           /* [layers][heads] valid (unmasked) probabilities */
+    double   *tv;              /* [layers][heads] sum of total-variation distance to uniform */
+    uint32_t eps_q;            /* eps in probability units */
+} calib;
+
+typedef struct ctx {
+    const wl_cfg *w;
+    const wt_model *m;
+    const double *x0;          /* [n_total][D] input embeddings */
+    uint32_t n_total, D, H, dh, L;
+    bool fxp;
+    spt_policy pol;
+    fxp_fmt fmt;
+    double *ent_tab;           /* [2^pb + 1] -(q/2^pb) ln(q/2^pb) */
+    /* static policies */
+    uint8_t *ap_mask;          /* [L][nb][nb] 1 = block masked, over positions; or NULL */
+    uint32_t ap_nb;
+    uint8_t *st_heads;         /* [L][H] 1 = head kept; or NULL */
+    calib *cal;
+    /* fxp K/V caches for generation: [L][H][n_total][dh] */
+    int16_t *kc, *vc;
+    /* dense float per-layer outputs for error statistics: [L][n_total][D]; NULL = none */
+    float *dense;
+    bool write_dense;          /* float run: write dense; fxp run: compare against it */
+    double *err_num, *err_den; /* [L] */
+    /* golden state */
+    uint64_t *tok_imp;         /* [n_total] */
+    uint64_t *head_imp;        /* [H] */
+    model_stats *ms;
+    double ent_sum[SPT_MAX_LAYERS];
+    uint64_t ent_rows[SPT_MAX_LAYERS];
+    double kv_bits_dense, kv_bits;
+} ctx;
+
+/* ---------------------------------------------------------------------------------------- */
+
+void model_attn_float(const double *q, const double *k, const double *v, uint32_t nq,
+                      uint32_t nk, uint32_t d, const uint8_t *mask, double *p, double *o)
+{
+    const double sc = 1.0 / sqrt((double)d);
+    for (uint32_t i = 0; i < nq; i++) {
+        double *pr = p + (size_t)i * nk, mx = -HUGE_VAL, sum = 0.0;
+        for (uint32_t j = 0; j < nk; j++) {
+            if (mask && mask[(size_t)i * nk + j]) { pr[j] = -HUGE_VAL; continue; }
+            double s = 0.0;
+            for (uint32_t c = 0; c < d; c++) s += q[(size_t)i * d + c] * k[(size_t)j * d + c];
+            pr[j] = s * sc;
+            if (pr[j] > mx) mx = pr[j];
+        }
+        for (uint32_t j = 0; j < nk; j++) {
+            pr[j] = pr[j] == -HUGE_VAL ? 0.0 : exp(pr[j] - mx);
+            sum += pr[j];
+        }
+        for (uint32_t j = 0; j < nk; j++) pr[j] = sum > 0 ? pr[j] / sum : 0.0;
+        for (uint32_t c = 0; c < d; c++) {
+            double a = 0.0;
+            for (uint32_t j = 0; j < nk; j++) a += pr[j] * v[(size_t)j * d + c];
+            o[(size_t)i * d + c] = a;
+        }
+    }
+}
+
+/* Per-head projection of rows A[n][D] to out[n][dh] (columns of head h), with bias and the
+ * synthetic Q/K column scale. */
+static void project(const ctx *c, const double *A, uint32_t n, const float *W, const float *b,
+                    const float *scale, uint32_t h, double *out)
+{
+    const uint32_t c0 = h * c->dh;
+    kern_matmul(A, n, c->D, W + c0, c->D, c->dh, b ? b + c0 : NULL, out, c->dh);
+    if (scale)
+        for (uint32_t i = 0; i < n; i++)
+            for (uint32_t k = 0; k < c->dh; k++) out[(size_t)i * c->dh + k] *= (double)scale[c0 + k];
+}
+
+/* The rest of the layer after attention: X[n][D] <- residual/LN/FFN of X and O[n][D]. */
+static void finish_layer(const ctx *c, const wt_layer *Lw, double *X, double *O, uint32_t n)
+{
+    const uint32_t D = c->D;
+    double *Y = sim_xmalloc((size_t)n * D * sizeof *Y + 8);
+    kern_matmul(O, n, D, Lw->wo, D, D, Lw->bo, Y, D);
+    for (size_t i = 0; i < (size_t)n * D; i++) X[i] += Y[i];
+    if (!c->m->gpt2) kern_layernorm(X, n, D, Lw->ln1_g, Lw->ln1_b, c->m->ln_eps);
+    if (Lw->w1) {
+        const uint32_t F = c->m->d_ff;
+        double *A = sim_xmalloc((size_t)n * D * sizeof *A + 8);
+        double *Hh = sim_xmalloc((size_t)n * F * sizeof *Hh + 8);
+        memcpy(A, X, (size_t)n * D * sizeof *A);
+        if (c->m->gpt2) kern_layernorm(A, n, D, Lw->ln2_g, Lw->ln2_b, c->m->ln_eps);
+        kern_matmul(A, n, D, Lw->w1, F, F, Lw->b1, Hh, F);
+        kern_gelu(Hh, (size_t)n * F, c->m->gpt2);
+        kern_matmul(Hh, n, F, Lw->w2, D, D, Lw->b2, Y, D);
+        for (size_t i = 0; i < (size_t)n * D; i++) X[i] += Y[i];
+        if (!c->m->gpt2) kern_layernorm(X, n, D, Lw->ln2_g, Lw->ln2_b, c->m->ln_eps);
+        free(A);
+        free(Hh);
+    }
+    free(Y);
+}
+
+static void record_err(ctx *c, uint32_t l, const double *X, const uint32_t *pos, uint32_t n)
+{
+    if (!c->dense) return;
+    const uint32_t D = c->D;
+    for (uint32_t i = 0; i < n; i++) {
+        const float *ref = c->dense + ((size_t)l * c->n_total + pos[i]) * D;
+        const double *x = X + (size_t)i * D;
+        if (c->write_dense) {
+            for (uint32_t k = 0; k < D; k++) ((float *)ref)[k] = (float)x[k];
+            continue;
+        }
+        for (uint32_t k = 0; k < D; k++) {
+            double r = (double)ref[k], e = x[k] - r;
+            c->err_num[l] += e * e;
+            c->err_den[l] += r * r;
+        }
+    }
+}
+
+/* ---- float attention (dense; error statistics) ---- */
+
+static void attn_float_head(const ctx *c, const double *Q, const double *K, const double *V,
+                            uint32_t n, double *O /* [n][D] at head columns */, uint32_t h)
+{
+    const uint32_t d = c->dh;
+    const double sc = 1.0 / sqrt((double)d);
+    double *Kt = sim_xmalloc((size_t)d * n * sizeof *Kt + 8);
+    double *s = sim_xmalloc((size_t)n * sizeof *s + 8);
+    for (uint32_t j = 0; j < n; j++)
+        for (uint32_t k = 0; k < d; k++) Kt[(size_t)k * n + j] = K[(size_t)j * d + k];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t nk = c->m->gpt2 ? i + 1 : n;
+        for (uint32_t j = 0; j < nk; j++) s[j] = 0.0;
+        for (uint32_t k = 0; k < d; k++) {
+            const double qv = Q[(size_t)i * d + k];
+            const double *kr = Kt + (size_t)k * n;
+            for (uint32_t j = 0; j < nk; j++) s[j] += qv * kr[j];
+        }
+        double mx = -HUGE_VAL, sum = 0.0;
+        for (uint32_t j = 0; j < nk; j++) { s[j] *= sc; if (s[j] > mx) mx = s[j]; }
+        for (uint32_t j = 0; j < nk; j++) { s[j] = exp(s[j] - mx); sum += s[j]; }
+        double *o = O + (size_t)i * c->D + (size_t)h * d;
+        for (uint32_t k = 0; k < d; k++) o[k] = 0.0;
+        for (uint32_t j = 0; j < nk; j++) {
+            const double pj = s[j] / sum;
+            const double *vr = V + (size_t)j * d;
+            for (uint32_t k = 0; k < d; k++) o[k] += pj * vr[k];
+        }
+    }
+    free(s);
+    free(Kt);
+}
+
+/* Dense float model over all n_total positions (causal for GPT-2): per-layer outputs. */
+static void run_float_dense(ctx *c)
+{
+    const uint32_t n = c->n_total, D = c->D, d = c->dh;
+    double *X = sim_xmalloc((size_t)n * D * sizeof *X + 8);
+    double *A = sim_xmalloc((size_t)n * D * sizeof *A + 8);
+    double *O = sim_xmalloc((size_t)n * D * sizeof *O + 8);
+    double *Q = sim_xmalloc((size_t)n * d * sizeof *Q + 8), *K = sim_xmalloc((size_t)n * d * sizeof *K + 8),
+           *V = sim_xmalloc((size_t)n * d * sizeof *V + 8);
+    uint32_t *pos = sim_xmalloc((size_t)n * sizeof *pos + 4);
+    for (uint32_t i = 0; i < n; i++) pos[i] = i;
+    memcpy(X, c->x0, (size_t)n * D * sizeof *X);
+    for (uint32_t l = 0; l < c->L; l++) {
+        const wt_layer *Lw = &c->m->L[l];
+        memcpy(A, X, (size_t)n * D * sizeof *A);
+        if (c->m->gpt2) kern_layernorm(A, n, D, Lw->ln1_g, Lw->ln1_b, c->m->ln_eps);
+        memset(O, 0, (size_t)n * D * sizeof *O);
+        for (uint32_t h = 0; h < c->H; h++) {
+            project(c, A, n, Lw->wq, Lw->bq, Lw->qk_scale, h, Q);
+            project(c, A, n, Lw->wk, Lw->bk, Lw->qk_scale, h, K);
+            project(c, A, n, Lw->wv, Lw->bv, NULL, h, V);
+            attn_float_head(c, Q, K, V, n, O, h);
+        }
+        finish_layer(c, Lw, X, O, n);
+        record_err(c, l, X, pos, n);
+    }
+    free(pos); free(Q); free(K); free(V); free(O); free(A); free(X);
+}
+
+/* ---- fixed-point (golden) pass ---- */
+
+typedef struct pass_io {
+    uint32_t step, l;
+    const uint32_t *S; uint32_t nS;       /* keys: alive positions, ascending */
+    const uint32_t *Hs; uint32_t nH;      /* alive heads, ascending */
+    uint32_t q0;                          /* query rows = S[q0 .. nS) (also the new K/V rows) */
+    uint32_t seq_len;                     /* N or N + t */
+    spt_pass *tp;                         /* trace pass to fill (NULL: calibration) */
+} pass_io;
+
+static int16_t *cache_row(const ctx *c, int16_t *base, uint32_t l, uint32_t h, uint32_t pos)
+{
+    return base + (((size_t)l * c->H + h) * c->n_total + pos) * c->dh;
+}
+
+/* Attention of one head over keys S for query rows S[q0..), in fixed point. Kq/Vq: the key
+ * and value rows in S order [nS][dh]. Writes out[nq][dh]; updates importance/statistics. */
+static void attn_fxp_head(ctx *c, const pass_io *io, uint32_t hi, const int16_t *Qq,
+                          const int16_t *Kq, const int16_t *Vq, int32_t *out, uint8_t *lsb,
+                          uint32_t *vcnt, const uint8_t *blk, uint32_t *lsb_any)
+{
+    const uint32_t n = io->nS, d = c->dh, nq = n - io->q0, h = io->Hs[hi];
+    const fxp_fmt *f = &c->fmt;
+    const spt_policy *P = &c->pol;
+    const uint32_t B = P->mask_block, nbc = blk ? (uint32_t)sim_ceil_div(n, B) : 0;
+    int16_t *Kt = sim_xmalloc((size_t)d * n * sizeof *Kt + 8);
+    int16_t *Kmt = P->progressive ? sim_xmalloc((size_t)d * n * sizeof *Kmt + 8) : NULL;
+    for (uint32_t j = 0; j < n; j++)
+        for (uint32_t k = 0; k < d; k++) {
+            int16_t kv = Kq[(size_t)j * d + k];
+            Kt[(size_t)k * n + j] = kv;
+            if (Kmt) Kmt[(size_t)k * n + j] = fxp_k_msb_only(kv, f);
+        }
+    int32_t *s = sim_xmalloc((size_t)n * sizeof *s + 8);
+    uint32_t *p = sim_xmalloc((size_t)n * sizeof *p + 8);
+    uint8_t *mask = blk ? sim_xmalloc((size_t)n + 8) : NULL;
+    uint32_t *cand = sim_xmalloc((size_t)n * sizeof *cand + 8);
+    uint32_t *sel = sim_xmalloc((size_t)n * sizeof *sel + 8);
+    uint64_t *vals = sim_xmalloc((size_t)n * sizeof *vals + 8);
+    calib *cal = c->cal;
+    uint64_t habs = 0;
+    for (uint32_t r = 0; r < nq; r++) {
+        const uint32_t i = io->q0 + r;                /* row index within S */
+        const uint32_t nk = c->m->gpt2 ? i + 1 : n;   /* causal: keys up to the query */
+        const int16_t *q = Qq + (size_t)r * d;
+        if (mask) {
+            /* in summarization row r is block row r / B; in generation the single row uses the
+             * mask row of its position (tp blk rows are pass-local, see trace.h) */
+            for (uint32_t j = 0; j < nk; j++) mask[j] = blk[(size_t)(r / B) * nbc + j / B];
+        }
+        uint32_t pmax;
+        bool refetch = false;
+        if (P->progressive) {
+            kern_scores_i16(q, Kmt, n, nk, d, s);
+            pmax = fxp_softmax(s, mask, nk, f, p);
+            refetch = pol_needs_lsb(P, f, pmax);
+        }
+        if (!P->progressive || refetch) {
+            kern_scores_i16(q, Kt, n, nk, d, s);
+            pmax = fxp_softmax(s, mask, nk, f, p);
+        }
+        (void)pmax;
+        if (lsb) lsb[r] = refetch;
+        if (refetch) (*lsb_any)++;
+        /* candidates: unmasked keys; local V keeps the top ratio_count of them by p */
+        uint32_t m = 0;
+        for (uint32_t j = 0; j < nk; j++)
+            if (!mask || !mask[j]) cand[m++] = j;
+        uint32_t kv = pol_v_keep(P, m), nsel = 0;
+        if (kv < m) {
+            for (uint32_t j = 0; j < m; j++) vals[j] = p[cand[j]];
+            fxp_topk_ref(vals, m, kv, sel);
+            for (uint32_t j = 0; j < kv; j++)
+                if (p[cand[sel[j]]]) sel[nsel++] = cand[sel[j]];
+        } else {
+            for (uint32_t j = 0; j < m; j++)
+                if (p[cand[j]]) sel[nsel++] = cand[j];
+        }
+        if (vcnt) vcnt[r] = kv;
+        /* zero probabilities contribute nothing: skipping them leaves the result bit-identical */
+        int32_t *o = out + (size_t)r * d;
+        fxp_pv(p, Vq, sel, nsel, nk, f, o);
+        for (uint32_t k = 0; k < d; k++) habs += (uint64_t)(o[k] < 0 ? -(int64_t)o[k] : o[k]);
+        /* importance and statistics from the probabilities actually used */
+        double ent = 0.0;
+        for (uint32_t j = 0; j < nk; j++) {
+            c->tok_imp[io->S[j]] += p[j];
+            ent += c->ent_tab[p[j]];
+        }
+        c->ent_sum[io->l] += ent;
+        c->ent_rows[io->l]++;
+        if (cal) {
+            size_t lh = (size_t)io->l * c->H + h;
+            cal->ent[lh] += ent;
+            cal->rows[lh]++;
+            double tv = 0.0, u = 1.0 / (double)m, one = ldexp(1.0, (int)f->prob_bits);
+            for (uint32_t j = 0; j < m; j++) {
+                uint32_t pj = p[cand[j]];
+                if (pj < cal->eps_q) cal->sparse[lh]++;
+                tv += fabs((double)pj / one - u);
+            }
+            cal->valid[lh] += m;
+            cal->tv[lh] += 0.5 * tv;
+            if (cal->blk) {
+                const uint32_t pi = io->S[i];
+                uint64_t *row = cal->blk + ((size_t)io->l * cal->nb + pi / cal->B) * cal->nb;
+                for (uint32_t j = 0; j < nk; j++) row[io->S[j] / cal->B] += p[j];
+            }
+        }
+    }
+    c->head_imp[h] += habs;
+    free(vals); free(sel); free(cand); free(mask); free(p); free(s); free(Kmt); free(Kt);
+}
+
+/* One (step, layer) pass in fixed point. X[nq][D]: layer input rows of the query tokens;
+ * replaced by the layer output. */
+static void fxp_pass(ctx *c, const pass_io *io, double *X)
+{
+    const uint32_t D = c->D, d = c->dh, n = io->nS, nq = n - io->q0, nH = io->nH, l = io->l;
+    const wt_layer *Lw = &c->m->L[l];
+    const fxp_fmt *f = &c->fmt;
+    spt_pass *tp = io->tp;
+    double *A = sim_xmalloc((size_t)nq * D * sizeof *A + 8);
+    memcpy(A, X, (size_t)nq * D * sizeof *A);
+    if (c->m->gpt2) kern_layernorm(A, nq, D, Lw->ln1_g, Lw->ln1_b, c->m->ln_eps);
+    double *Pd = sim_xmalloc((size_t)nq * d * sizeof *Pd + 8);
+    int16_t *Q = sim_xmalloc((size_t)nH * nq * d * sizeof *Q + 8);
+    int16_t *Kn = sim_xmalloc((size_t)nH * nq * d * sizeof *Kn + 8);
+    int16_t *Vn = sim_xmalloc((size_t)nH * nq * d * sizeof *Vn + 8);
+    int32_t *out = sim_xmalloc((size_t)nH * nq * d * sizeof *out + 8);
+    uint8_t *lsb = c->pol.progressive ? sim_xcalloc((size_t)nH * nq + 8, 1) : NULL;
+    uint32_t *vcnt = c->pol.local_v ? sim_xcalloc((size_t)nH * nq + 2, 4) : NULL;
+    uint8_t *blk = NULL;
+    uint32_t br = 0, bc = 0;
+    const uint32_t B = c->pol.mask_block;
+    if (c->ap_mask) {
+        br = (uint32_t)sim_ceil_div(nq, B);
+        bc = (uint32_t)sim_ceil_div(n, B);
+        blk = sim_xcalloc((size_t)br * bc + 8, 1);
+        for (uint32_t r = 0; r < br; r++) {
+            uint32_t prow = io->S[io->q0 + r * B] / B;   /* block row of the row's position */
+            for (uint32_t cc = 0; cc < bc; cc++)
+                blk[(size_t)r * bc + cc] = c->ap_mask[((size_t)l * c->ap_nb + prow) * c->ap_nb + cc];
+        }
+    }
+    for (uint32_t hi = 0; hi < nH; hi++) {
+        const uint32_t h = io->Hs[hi];
+        int16_t *dst[3] = { Q + (size_t)hi * nq * d, Kn + (size_t)hi * nq * d, Vn + (size_t)hi * nq * d };
+        const float *Ws[3] = { Lw->wq, Lw->wk, Lw->wv }, *bs[3] = { Lw->bq, Lw->bk, Lw->bv };
+        for (int t = 0; t < 3; t++) {
+            project(c, A, nq, Ws[t], bs[t], t < 2 ? Lw->qk_scale : NULL, h, Pd);
+            for (size_t e = 0; e < (size_t)nq * d; e++) dst[t][e] = fxp_quantize(Pd[e], f);
+        }
+    }
+    /* keys/values of all alive tokens in S order */
+    const int16_t *Kall = Kn, *Vall = Vn;
+    int16_t *Kg = NULL, *Vg = NULL;
+    if (c->kc) {
+        for (uint32_t hi = 0; hi < nH; hi++)
+            for (uint32_t r = 0; r < nq; r++) {
+                memcpy(cache_row(c, c->kc, l, io->Hs[hi], io->S[io->q0 + r]),
+                       Kn + ((size_t)hi * nq + r) * d, d * sizeof(int16_t));
+                memcpy(cache_row(c, c->vc, l, io->Hs[hi], io->S[io->q0 + r]),
+                       Vn + ((size_t)hi * nq + r) * d, d * sizeof(int16_t));
+            }
+        if (io->q0 > 0) {
+            Kg = sim_xmalloc((size_t)n * d * sizeof *Kg + 8);
+            Vg = sim_xmalloc((size_t)n * d * sizeof *Vg + 8);
+        }
+    }
+    uint32_t lsb_heads = 0;
+    for (uint32_t hi = 0; hi < nH; hi++) {
+        const uint32_t h = io->Hs[hi];
+        const int16_t *Kh = Kall + (size_t)hi * nq * d, *Vh = Vall + (size_t)hi * nq * d;
+        if (Kg) {
+            for (uint32_t j = 0; j < n; j++) {
+                memcpy(Kg + (size_t)j * d, cache_row(c, c->kc, l, h, io->S[j]), d * sizeof *Kg);
+                memcpy(Vg + (size_t)j * d, cache_row(c, c->vc, l, h, io->S[j]), d * sizeof *Vg);
+            }
+            Kh = Kg;
+            Vh = Vg;
+        }
+        uint32_t any = 0;
+        attn_fxp_head(c, io, hi, Q + (size_t)hi * nq * d, Kh, Vh, out + (size_t)hi * nq * d,
+                      lsb ? lsb + (size_t)hi * nq : NULL, vcnt ? vcnt + (size_t)hi * nq : NULL,
+                      blk, &any);
+        /* DRAM estimate (bits): K MSB plane for every key; LSB plane once per head in
+         * summarization if any row needs it, per row in generation; V rows */
+        const double kb = c->pol.progressive ? (double)(f->bits - f->k_lsb_bits) : (double)f->bits;
+        c->kv_bits += (double)n * kb;
+        if (any) c->kv_bits += (double)n * f->k_lsb_bits * (io->q0 ? (double)any : 1.0);
+        if (vcnt && io->q0 > 0) {
+            for (uint32_t r = 0; r < nq; r++) c->kv_bits += (double)vcnt[(size_t)hi * nq + r] * f->bits;
+        } else {
+            c->kv_bits += (double)n * f->bits;
+        }
+        if (any) lsb_heads++;
+    }
+    c->kv_bits_dense += 2.0 * (double)io->seq_len * c->H * f->bits;
+    /* statistics */
+    if (c->ms) {
+        model_layer_stats *st = &c->ms->layer[l];
+        st->passes++;
+        st->tok_sum += n;
+        st->head_sum += nH;
+        st->rows += (uint64_t)nq * nH;
+        if (lsb)
+            for (size_t e = 0; e < (size_t)nH * nq; e++) st->lsb_rows += lsb[e];
+        st->kv_rows_dense += (uint64_t)io->seq_len * c->H;
+        st->k_rows += (uint64_t)n * nH;
+        if (vcnt && io->q0 > 0)
+            for (size_t e = 0; e < (size_t)nH * nq; e++) st->v_rows += vcnt[e];
+        else
+            st->v_rows += (uint64_t)n * nH;
+    }
+    /* output rows -> rest of the layer */
+    double *O = sim_xcalloc((size_t)nq * D + 8, sizeof *O);
+    for (uint32_t hi = 0; hi < nH; hi++)
+        for (uint32_t r = 0; r < nq; r++)
+            for (uint32_t k = 0; k < d; k++)
+                O[(size_t)r * D + (size_t)io->Hs[hi] * d + k] =
+                    fxp_to_double(out[((size_t)hi * nq + r) * d + k], f->frac);
+    finish_layer(c, Lw, X, O, nq);
+    record_err(c, l, X, io->S + io->q0, nq);
+    free(O);
+    /* trace */
+    if (tp) {
+        tp->step = io->step;
+        tp->layer = l;
+        tp->n_tok = n;
+        tp->n_q = nq;
+        tp->n_head = nH;
+        tp->n_new = nq;
+        tp->tok_idx = sim_xmalloc((size_t)n * 4 + 4);
+        memcpy(tp->tok_idx, io->S, (size_t)n * 4);
+        tp->q_pos = sim_xmalloc((size_t)nq * 4 + 4);
+        memcpy(tp->q_pos, io->S + io->q0, (size_t)nq * 4);
+        tp->new_pos = sim_xmalloc((size_t)nq * 4 + 4);
+        memcpy(tp->new_pos, io->S + io->q0, (size_t)nq * 4);
+        tp->head_idx = sim_xmalloc((size_t)nH * 4 + 4);
+        memcpy(tp->head_idx, io->Hs, (size_t)nH * 4);
+        tp->q = Q;
+        tp->k_new = Kn;
+        tp->v_new = Vn;
+        tp->out = out;
+        tp->lsb_refetch = lsb;
+        tp->v_cnt = vcnt;
+        tp->blk_mask = blk;
+        tp->tok_imp = sim_xmalloc((size_t)n * 8 + 8);
+        for (uint32_t j = 0; j < n; j++) tp->tok_imp[j] = c->tok_imp[io->S[j]];
+        tp->head_imp = sim_xmalloc((size_t)nH * 8 + 8);
+        for (uint32_t hi = 0; hi < nH; hi++) tp->head_imp[hi] = c->head_imp[io->Hs[hi]];
+    } else {
+        free(Q); free(Kn); free(Vn); free(out); free(lsb); free(vcnt); free(blk);
+    }
+    free(Kg); free(Vg); free(Pd); free(A);
+    (void)lsb_heads;
+}
+
+/* Heads alive entering layer l (cascade or static); Hs/nH updated in place. */
+static void select_heads(ctx *c, uint32_t l, uint32_t *Hs, uint32_t *nH)
+{
+    if (c->st_heads) {
+        uint32_t n = 0;
+        for (uint32_t h = 0; h < c->H; h++)
+            if (c->st_heads[(size_t)l * c->H + h]) Hs[n++] = h;
+        *nH = n;
+        return;
+    }
+    if (!pol_head_prunes_at(&c->pol, l)) return;
+    uint64_t imp[64];
+    uint32_t out[64];
+    for (uint32_t i = 0; i < *nH; i++) imp[i] = c->head_imp[Hs[i]];
+    uint32_t k = pol_head_select(&c->pol, l, c->H, Hs, imp, *nH, out);
+    memcpy(Hs, out, (size_t)k * sizeof *Hs);
+    *nH = k;
+}
+
+/* Tokens alive entering layer l; S/nS updated; X rows (aligned with S[q0..]) compacted. */
+static void select_tokens(ctx *c, uint32_t l, uint32_t seq_len, uint32_t new_pos, uint32_t *S,
+                          uint32_t *nS, double *X, bool rows_all)
+{
+    if (!pol_tok_prunes_at(&c->pol, l)) return;
+    uint64_t *imp = sim_xmalloc((size_t)*nS * 8 + 8);
+    uint32_t *out = sim_xmalloc((size_t)*nS * 4 + 4);
+    for (uint32_t i = 0; i < *nS; i++) imp[i] = c->tok_imp[S[i]];
+    uint32_t k = pol_tok_select(&c->pol, l, seq_len, S, imp, *nS, new_pos, out);
+    if (rows_all) {   /* summarization: X has one row per alive token */
+        uint32_t r = 0;
+        for (uint32_t i = 0, j = 0; i < *nS && j < k; i++)
+            if (S[i] == out[j]) {
+                if (r != i) memmove(X + (size_t)r * c->D, X + (size_t)i * c->D, c->D * sizeof *X);
+                r++;
+                j++;
+            }
+    }
+    memcpy(S, out, (size_t)k * 4);
+    *nS = k;
+    free(out);
+    free(imp);
+}
+
+/* The golden run (or a calibration run when c->cal is set and tr is NULL). */
+static void run_fxp(ctx *c, spt_trace *tr)
+{
+    const uint32_t D = c->D, N = c->w->n_prompt;
+    const uint32_t T = tr ? c->w->n_gen : 0;           /* calibration: dense, summarize all */
+    const uint32_t n0 = tr ? N : c->n_total;
+    uint32_t *S = sim_xmalloc((size_t)c->n_total * 4 + 4), nS = n0;
+    uint32_t Hs[64], nH = c->H;
+    for (uint32_t i = 0; i < n0; i++) S[i] = i;
+    for (uint32_t h = 0; h < c->H; h++) Hs[h] = h;
+    double *X = sim_xmalloc((size_t)n0 * D * sizeof *X + 8);
+    memcpy(X, c->x0, (size_t)n0 * D * sizeof *X);
+    uint32_t ip = 0;
+    for (uint32_t l = 0; l < c->L; l++) {
+        select_tokens(c, l, n0, POL_NO_NEW, S, &nS, X, true);
+        select_heads(c, l, Hs, &nH);
+        pass_io io = { 0, l, S, nS, Hs, nH, 0, n0, tr ? &tr->pass[ip++] : NULL };
+        fxp_pass(c, &io, X);
+    }
+    for (uint32_t t = 1; t <= T; t++) {
+        const uint32_t p = N + t - 1;
+        S[nS++] = p;
+        memcpy(X, c->x0 + (size_t)p * D, D * sizeof *X);
+        if (c->st_heads == NULL) { /* heads carry over from the previous step's last layer */ }
+        for (uint32_t l = 0; l < c->L; l++) {
+            select_tokens(c, l, N + t, p, S, &nS, X, false);
+            select_heads(c, l, Hs, &nH);
+            pass_io io = { t, l, S, nS, Hs, nH, nS - 1, N + t, &tr->pass[ip++] };
+            fxp_pass(c, &io, X);
+        }
+    }
+    free(X);
+    free(S);
+}
+
+/* ---- static policies: calibration ---- */
+
+/* L1 norm of head h's weights in layer l: its Q, K, V columns (Q/K times the synthetic column
+ * scale) and its rows of the output projection. */
+static double head_magnitude(const ctx *c, uint32_t l, uint32_t h)
+{
+    const wt_layer *Lw = &c->m->L[l];
+    const uint32_t D = c->D, c0 = h * c->dh;
+    double s = 0.0;
+    for (uint32_t i = 0; i < D; i++)
+        for (uint32_t k = c0; k < c0 + c->dh; k++) {
+            double sc = Lw->qk_scale ? (double)Lw->qk_scale[k] : 1.0;
+            s += fabs((double)Lw->wq[(size_t)i * D + k]) * sc + fabs((double)Lw->wk[(size_t)i * D + k]) * sc +
+                 fabs((double)Lw->wv[(size_t)i * D + k]);
+        }
+    for (uint32_t r = c0; r < c0 + c->dh; r++)
+        for (uint32_t k = 0; k < D; k++) s += fabs((double)Lw->wo[(size_t)r * D + k]);
+    return s;
+}
+
+static void ctx_caches(ctx *c, bool on)
+{
+    free(c->kc);
+    free(c->vc);
+    c->kc = c->vc = NULL;
+    if (on) {
+        size_t n = (size_t)c->L * c->H * c->n_total * c->dh;
+        c->kc = sim_xcalloc(n + 1, sizeof *c->kc);
+        c->vc = sim_xcalloc(n + 1, sizeof *c->vc);
+    }
+}
+
+static void calibrate(ctx *c, const wl_cfg *w, const double *x_main)
+{
+    const uint32_t L = c->L, H = c->H;
+    calib cal;
+    memset(&cal, 0, sizeof cal);
+    const bool ap = c->pol.static_mask;
+    if (ap) {
+        cal.B = c->pol.mask_block;
+        cal.nb = (uint32_t)sim_ceil_div(c->n_total, cal.B);
+        cal.blk = sim_xcalloc((size_t)L * cal.nb * cal.nb + 1, 8);
+    }
+    cal.ent = sim_xcalloc((size_t)L * H + 1, sizeof(double));
+    cal.tv = sim_xcalloc((size_t)L * H + 1, sizeof(double));
+    cal.rows = sim_xcalloc((size_t)L * H + 1, 8);
+    cal.sparse = sim_xcalloc((size_t)L * H + 1, 8);
+    cal.valid = sim_xcalloc((size_t)L * H + 1, 8);
+    cal.eps_q = fxp_prob_threshold(w->policy.sparsity_eps, &c->fmt);
+    /* dense fixed-point model, no policy, over the calibration inputs */
+    ctx cc = *c;
+    cc.pol = c->pol;
+    cc.pol.token_prune = cc.pol.head_prune = cc.pol.local_v = cc.pol.progressive = false;
+    cc.pol.static_mask = cc.pol.static_heads = false;
+    cc.ap_mask = NULL;
+    cc.st_heads = NULL;
+    cc.cal = &cal;
+    cc.ms = NULL;
+    cc.dense = NULL;
+    cc.kc = cc.vc = NULL;
+    cc.tok_imp = sim_xcalloc(c->n_total + 1, 8);
+    cc.head_imp = sim_xcalloc(H + 1, 8);
+    const uint32_t ninp = w->source == WL_SRC_WEIGHTS ? 1 : w->policy.calib_inputs;
+    for (uint32_t k = 0; k < ninp; k++) {
+        double *x = w->source == WL_SRC_WEIGHTS ? NULL
+                                                 : synth_inputs(w, rng_mix(w->seed, 1000 + k), c->n_total);
+        cc.x0 = x ? x : x_main;
+        run_fxp(&cc, NULL);
+        free(x);
+    }
+    free(cc.tok_imp);
+    free(cc.head_imp);
+    if (ap) {
+        /* per layer: score = mean probability per valid entry of the block, as a fixed-point
+         * integer; diagonal blocks always kept; of the other valid blocks keep all but
+         * floor(p * n_valid) (n_valid counts diagonal ones too), by fxp_topk_ref */
+        const uint32_t nb = cal.nb, B = cal.B;
+        c->ap_nb = nb;
+        c->ap_mask = sim_xcalloc((size_t)L * nb * nb + 1, 1);
+        uint64_t *vals = sim_xmalloc((size_t)nb * nb * 8 + 8);
+        uint32_t *idx = sim_xmalloc((size_t)nb * nb * 4 + 4), *sel = sim_xmalloc((size_t)nb * nb * 4 + 4);
+        for (uint32_t l = 0; l < L; l++) {
+            uint8_t *M = c->ap_mask + (size_t)l * nb * nb;
+            uint32_t nv = 0, nd = 0;
+            for (uint32_t r = 0; r < nb; r++)
+                for (uint32_t q = 0; q < nb; q++) {
+                    bool valid = !c->m->gpt2 || q <= r;
+                    M[(size_t)r * nb + q] = 1;
+                    if (!valid) continue;
+                    if (q == r) { M[(size_t)r * nb + q] = 0; nd++; continue; }
+                    uint64_t rows = (uint64_t)((r + 1) * B > c->n_total ? c->n_total - r * B : B);
+                    uint64_t cols = (uint64_t)((q + 1) * B > c->n_total ? c->n_total - q * B : B);
+                    uint64_t cnt = rows * cols * H * ninp;
+                    vals[nv] = (cal.blk[((size_t)l * nb + r) * nb + q] << 16) / cnt;
+                    idx[nv++] = r * nb + q;
+                }
+            uint32_t total = nv + nd;
+            uint32_t drop = (uint32_t)floor(w->policy.ap_percentile * (double)total + 1e-9);
+            uint32_t keep = total - drop > nd ? total - drop - nd : 0;
+            if (keep > nv) keep = nv;
+            fxp_topk_ref(vals, nv, keep, sel);
+            for (uint32_t i = 0; i < keep; i++) M[idx[sel[i]]] = 0;
+        }
+        free(vals); free(idx); free(sel);
+    }
+    if (c->pol.static_heads) {
+        c->st_heads = sim_xcalloc((size_t)L * H + 1, 1);
+        const uint32_t keep = pol_ratio_count(1.0 - w->policy.head_ratio, H);
+        uint64_t vals[64];
+        uint32_t sel[64];
+        for (uint32_t l = 0; l < L; l++) {
+            for (uint32_t h = 0; h < H; h++) {
+                size_t lh = (size_t)l * H + h;
+                double v = 0.0, rows = cal.rows[lh] ? (double)cal.rows[lh] : 1.0;
+                switch (w->policy.kind) {
+                case WL_POL_HEAD_ENTROPY:      /* low mean entropy = focused = important */
+                    v = (20.0 - cal.ent[lh] / rows) * 0x1p32;
+                    break;
+                case WL_POL_HEAD_SPARSITY:     /* many near-zero probabilities = important */
+                    v = (double)cal.sparse[lh] / (double)(cal.valid[lh] ? cal.valid[lh] : 1) * 0x1p40;
+                    break;
+                case WL_POL_HEAD_DISTRIBUTION: /* far from uniform (total variation) = important */
+                    v = cal.tv[lh] / rows * 0x1p40;
+                    break;
+                case WL_POL_HEAD_MAGNITUDE:    /* large weights = important */
+                    v = head_magnitude(c, l, h) * 0x1p20;
+                    break;
+                default:                       /* head-random */
+                    vals[h] = rng_mix(w->seed ^ 0x68656164ull, lh) >> 1;
+                    continue;
+                }
+                vals[h] = (uint64_t)v;
+            }
+            fxp_topk_ref(vals, H, keep, sel);
+            for (uint32_t i = 0; i < keep; i++) c->st_heads[(size_t)l * H + sel[i]] = 1;
+        }
+    }
+    free(cal.blk); free(cal.ent); free(cal.tv); free(cal.rows); free(cal.sparse); free(cal.valid);
+}

@@ -1,0 +1,104 @@
+/* pv.c - prob.V unit (pv.h; docs/arch/pv.md). */
+#include "pv.h"
+
+#include <stdlib.h>
+
+struct pv {
+    pv_cfg   c;
+    arow    *pool;
+    fifo    *in, *out;
+    arow_cb  on_done;
+    void    *ctx;
+    bool     cur_valid, beats_done;
+    uint32_t cur, cursor;
+    int      stall_state;
+    struct { uint64_t busy, stall_data, stall_out, rows, vrows; } st;
+};
+
+pv *pv_create(const pv_cfg *c, arow *pool, fifo *in, fifo *out, stats *st, const char *prefix,
+              arow_cb on_done, void *ctx)
+{
+    SIM_ASSERT(c->rows_per_cycle >= 1);
+    pv *p = sim_xcalloc(1, sizeof *p);
+    p->c = *c;
+    p->pool = pool;
+    p->in = in;
+    p->out = out;
+    p->on_done = on_done;
+    p->ctx = ctx;
+    const char *m = prefix ? prefix : "pv";
+    if (st) {
+        stats_add_u64(st, m, "busy_cycles", "cycle", &p->st.busy, "cycles multiplying V rows");
+        stats_add_u64(st, m, "stall_data_cycles", "cycle", &p->st.stall_data,
+                      "cycles holding a row whose next V row is not yet in the buffer");
+        stats_add_u64(st, m, "stall_out_cycles", "cycle", &p->st.stall_out,
+                      "cycles holding a finished row because the output FIFO is full");
+        stats_add_u64(st, m, "rows", "row", &p->st.rows, "rows processed");
+        stats_add_u64(st, m, "vrows", "row", &p->st.vrows, "V rows multiplied (d MACs each)");
+    }
+    return p;
+}
+
+void pv_destroy(pv *p) { free(p); }
+
+unsigned pv_tick(pv *p, cycle_t now)
+{
+    p->stall_state = 0;
+    if (!p->cur_valid) {
+        const uint32_t *id = fifo_peek(p->in, now);
+        if (!id) return 0;
+        p->cur = *id;
+        fifo_pop(p->in, now);
+        p->cur_valid = true;
+        p->cursor = 0;
+        p->beats_done = false;
+        p->pool[p->cur].t_pv0 = now;
+    }
+    arow *r = &p->pool[p->cur];
+    unsigned progress = 0;
+    if (!p->beats_done) {
+        uint32_t n = 0;
+        while (n < p->c.rows_per_cycle && p->cursor < r->n_sel &&
+               r->v_cells[r->sel[p->cursor]] <= now) {
+            p->cursor++;
+            n++;
+        }
+        if (n == 0 && p->cursor < r->n_sel) { p->st.stall_data++; p->stall_state = 1; return 0; }
+        p->st.busy++;
+        p->st.vrows += n;
+        progress = 1;
+        if (p->cursor < r->n_sel) return progress;
+        p->beats_done = true;
+        p->on_done(p->ctx, p->cur, now);
+    }
+    if (!fifo_can_push(p->out, now)) { p->st.stall_out++; p->stall_state = 2; return progress; }
+    fifo_push(p->out, &p->cur, now, now + 1 + p->c.latency);
+    p->st.rows++;
+    p->cur_valid = false;
+    return 1;
+}
+
+cycle_t pv_next_event(const pv *p, cycle_t now)
+{
+    if (!p->cur_valid) {
+        cycle_t m = fifo_head_ready(p->in);
+        return m == CYCLE_NEVER ? m : (m > now + 1 ? m : now + 1);
+    }
+    if (p->stall_state == 1) {
+        const arow *r = &p->pool[p->cur];
+        cycle_t c = r->v_cells[r->sel[p->cursor]];
+        return c == CYCLE_NEVER ? c : (c > now + 1 ? c : now + 1);
+    }
+    return now + 1;
+}
+
+void pv_skip(pv *p, uint64_t cycles)
+{
+    if (p->stall_state == 1) p->st.stall_data += cycles;
+    else if (p->stall_state == 2) p->st.stall_out += cycles;
+}
+
+bool     pv_idle(const pv *p)         { return !p->cur_valid; }
+uint64_t pv_busy_cycles(const pv *p)  { return p->st.busy; }
+uint64_t pv_stall_cycles(const pv *p) { return p->st.stall_data + p->st.stall_out; }
+uint64_t pv_vrows(const pv *p)        { return p->st.vrows; }

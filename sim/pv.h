@@ -1,0 +1,38 @@
+/*
+ * pv.h - the prob.V unit: `multipliers` multipliers scale rows_per_cycle = multipliers / d
+ * selected V rows by their probabilities per cycle and accumulate them into the output row.
+ * Ports: in <- FIFO of row ids (after local-V top-k); V buffer <- arrival cells (a V row is used
+ * only in a cycle >= its cell); out -> FIFO of row ids to the importance/writeback stage.
+ * Timing (docs/arch/pv.md): a row popped at t0 with k selected rows, all valid, occupies the
+ * unit B = max(1, ceil(k / rows_per_cycle)) cycles; its output is visible at t0 + B + latency.
+ */
+#ifndef SPATTEN_PV_H
+#define SPATTEN_PV_H
+
+#include "common.h"
+#include "fifo.h"
+#include "stats.h"
+#include "arow.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pv_cfg { uint32_t rows_per_cycle, latency; } pv_cfg;
+typedef struct pv pv;
+
+pv      *pv_create(const pv_cfg *c, arow *pool, fifo *in, fifo *out, stats *st,
+                   const char *prefix, arow_cb on_done, void *ctx);
+void     pv_destroy(pv *p);
+unsigned pv_tick(pv *p, cycle_t now);
+cycle_t  pv_next_event(const pv *p, cycle_t now);
+void     pv_skip(pv *p, uint64_t cycles);
+bool     pv_idle(const pv *p);
+uint64_t pv_busy_cycles(const pv *p);
+uint64_t pv_stall_cycles(const pv *p);
+uint64_t pv_vrows(const pv *p);        /* V rows multiplied (x d multiplies each) */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,118 @@
+/* qk.c - Q.K unit (qk.h; docs/arch/qk.md). */
+#include "qk.h"
+
+#include <stdlib.h>
+
+struct qk {
+    qk_cfg   c;
+    arow    *pool;
+    fifo    *in_new, *in_lsb, *out;
+    arow_cb  on_done;
+    void    *ctx;
+    bool     cur_valid;
+    uint32_t cur;          /* row id */
+    uint32_t cursor;       /* keys processed */
+    bool     beats_done;   /* all keys processed, waiting to push */
+    int      stall_state;  /* 0 none, 1 waiting for data, 2 output full */
+    struct { uint64_t busy, stall_data, stall_out, rows, keys, keys_lsb, out_refused; } st;
+};
+
+qk *qk_create(const qk_cfg *c, arow *pool, fifo *in_new, fifo *in_lsb, fifo *out, stats *st,
+              const char *prefix, arow_cb on_done, void *ctx)
+{
+    SIM_ASSERT(c->keys_per_cycle >= 1);
+    qk *q = sim_xcalloc(1, sizeof *q);
+    q->c = *c;
+    q->pool = pool;
+    q->in_new = in_new;
+    q->in_lsb = in_lsb;
+    q->out = out;
+    q->on_done = on_done;
+    q->ctx = ctx;
+    const char *m = prefix ? prefix : "qk";
+    if (st) {
+        stats_add_u64(st, m, "busy_cycles", "cycle", &q->st.busy, "cycles processing key beats");
+        stats_add_u64(st, m, "stall_data_cycles", "cycle", &q->st.stall_data,
+                      "cycles holding a row whose next key (or Q) is not yet in the buffer");
+        stats_add_u64(st, m, "stall_out_cycles", "cycle", &q->st.stall_out,
+                      "cycles holding a finished row because the softmax FIFO is full");
+        stats_add_u64(st, m, "rows", "row", &q->st.rows, "rows processed (incl. LSB recomputes)");
+        stats_add_u64(st, m, "keys", "key", &q->st.keys, "keys processed (d multiplies each)");
+        stats_add_u64(st, m, "keys_lsb", "key", &q->st.keys_lsb,
+                      "keys processed in LSB recompute passes");
+    }
+    return q;
+}
+
+void qk_destroy(qk *q) { free(q); }
+
+unsigned qk_tick(qk *q, cycle_t now)
+{
+    q->stall_state = 0;
+    if (!q->cur_valid) {
+        fifo *src = fifo_peek(q->in_lsb, now) ? q->in_lsb : fifo_peek(q->in_new, now) ? q->in_new : NULL;
+        if (!src) return 0;
+        q->cur = *(const uint32_t *)fifo_peek(src, now);
+        fifo_pop(src, now);
+        q->cur_valid = true;
+        q->cursor = 0;
+        q->beats_done = false;
+        q->pool[q->cur].t_qk0 = now;
+    }
+    arow *r = &q->pool[q->cur];
+    unsigned progress = 0;
+    if (!q->beats_done) {
+        if (*r->q_cell > now) { q->st.stall_data++; q->stall_state = 1; return 0; }
+        uint32_t n = 0;
+        while (n < q->c.keys_per_cycle && q->cursor < r->n_att &&
+               r->k_cells[r->att[q->cursor]] <= now) {
+            q->cursor++;
+            n++;
+        }
+        if (n == 0 && q->cursor < r->n_att) { q->st.stall_data++; q->stall_state = 1; return 0; }
+        q->st.busy++;
+        q->st.keys += n;
+        if (r->lsb_pass) q->st.keys_lsb += n;
+        progress = 1;
+        if (q->cursor < r->n_att) return progress;
+        q->beats_done = true;
+        q->on_done(q->ctx, q->cur, now);
+    }
+    if (!fifo_can_push(q->out, now)) {
+        q->st.stall_out++;
+        q->stall_state = 2;
+        return progress;
+    }
+    fifo_push(q->out, &q->cur, now, now + 1 + q->c.latency);
+    q->st.rows++;
+    q->cur_valid = false;
+    return 1;
+}
+
+cycle_t qk_next_event(const qk *q, cycle_t now)
+{
+    if (!q->cur_valid) {
+        cycle_t a = fifo_head_ready(q->in_lsb), b = fifo_head_ready(q->in_new);
+        cycle_t m = a < b ? a : b;
+        return m == CYCLE_NEVER ? m : (m > now + 1 ? m : now + 1);
+    }
+    if (q->stall_state == 2) return now + 1;   /* output FIFO: retry every cycle */
+    if (q->stall_state == 1) {
+        const arow *r = &q->pool[q->cur];
+        cycle_t c = *r->q_cell > now ? *r->q_cell : r->k_cells[r->att[q->cursor]];
+        return c == CYCLE_NEVER ? c : (c > now + 1 ? c : now + 1);
+    }
+    return now + 1;
+}
+
+void qk_skip(qk *q, uint64_t cycles)
+{
+    if (q->stall_state == 1) q->st.stall_data += cycles;
+    else if (q->stall_state == 2) q->st.stall_out += cycles;
+}
+
+bool     qk_idle(const qk *q)         { return !q->cur_valid; }
+uint64_t qk_busy_cycles(const qk *q)  { return q->st.busy; }
+uint64_t qk_stall_cycles(const qk *q) { return q->st.stall_data + q->st.stall_out; }
+uint64_t qk_keys(const qk *q)         { return q->st.keys; }
+uint64_t qk_keys_lsb(const qk *q)     { return q->st.keys_lsb; }

@@ -1,0 +1,343 @@
+/* report.c - console / JSON / CSV reports from accel_result + stats (see report.h). */
+#include "report.h"
+#include "fileio.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+void report_workload_from_trace(report_workload *w, const spt_trace *t, const char *source)
+{
+    w->name = t->workload;
+    w->model = t->model;
+    w->policy = t->policy.name;
+    w->layers = t->layers;
+    w->heads = t->heads;
+    w->d_head = t->d_head;
+    w->n_prompt = t->n_prompt;
+    w->n_gen = t->n_gen;
+    w->source = source ? source : "";
+    w->checksum = t->checksum;
+}
+
+bool report_gpu(const report_in *in, int kernel, gpu_result *out)
+{
+    if (!in->hw->gpu) return false;
+    gpu_work w = { 1, in->wl->layers, in->wl->heads, in->wl->d_head, in->wl->n_prompt,
+                   in->wl->n_gen };
+    return gpu_estimate(in->hw->gpu, &w, kernel, out) == SIM_OK;
+}
+
+static bool want_kernel(const report_in *in, int kernel)
+{
+    if (!in->hw->gpu) return false;
+    uint32_t k = in->hw->gpu->kernel;
+    return k == GPU_BOTH || (int)k == kernel;
+}
+
+static double accel_dram_bytes(const accel_result *r)
+{
+    return (double)r->dram_rd_bytes + (double)r->dram_wr_bytes;
+}
+
+/* ---- console ------------------------------------------------------------------------------ */
+
+static void human_bytes(char *buf, size_t cap, double b)
+{
+    if (b >= 1e9) snprintf(buf, cap, "%.2f GB", b / 1e9);
+    else if (b >= 1e6) snprintf(buf, cap, "%.2f MB", b / 1e6);
+    else if (b >= 1e3) snprintf(buf, cap, "%.2f kB", b / 1e3);
+    else snprintf(buf, cap, "%.0f B", b);
+}
+
+static void human_time(char *buf, size_t cap, double s)
+{
+    if (s >= 1) snprintf(buf, cap, "%.3f s", s);
+    else if (s >= 1e-3) snprintf(buf, cap, "%.3f ms", s * 1e3);
+    else snprintf(buf, cap, "%.3f us", s * 1e6);
+}
+
+static void human_energy(char *buf, size_t cap, double j)
+{
+    if (j >= 1) snprintf(buf, cap, "%.3f J", j);
+    else if (j >= 1e-3) snprintf(buf, cap, "%.3f mJ", j * 1e3);
+    else snprintf(buf, cap, "%.3f uJ", j * 1e6);
+}
+
+static void ratio(char *buf, size_t cap, double num, double den)
+{
+    if (den > 0) snprintf(buf, cap, "%.1fx", num / den);
+    else snprintf(buf, cap, "-");
+}
+
+int report_console(const report_in *in, FILE *out)
+{
+    const accel_result *r = in->res;
+    const report_workload *w = in->wl;
+    char a[32], b[32], c[32];
+    fprintf(out, "spatten-sim %s  workload %s (%s, %u layers x %u heads x d=%u, N=%u",
+            SPATTEN_VERSION, w->name, w->model, w->layers, w->heads, w->d_head, w->n_prompt);
+    if (w->n_gen) fprintf(out, " + %u generated", w->n_gen);
+    fprintf(out, ", policy %s)\nmachine %s at %u MHz%s\n\n", w->policy, in->hw->name,
+            in->hw->clock_mhz, r->timing_only ? "  [timing only: no golden check]" : "");
+
+    gpu_result g[2];
+    bool have[2];
+    for (int k = 0; k < 2; k++) have[k] = want_kernel(in, k) && report_gpu(in, k, &g[k]);
+    const char *gname = in->hw->gpu ? in->hw->gpu->name : "";
+
+    fprintf(out, "%-22s %18s", "", "accelerator");
+    for (int k = 0; k < 2; k++)
+        if (have[k]) fprintf(out, " %22s", k == GPU_UNFUSED ? "GPU unfused" : "GPU fused");
+    fprintf(out, "\n");
+    human_time(a, sizeof a, r->seconds);
+    fprintf(out, "%-22s %18s", "time", a);
+    for (int k = 0; k < 2; k++)
+        if (have[k]) { human_time(b, sizeof b, g[k].seconds); fprintf(out, " %22s", b); }
+    fprintf(out, "\n%-22s %18" PRIu64 "\n", "cycles", r->cycles);
+    human_bytes(a, sizeof a, (double)r->dram_rd_bytes);
+    fprintf(out, "%-22s %18s\n", "DRAM read", a);
+    human_bytes(a, sizeof a, (double)r->dram_wr_bytes);
+    fprintf(out, "%-22s %18s\n", "DRAM written", a);
+    human_bytes(a, sizeof a, accel_dram_bytes(r));
+    fprintf(out, "%-22s %18s", "DRAM total", a);
+    for (int k = 0; k < 2; k++)
+        if (have[k]) { human_bytes(b, sizeof b, g[k].dram_bytes); fprintf(out, " %22s", b); }
+    human_energy(a, sizeof a, r->energy_total_pj * 1e-12);
+    fprintf(out, "\n%-22s %18s", "energy", a);
+    for (int k = 0; k < 2; k++)
+        if (have[k]) { human_energy(b, sizeof b, g[k].energy_j); fprintf(out, " %22s", b); }
+    fprintf(out, "\n");
+    if (have[0] || have[1]) {
+        fprintf(out, "%-22s %18s", "vs accelerator", "");
+        for (int k = 0; k < 2; k++)
+            if (have[k]) {
+                ratio(a, sizeof a, g[k].dram_bytes, accel_dram_bytes(r));
+                ratio(b, sizeof b, g[k].seconds, r->seconds);
+                ratio(c, sizeof c, g[k].energy_j, r->energy_total_pj * 1e-12);
+                char cell[112];
+                snprintf(cell, sizeof cell, "DRAM %s time %s E %s", a, b, c);
+                fprintf(out, " %22s", cell);
+            }
+        fprintf(out, "\n(GPU columns: analytical model of %s, dense attention; docs/gpu-baseline.md)\n",
+                gname);
+    }
+
+    fprintf(out, "\nenergy by module:");
+    for (int m = 0; m < ACC_M_N; m++) {
+        double pct = r->energy_total_pj > 0 ? 100.0 * r->energy_pj[m] / r->energy_total_pj : 0;
+        fprintf(out, "%s %s %.1f%%", m ? "," : "", ACC_MODULE_NAMES[m], pct);
+    }
+    fprintf(out, "\nDRAM bytes by kind:");
+    for (int k = 0; k < ACC_TR_N; k++) {
+        human_bytes(a, sizeof a, (double)r->bytes[k]);
+        fprintf(out, "%s %s %s", k ? "," : "", ACC_TRAFFIC_NAMES[k], a);
+    }
+    fprintf(out, "\nrows %" PRIu64 ", LSB re-fetch %" PRIu64 " (%.1f%%), K rows %" PRIu64
+            ", V rows %" PRIu64 "\n", r->rows, r->lsb_refetch_rows,
+            r->rows ? 100.0 * (double)r->lsb_refetch_rows / (double)r->rows : 0.0, r->k_rows,
+            r->v_rows);
+    if (!r->timing_only)
+        fprintf(out, "golden check: %" PRIu64 " output rows, kept sets, LSB decisions and "
+                "importance scores all match the reference model\n", r->golden_rows_checked);
+    return ferror(out) ? -1 : 0;
+}
+
+/* ---- JSON --------------------------------------------------------------------------------- */
+
+static cJSON *u64arr_obj(const uint64_t *v, const char *const *names, int n)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; i < n; i++) cJSON_AddNumberToObject(o, names[i], (double)v[i]);
+    return o;
+}
+
+static cJSON *f64arr_obj(const double *v, const char *const *names, int n)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; i < n; i++) cJSON_AddNumberToObject(o, names[i], v[i]);
+    return o;
+}
+
+static void add_ratio(cJSON *o, const char *key, double num, double den)
+{
+    if (den > 0) cJSON_AddNumberToObject(o, key, num / den);
+    else cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *pass_json(const accel_pass_result *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "step", p->step);
+    cJSON_AddNumberToObject(o, "layer", p->layer);
+    cJSON_AddNumberToObject(o, "tokens", p->n_tok);
+    cJSON_AddNumberToObject(o, "queries", p->n_q);
+    cJSON_AddNumberToObject(o, "heads", p->n_head);
+    cJSON_AddNumberToObject(o, "kv_appended", p->n_new);
+    cJSON_AddNumberToObject(o, "start_cycle", (double)p->start);
+    cJSON_AddNumberToObject(o, "cycles", (double)p->cycles);
+    cJSON_AddItemToObject(o, "bytes", u64arr_obj(p->bytes, ACC_TRAFFIC_NAMES, ACC_TR_N));
+    cJSON_AddNumberToObject(o, "dram_read_bytes", (double)p->dram_rd_bytes);
+    cJSON_AddNumberToObject(o, "dram_write_bytes", (double)p->dram_wr_bytes);
+    cJSON_AddNumberToObject(o, "rows", (double)p->rows);
+    cJSON_AddNumberToObject(o, "k_rows", (double)p->k_rows);
+    cJSON_AddNumberToObject(o, "v_rows", (double)p->v_rows);
+    cJSON_AddNumberToObject(o, "lsb_refetch_rows", (double)p->lsb_refetch_rows);
+    cJSON_AddNumberToObject(o, "masked_blocks", (double)p->masked_blocks);
+    cJSON_AddNumberToObject(o, "qk_macs", (double)p->qk_macs);
+    cJSON_AddNumberToObject(o, "pv_macs", (double)p->pv_macs);
+    cJSON_AddItemToObject(o, "busy_cycles", u64arr_obj(p->busy, ACC_MODULE_NAMES, ACC_M_N));
+    cJSON_AddItemToObject(o, "stall_cycles", u64arr_obj(p->stall, ACC_MODULE_NAMES, ACC_M_N));
+    cJSON_AddItemToObject(o, "energy_pj", f64arr_obj(p->energy_pj, ACC_MODULE_NAMES, ACC_M_N));
+    cJSON_AddNumberToObject(o, "energy_total_pj", p->energy_total_pj);
+    return o;
+}
+
+static cJSON *gpu_json(const report_in *in, int kernel, const gpu_result *g)
+{
+    const accel_result *r = in->res;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "model", "analytical");
+    cJSON_AddStringToObject(o, "gpu", in->hw->gpu->name);
+    cJSON_AddStringToObject(o, "kernel", kernel == GPU_UNFUSED ? "unfused" : "fused");
+    cJSON_AddNumberToObject(o, "dram_bytes", g->dram_bytes);
+    cJSON_AddNumberToObject(o, "flops", g->flops);
+    cJSON_AddNumberToObject(o, "seconds", g->seconds);
+    cJSON_AddNumberToObject(o, "energy_j", g->energy_j);
+    cJSON_AddNumberToObject(o, "energy_tdp_j", g->energy_tdp_j);
+    cJSON *rat = cJSON_AddObjectToObject(o, "ratios");
+    add_ratio(rat, "dram_reduction", g->dram_bytes, accel_dram_bytes(r));
+    add_ratio(rat, "speedup", g->seconds, r->seconds);
+    add_ratio(rat, "energy_saving", g->energy_j, r->energy_total_pj * 1e-12);
+    return o;
+}
+
+static cJSON *report_json(const report_in *in)
+{
+    const accel_result *r = in->res;
+    const report_workload *w = in->wl;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "format", "spatten-report");
+    cJSON_AddStringToObject(root, "spatten_sim_version", SPATTEN_VERSION);
+    cJSON *units = cJSON_AddObjectToObject(root, "units");
+    cJSON_AddStringToObject(units, "cycles", "accelerator clock cycles");
+    cJSON_AddStringToObject(units, "bytes", "bytes");
+    cJSON_AddStringToObject(units, "energy_pj", "picojoules");
+    cJSON_AddStringToObject(units, "seconds", "seconds");
+
+    cJSON *wl = cJSON_AddObjectToObject(root, "workload");
+    cJSON_AddStringToObject(wl, "name", w->name);
+    cJSON_AddStringToObject(wl, "model", w->model);
+    cJSON_AddStringToObject(wl, "policy", w->policy);
+    cJSON_AddNumberToObject(wl, "layers", w->layers);
+    cJSON_AddNumberToObject(wl, "heads", w->heads);
+    cJSON_AddNumberToObject(wl, "d_head", w->d_head);
+    cJSON_AddNumberToObject(wl, "n_prompt", w->n_prompt);
+    cJSON_AddNumberToObject(wl, "n_gen", w->n_gen);
+    cJSON_AddStringToObject(wl, "source", w->source ? w->source : "");
+    char cks[24];
+    snprintf(cks, sizeof cks, "%016" PRIx64, w->checksum);
+    cJSON_AddStringToObject(wl, "trace_checksum", cks);
+    cJSON_AddBoolToObject(wl, "timing_only", r->timing_only);
+
+    cJSON *hw = cfg_to_json(&HW_CFG_TABLE, in->hw);
+    cJSON_AddItemToObject(root, "hw", hw);
+
+    cJSON *t = cJSON_AddObjectToObject(root, "accelerator");
+    cJSON_AddNumberToObject(t, "cycles", (double)r->cycles);
+    cJSON_AddNumberToObject(t, "clock_ps", (double)r->clk_ps);
+    cJSON_AddNumberToObject(t, "seconds", r->seconds);
+    cJSON_AddNumberToObject(t, "dram_read_bytes", (double)r->dram_rd_bytes);
+    cJSON_AddNumberToObject(t, "dram_write_bytes", (double)r->dram_wr_bytes);
+    cJSON_AddNumberToObject(t, "dram_requests", (double)r->dram_requests);
+    cJSON_AddItemToObject(t, "bytes", u64arr_obj(r->bytes, ACC_TRAFFIC_NAMES, ACC_TR_N));
+    cJSON_AddNumberToObject(t, "rows", (double)r->rows);
+    cJSON_AddNumberToObject(t, "k_rows", (double)r->k_rows);
+    cJSON_AddNumberToObject(t, "v_rows", (double)r->v_rows);
+    cJSON_AddNumberToObject(t, "lsb_refetch_rows", (double)r->lsb_refetch_rows);
+    add_ratio(t, "lsb_refetch_fraction", (double)r->lsb_refetch_rows, (double)r->rows);
+    cJSON_AddNumberToObject(t, "masked_blocks", (double)r->masked_blocks);
+    cJSON_AddNumberToObject(t, "qk_macs", (double)r->qk_macs);
+    cJSON_AddNumberToObject(t, "pv_macs", (double)r->pv_macs);
+    cJSON_AddItemToObject(t, "busy_cycles", u64arr_obj(r->busy, ACC_MODULE_NAMES, ACC_M_N));
+    cJSON_AddItemToObject(t, "stall_cycles", u64arr_obj(r->stall, ACC_MODULE_NAMES, ACC_M_N));
+    cJSON *util = cJSON_AddObjectToObject(t, "utilisation");
+    for (int m = 0; m < ACC_M_N; m++)
+        add_ratio(util, ACC_MODULE_NAMES[m], (double)r->busy[m], (double)r->cycles);
+    cJSON_AddItemToObject(t, "energy_pj", f64arr_obj(r->energy_pj, ACC_MODULE_NAMES, ACC_M_N));
+    cJSON_AddNumberToObject(t, "energy_total_pj", r->energy_total_pj);
+    cJSON_AddNumberToObject(t, "golden_rows_checked", (double)r->golden_rows_checked);
+
+    cJSON *gb = cJSON_AddArrayToObject(root, "gpu_baseline");
+    for (int k = 0; k < 2; k++) {
+        gpu_result g;
+        if (want_kernel(in, k) && report_gpu(in, k, &g))
+            cJSON_AddItemToArray(gb, gpu_json(in, k, &g));
+    }
+
+    cJSON *passes = cJSON_AddArrayToObject(root, "passes");
+    for (uint32_t i = 0; i < r->n_pass; i++) cJSON_AddItemToArray(passes, pass_json(&r->pass[i]));
+
+    if (in->st) {
+        cJSON *s = cJSON_AddObjectToObject(root, "stats");
+        stats_to_json(in->st, s);
+    }
+    return root;
+}
+
+char *report_json_string(const report_in *in)
+{
+    cJSON *root = report_json(in);
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+int report_write_json(const report_in *in, const char *path, sim_err *err)
+{
+    char *s = report_json_string(in);
+    if (!s) return sim_errf(err, SIM_ENOMEM, "%s: cannot format report", path);
+    size_t n = strlen(s);
+    s[n] = '\n';   /* replace the terminator with a final newline; written length n + 1 */
+    int rc = fio_write_all(path, s, n + 1, err);
+    free(s);
+    return rc;
+}
+
+/* ---- CSV ---------------------------------------------------------------------------------- */
+
+int report_write_csv(const report_in *in, const char *path, sim_err *err)
+{
+    fio_writer *wr;
+    int rc = fio_open(path, &wr, err);
+    if (rc) return rc;
+    FILE *f = fio_file(wr);
+    fprintf(f, "step,layer,tokens,queries,heads,kv_appended,start_cycle,cycles");
+    for (int k = 0; k < ACC_TR_N; k++) fprintf(f, ",bytes_%s", ACC_TRAFFIC_NAMES[k]);
+    fprintf(f, ",dram_read_bytes,dram_write_bytes,rows,k_rows,v_rows,lsb_refetch_rows,"
+               "masked_blocks,qk_macs,pv_macs");
+    for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",busy_%s", ACC_MODULE_NAMES[m]);
+    for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",stall_%s", ACC_MODULE_NAMES[m]);
+    for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",energy_pj_%s", ACC_MODULE_NAMES[m]);
+    fprintf(f, ",energy_total_pj\n");
+    const accel_result *r = in->res;
+    for (uint32_t i = 0; i < r->n_pass; i++) {
+        const accel_pass_result *p = &r->pass[i];
+        fprintf(f, "%u,%u,%u,%u,%u,%u,%" PRIu64 ",%" PRIu64, p->step, p->layer, p->n_tok,
+                p->n_q, p->n_head, p->n_new, p->start, p->cycles);
+        for (int k = 0; k < ACC_TR_N; k++) fprintf(f, ",%" PRIu64, p->bytes[k]);
+        fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+                   ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+                p->dram_rd_bytes, p->dram_wr_bytes, p->rows, p->k_rows, p->v_rows,
+                p->lsb_refetch_rows, p->masked_blocks, p->qk_macs, p->pv_macs);
+        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%" PRIu64, p->busy[m]);
+        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%" PRIu64, p->stall[m]);
+        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%.6f", p->energy_pj[m]);
+        fprintf(f, ",%.6f\n", p->energy_total_pj);
+    }
+    if (ferror(f)) {
+        fio_abort(wr);
+        return sim_errf(err, SIM_EIO, "%s: write failed", path);
+    }
+    return fio_commit(wr, err);
+}

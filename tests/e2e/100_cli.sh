@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# 100_cli: the dispatcher's contract: --version, --help, unknown command -> one line + exit 1.
+source "$(dirname "$0")/../lib.bash"
+v=$("$SPATTEN" --version) || fail "--version failed"
+[ "$v" = "spatten 0.1.0" ] || fail "--version printed '$v'"
+"$SPATTEN" --help | grep -q "^  run " || fail "--help does not list run"
+expect_exit 1 "$SPATTEN" frobnicate
+[ "$LAST_ERR" = "spatten: unknown command 'frobnicate' (try: spatten --help)" ] || fail "message: $LAST_ERR"
+expect_exit 1 "$SPATTEN"
+exit 0
