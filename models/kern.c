@@ -8,10 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define KERN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define KERN_CLONES
+#endif
+
+KERN_CLONES
 void kern_matmul(const double *x, uint32_t n, uint32_t k, const float *w, uint32_t ldw,
                  uint32_t m, const float *b, double *y, uint32_t ldy)
 {
-    enum { RB = 4, CB = 256 };
+    enum { RB = 8, CB = 128 };
     double acc[RB][CB];
     for (uint32_t c0 = 0; c0 < m; c0 += CB) {
         uint32_t cn = m - c0 < CB ? m - c0 : CB;
@@ -71,6 +78,7 @@ void kern_gelu(double *x, size_t n, bool tanh_form)
     }
 }
 
+KERN_CLONES
 void kern_scores_i16(const int16_t *q, const int16_t *kt, uint32_t ldk, uint32_t nk, uint32_t d,
                      int32_t *s)
 {
@@ -81,6 +89,24 @@ void kern_scores_i16(const int16_t *q, const int16_t *kt, uint32_t ldk, uint32_t
         const int16_t *kr = kt + (size_t)p * ldk;
         for (uint32_t j = 0; j < nk; j++) s[j] += qv * (int32_t)kr[j];
     }
+}
+
+KERN_CLONES
+void kern_scores_f64(const double *q, const double *kt, uint32_t ldk, uint32_t nk, uint32_t d,
+                     double *s)
+{
+    for (uint32_t j = 0; j < nk; j++) s[j] = 0.0;
+    for (uint32_t p = 0; p < d; p++) {
+        const double qv = q[p];
+        const double *kr = kt + (size_t)p * ldk;
+        for (uint32_t j = 0; j < nk; j++) s[j] += qv * kr[j];
+    }
+}
+
+KERN_CLONES
+void kern_axpy_f64(double a, const double *x, uint32_t n, double *y)
+{
+    for (uint32_t i = 0; i < n; i++) y[i] += a * x[i];
 }
 
 /* ---- deterministic elementary functions ---- */

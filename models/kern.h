@@ -26,6 +26,10 @@ void kern_gelu(double *x, size_t n, bool tanh_form);
  * equals fxp_dot(q, k_j) for every j). kt is K transposed ([d][ldk]). */
 void kern_scores_i16(const int16_t *q, const int16_t *kt, uint32_t ldk, uint32_t nk, uint32_t d,
                      int32_t *s);
+/* Double versions for the float model: s[j] = sum_p q[p] kt[p][j] (ascending p); y += a x. */
+void kern_scores_f64(const double *q, const double *kt, uint32_t ldk, uint32_t nk, uint32_t d,
+                     double *s);
+void kern_axpy_f64(double a, const double *x, uint32_t n, double *y);
 
 /* Deterministic elementary functions (double; relative error ~1e-15 except noted). */
 double det_exp(double x);

@@ -2,9 +2,11 @@
 #include "model.h"
 #include "kern.h"
 #include "policy.h"
+#include "st.h"
 #include "synth.h"
 #include "weights.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +51,21 @@ typedef struct ctx {
     double ent_sum[SPT_MAX_LAYERS];
     uint64_t ent_rows[SPT_MAX_LAYERS];
     double kv_bits_dense, kv_bits;
+    /* float dump (model_float_dump): tensors collected here, buffers kept until written */
+    st_writer *dump;
+    void **keep;
+    uint32_t n_keep;
 } ctx;
+
+static void dump_f64(ctx *c, const char *name, const double *src, uint64_t rows, uint64_t cols)
+{
+    double *cp = sim_xmalloc((size_t)(rows * cols) * sizeof *cp + 8);
+    memcpy(cp, src, (size_t)(rows * cols) * sizeof *cp);
+    c->keep = sim_xrealloc(c->keep, ((size_t)c->n_keep + 1) * sizeof *c->keep);
+    c->keep[c->n_keep++] = cp;
+    uint64_t sh[2] = { rows, cols };
+    st_add(c->dump, name, ST_F64, 2, sh, cp);
+}
 
 /* ---------------------------------------------------------------------------------------- */
 
@@ -148,21 +164,14 @@ static void attn_float_head(const ctx *c, const double *Q, const double *K, cons
         for (uint32_t k = 0; k < d; k++) Kt[(size_t)k * n + j] = K[(size_t)j * d + k];
     for (uint32_t i = 0; i < n; i++) {
         uint32_t nk = c->m->gpt2 ? i + 1 : n;
-        for (uint32_t j = 0; j < nk; j++) s[j] = 0.0;
-        for (uint32_t k = 0; k < d; k++) {
-            const double qv = Q[(size_t)i * d + k];
-            const double *kr = Kt + (size_t)k * n;
-            for (uint32_t j = 0; j < nk; j++) s[j] += qv * kr[j];
-        }
+        kern_scores_f64(Q + (size_t)i * d, Kt, n, nk, d, s);
         double mx = -HUGE_VAL, sum = 0.0;
         for (uint32_t j = 0; j < nk; j++) { s[j] *= sc; if (s[j] > mx) mx = s[j]; }
         for (uint32_t j = 0; j < nk; j++) { s[j] = exp(s[j] - mx); sum += s[j]; }
         double *o = O + (size_t)i * c->D + (size_t)h * d;
         for (uint32_t k = 0; k < d; k++) o[k] = 0.0;
         for (uint32_t j = 0; j < nk; j++) {
-            const double pj = s[j] / sum;
-            const double *vr = V + (size_t)j * d;
-            for (uint32_t k = 0; k < d; k++) o[k] += pj * vr[k];
+            kern_axpy_f64(s[j] / sum, V + (size_t)j * d, d, o);
         }
     }
     free(s);
@@ -191,6 +200,17 @@ static void run_float_dense(ctx *c)
             project(c, A, n, Lw->wk, Lw->bk, Lw->qk_scale, h, K);
             project(c, A, n, Lw->wv, Lw->bv, NULL, h, V);
             attn_float_head(c, Q, K, V, n, O, h);
+            if (c->dump) {
+                char nm[64];
+                double *oh = sim_xmalloc((size_t)n * d * sizeof *oh + 8);
+                for (uint32_t i = 0; i < n; i++)
+                    memcpy(oh + (size_t)i * d, O + (size_t)i * D + (size_t)h * d, d * sizeof *oh);
+                snprintf(nm, sizeof nm, "l%u.h%u.q", l, h); dump_f64(c, nm, Q, n, d);
+                snprintf(nm, sizeof nm, "l%u.h%u.k", l, h); dump_f64(c, nm, K, n, d);
+                snprintf(nm, sizeof nm, "l%u.h%u.v", l, h); dump_f64(c, nm, V, n, d);
+                snprintf(nm, sizeof nm, "l%u.h%u.out", l, h); dump_f64(c, nm, oh, n, d);
+                free(oh);
+            }
         }
         finish_layer(c, Lw, X, O, n);
         record_err(c, l, X, pos, n);
@@ -218,7 +238,8 @@ static int16_t *cache_row(const ctx *c, int16_t *base, uint32_t l, uint32_t h, u
  * and value rows in S order [nS][dh]. Writes out[nq][dh]; updates importance/statistics. */
 static void attn_fxp_head(ctx *c, const pass_io *io, uint32_t hi, const int16_t *Qq,
                           const int16_t *Kq, const int16_t *Vq, int32_t *out, uint8_t *lsb,
-                          uint32_t *vcnt, const uint8_t *blk, uint32_t *lsb_any)
+                          uint32_t *vcnt, const uint8_t *blk, uint32_t *lsb_any,
+                          uint32_t *k_needed)
 {
     const uint32_t n = io->nS, d = c->dh, nq = n - io->q0, h = io->Hs[hi];
     const fxp_fmt *f = &c->fmt;
@@ -240,6 +261,7 @@ static void attn_fxp_head(ctx *c, const pass_io *io, uint32_t hi, const int16_t 
     uint64_t *vals = sim_xmalloc((size_t)n * sizeof *vals + 8);
     calib *cal = c->cal;
     uint64_t habs = 0;
+    uint8_t *used = blk ? sim_xcalloc((size_t)n + 8, 1) : NULL;   /* key needed by some row */
     for (uint32_t r = 0; r < nq; r++) {
         const uint32_t i = io->q0 + r;                /* row index within S */
         const uint32_t nk = c->m->gpt2 ? i + 1 : n;   /* causal: keys up to the query */
@@ -266,7 +288,10 @@ static void attn_fxp_head(ctx *c, const pass_io *io, uint32_t hi, const int16_t 
         /* candidates: unmasked keys; local V keeps the top ratio_count of them by p */
         uint32_t m = 0;
         for (uint32_t j = 0; j < nk; j++)
-            if (!mask || !mask[j]) cand[m++] = j;
+            if (!mask || !mask[j]) {
+                cand[m++] = j;
+                if (used) used[j] = 1;
+            }
         uint32_t kv = pol_v_keep(P, m), nsel = 0;
         if (kv < m) {
             for (uint32_t j = 0; j < m; j++) vals[j] = p[cand[j]];
@@ -310,6 +335,13 @@ static void attn_fxp_head(ctx *c, const pass_io *io, uint32_t hi, const int16_t 
         }
     }
     c->head_imp[h] += habs;
+    uint32_t kn = n;
+    if (used) {
+        kn = 0;
+        for (uint32_t j = 0; j < n; j++) kn += used[j];
+    }
+    *k_needed = kn;
+    free(used);
     free(vals); free(sel); free(cand); free(mask); free(p); free(s); free(Kmt); free(Kt);
 }
 
@@ -370,6 +402,7 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
         }
     }
     uint32_t lsb_heads = 0;
+    uint64_t k_rows = 0, v_rows = 0;
     for (uint32_t hi = 0; hi < nH; hi++) {
         const uint32_t h = io->Hs[hi];
         const int16_t *Kh = Kall + (size_t)hi * nq * d, *Vh = Vall + (size_t)hi * nq * d;
@@ -381,20 +414,25 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
             Kh = Kg;
             Vh = Vg;
         }
-        uint32_t any = 0;
+        uint32_t any = 0, kn = n;
         attn_fxp_head(c, io, hi, Q + (size_t)hi * nq * d, Kh, Vh, out + (size_t)hi * nq * d,
                       lsb ? lsb + (size_t)hi * nq : NULL, vcnt ? vcnt + (size_t)hi * nq : NULL,
-                      blk, &any);
-        /* DRAM estimate (bits): K MSB plane for every key; LSB plane once per head in
-         * summarization if any row needs it, per row in generation; V rows */
+                      blk, &any, &kn);
+        /* DRAM estimate (bits): K MSB plane of every key some row needs (all alive keys
+         * without a static mask); LSB plane once per head in summarization if any row needs
+         * it, per re-fetching row in generation; V rows: the needed keys' rows in
+         * summarization (V is buffered on chip), v_cnt per row in generation */
         const double kb = c->pol.progressive ? (double)(f->bits - f->k_lsb_bits) : (double)f->bits;
-        c->kv_bits += (double)n * kb;
-        if (any) c->kv_bits += (double)n * f->k_lsb_bits * (io->q0 ? (double)any : 1.0);
+        c->kv_bits += (double)kn * kb;
+        if (any) c->kv_bits += (double)kn * f->k_lsb_bits * (io->q0 ? (double)any : 1.0);
+        uint64_t vrows = kn;
         if (vcnt && io->q0 > 0) {
-            for (uint32_t r = 0; r < nq; r++) c->kv_bits += (double)vcnt[(size_t)hi * nq + r] * f->bits;
-        } else {
-            c->kv_bits += (double)n * f->bits;
+            vrows = 0;
+            for (uint32_t r = 0; r < nq; r++) vrows += vcnt[(size_t)hi * nq + r];
         }
+        c->kv_bits += (double)vrows * f->bits;
+        k_rows += kn;
+        v_rows += vrows;
         if (any) lsb_heads++;
     }
     c->kv_bits_dense += 2.0 * (double)io->seq_len * c->H * f->bits;
@@ -408,11 +446,8 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
         if (lsb)
             for (size_t e = 0; e < (size_t)nH * nq; e++) st->lsb_rows += lsb[e];
         st->kv_rows_dense += (uint64_t)io->seq_len * c->H;
-        st->k_rows += (uint64_t)n * nH;
-        if (vcnt && io->q0 > 0)
-            for (size_t e = 0; e < (size_t)nH * nq; e++) st->v_rows += vcnt[e];
-        else
-            st->v_rows += (uint64_t)n * nH;
+        st->k_rows += k_rows;
+        st->v_rows += v_rows;
     }
     /* output rows -> rest of the layer */
     double *O = sim_xcalloc((size_t)nq * D + 8, sizeof *O);
@@ -674,4 +709,223 @@ static void calibrate(ctx *c, const wl_cfg *w, const double *x_main)
         }
     }
     free(cal.blk); free(cal.ent); free(cal.tv); free(cal.rows); free(cal.sparse); free(cal.valid);
+}
+
+/* ---- entry point ---- */
+
+static void ctx_release(ctx *c)
+{
+    free(c->ent_tab);
+    free(c->ap_mask);
+    free(c->st_heads);
+    free(c->kc);
+    free(c->vc);
+    free(c->dense);
+    free(c->err_num);
+    free(c->err_den);
+    free(c->tok_imp);
+    free(c->head_imp);
+}
+
+int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
+{
+    *out = NULL;
+    SIM_ASSERT(((uint64_t)w->d_head << (2 * (w->fxp.bits - 1))) < ((uint64_t)1 << 31));
+    SIM_ASSERT(w->source != WL_SRC_SYNTHETIC || w->d_head >= 4);   /* wl_check enforces both */
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.w = w;
+    c.n_total = w->n_prompt + w->n_gen;
+    c.D = w->d_model;
+    c.H = w->heads;
+    c.dh = w->d_head;
+    c.L = w->layers;
+    wt_model *m = NULL;
+    double *x0 = NULL;
+    if (w->source == WL_SRC_WEIGHTS) {
+        int rc = wt_load(w, &m, &x0, err);
+        if (rc) return rc;
+    } else {
+        m = synth_model(w);
+        x0 = synth_inputs(w, w->seed, c.n_total);
+    }
+    c.m = m;
+    c.x0 = x0;
+    int rc = POL_TABLE[w->policy.kind]->setup(w, &c.pol, err);
+    if (rc) { wt_free(m); free(x0); return rc; }
+    fxp_fmt_init(&c.fmt, w->fxp.bits, w->fxp.frac, w->fxp.k_lsb_bits, w->fxp.prob_bits, c.dh);
+    const uint32_t one = 1u << w->fxp.prob_bits;
+    c.ent_tab = sim_xcalloc((size_t)one + 2, sizeof *c.ent_tab);
+    for (uint32_t q = 1; q <= one; q++) {
+        double pq = (double)q / (double)one;
+        c.ent_tab[q] = -pq * det_log(pq);
+    }
+    if (c.pol.static_mask || c.pol.static_heads) calibrate(&c, w, x0);
+    c.tok_imp = sim_xcalloc(c.n_total + 1, 8);
+    c.head_imp = sim_xcalloc(c.H + 1, 8);
+    if (ms) {
+        memset(ms, 0, sizeof *ms);
+        ms->layers = c.L;
+        ms->err_rel_l2 = ms->err_fxp_dense = -1.0;
+    }
+    if (ms && w->error_stats) {
+        c.dense = sim_xcalloc((size_t)c.L * c.n_total * c.D + 1, sizeof(float));
+        c.err_num = sim_xcalloc(c.L + 1, sizeof(double));
+        c.err_den = sim_xcalloc(c.L + 1, sizeof(double));
+        c.write_dense = true;
+        run_float_dense(&c);
+        c.write_dense = false;
+        /* quantisation alone: the dense fixed-point model over all positions vs the float one */
+        ctx cc = c;
+        POL_TABLE[WL_POL_NONE]->setup(w, &cc.pol, err);
+        cc.ap_mask = NULL;
+        cc.st_heads = NULL;
+        cc.err_num = sim_xcalloc(c.L + 1, sizeof(double));
+        cc.err_den = sim_xcalloc(c.L + 1, sizeof(double));
+        cc.tok_imp = sim_xcalloc(c.n_total + 1, 8);
+        cc.head_imp = sim_xcalloc(c.H + 1, 8);
+        run_fxp(&cc, NULL);
+        if (cc.err_den[c.L - 1] > 0)
+            ms->err_fxp_dense = sqrt(cc.err_num[c.L - 1] / cc.err_den[c.L - 1]);
+        free(cc.err_num);
+        free(cc.err_den);
+        free(cc.tok_imp);
+        free(cc.head_imp);
+    }
+    spt_trace *tr = sim_xcalloc(1, sizeof *tr);
+    snprintf(tr->workload, sizeof tr->workload, "%s", w->name);
+    snprintf(tr->model, sizeof tr->model, "%s", WL_MODEL_NAMES[w->model]);
+    tr->layers = c.L;
+    tr->heads = c.H;
+    tr->d_head = c.dh;
+    tr->n_prompt = w->n_prompt;
+    tr->n_gen = w->n_gen;
+    tr->causal = w->causal;
+    tr->seed = w->seed;
+    tr->policy = c.pol;
+    tr->fmt = c.fmt;
+    tr->n_pass = c.L * (1 + w->n_gen);
+    tr->pass = sim_xcalloc(tr->n_pass, sizeof *tr->pass);
+    tr->workload_json = wl_to_json(w);
+    c.ms = ms;
+    fxp_fmt_init(&c.fmt, w->fxp.bits, w->fxp.frac, w->fxp.k_lsb_bits, w->fxp.prob_bits, c.dh);
+    c.fxp = true;
+    if (w->n_gen) ctx_caches(&c, true);
+    run_fxp(&c, tr);
+    if (ms) {
+        uint64_t rows = 0, lsb = 0;
+        for (uint32_t l = 0; l < c.L; l++) {
+            model_layer_stats *st = &ms->layer[l];
+            uint64_t dense_tok = (uint64_t)st->passes ? st->kv_rows_dense / c.H : 0;
+            st->tok_kept = dense_tok ? (double)st->tok_sum / (double)dense_tok : 0.0;
+            st->heads_kept = st->passes ? (double)st->head_sum / ((double)st->passes * c.H) : 0.0;
+            st->lsb_frac = st->rows ? (double)st->lsb_rows / (double)st->rows : 0.0;
+            st->entropy = c.ent_rows[l] ? c.ent_sum[l] / (double)c.ent_rows[l] : 0.0;
+            st->err_rel_l2 = c.dense && c.err_den[l] > 0 ? sqrt(c.err_num[l] / c.err_den[l]) : -1.0;
+            rows += st->rows;
+            lsb += st->lsb_rows;
+        }
+        ms->lsb_frac = rows ? (double)lsb / (double)rows : 0.0;
+        ms->kv_reduction = c.kv_bits > 0 ? c.kv_bits_dense / c.kv_bits : 0.0;
+        if (c.dense) ms->err_rel_l2 = ms->layer[c.L - 1].err_rel_l2;
+    }
+    ctx_release(&c);
+    wt_free(m);
+    free(x0);
+    *out = tr;
+    return SIM_OK;
+}
+
+int model_float_dump(const wl_cfg *w, const char *path, sim_err *err)
+{
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.w = w;
+    c.n_total = w->n_prompt + w->n_gen;
+    c.D = w->d_model;
+    c.H = w->heads;
+    c.dh = w->d_head;
+    c.L = w->layers;
+    wt_model *m = NULL;
+    double *x0 = NULL;
+    if (w->source == WL_SRC_WEIGHTS) {
+        int rc = wt_load(w, &m, &x0, err);
+        if (rc) return rc;
+    } else {
+        m = synth_model(w);
+        x0 = synth_inputs(w, w->seed, c.n_total);
+    }
+    c.m = m;
+    c.x0 = x0;
+    c.dump = st_writer_new();
+    st_add_meta(c.dump, "format", "spatten-float-dump");
+    st_add_meta(c.dump, "causal", w->causal ? "true" : "false");
+    run_float_dense(&c);
+    int rc = st_write(c.dump, path, err);
+    st_writer_free(c.dump);
+    for (uint32_t i = 0; i < c.n_keep; i++) free(c.keep[i]);
+    free(c.keep);
+    wt_free(m);
+    free(x0);
+    return rc;
+}
+
+static void add_err(cJSON *o, const char *k, double v)
+{
+    if (v < 0) cJSON_AddNullToObject(o, k);
+    else cJSON_AddNumberToObject(o, k, v);
+}
+
+cJSON *model_stats_to_json(const model_stats *ms)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *a = cJSON_AddArrayToObject(o, "layers");
+    for (uint32_t l = 0; l < ms->layers; l++) {
+        const model_layer_stats *s = &ms->layer[l];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "layer", l);
+        cJSON_AddNumberToObject(e, "passes", (double)s->passes);
+        cJSON_AddNumberToObject(e, "tok_kept", s->tok_kept);
+        cJSON_AddNumberToObject(e, "heads_kept", s->heads_kept);
+        cJSON_AddNumberToObject(e, "rows", (double)s->rows);
+        cJSON_AddNumberToObject(e, "lsb_rows", (double)s->lsb_rows);
+        cJSON_AddNumberToObject(e, "lsb_frac", s->lsb_frac);
+        cJSON_AddNumberToObject(e, "k_rows", (double)s->k_rows);
+        cJSON_AddNumberToObject(e, "v_rows", (double)s->v_rows);
+        cJSON_AddNumberToObject(e, "kv_rows_dense", (double)s->kv_rows_dense);
+        cJSON_AddNumberToObject(e, "entropy_nats", s->entropy);
+        add_err(e, "err_rel_l2", s->err_rel_l2);
+        cJSON_AddItemToArray(a, e);
+    }
+    add_err(o, "err_rel_l2", ms->err_rel_l2);
+    add_err(o, "err_fxp_dense", ms->err_fxp_dense);
+    cJSON_AddNumberToObject(o, "kv_reduction_estimate", ms->kv_reduction);
+    cJSON_AddNumberToObject(o, "lsb_frac", ms->lsb_frac);
+    return o;
+}
+
+void model_stats_print(const model_stats *ms, const wl_cfg *w, void *file)
+{
+    FILE *f = file;
+    fprintf(f, "reference model: %s (%s, %u layers x %u heads x d %u, N %u, T %u, policy %s)\n",
+            w->name, WL_MODEL_NAMES[w->model], w->layers, w->heads, w->d_head, w->n_prompt,
+            w->n_gen, WL_POLICY_NAMES[w->policy.kind]);
+    fprintf(f, "%5s %8s %8s %8s %9s %9s %9s %10s\n", "layer", "passes", "tok_kept", "heads",
+            "lsb_frac", "entropy", "v_rows", "err_rel_l2");
+    for (uint32_t l = 0; l < ms->layers; l++) {
+        const model_layer_stats *s = &ms->layer[l];
+        char e[32];
+        if (s->err_rel_l2 < 0) snprintf(e, sizeof e, "-");
+        else snprintf(e, sizeof e, "%.3e", s->err_rel_l2);
+        fprintf(f, "%5u %8llu %8.4f %8.4f %9.4f %9.4f %9.4f %10s\n", l,
+                (unsigned long long)s->passes, s->tok_kept, s->heads_kept, s->lsb_frac, s->entropy,
+                s->k_rows ? (double)s->v_rows / (double)s->k_rows : 0.0, e);
+    }
+    if (ms->err_rel_l2 >= 0)
+        fprintf(f, "final-layer output error vs dense float model (relative L2): %.4e"
+                "   (fixed point without pruning: %.4e)\n", ms->err_rel_l2, ms->err_fxp_dense);
+    else
+        fprintf(f, "final-layer output error: - (error_stats off)\n");
+    fprintf(f, "LSB re-fetch fraction: %.4f   estimated K/V DRAM reduction vs dense: %.3fx\n",
+            ms->lsb_frac, ms->kv_reduction);
 }

@@ -52,10 +52,19 @@ typedef struct model_stats {
  * dense float model). Returns SIM_OK or an error (bad weights/tokens file: SIM_ETRACE/SIM_EIO). */
 int  model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err);
 
+/* The dense float model (policy ignored) over all N + T positions, written as a safetensors
+ * file of F64 tensors "l<layer>.h<head>.{q,k,v,out}" [N + T][d_head] (for NumPy checks). */
+int  model_float_dump(const wl_cfg *w, const char *path, sim_err *err);
+
 /* One head of attention in double (the float mode), for tests: q[nq][d], k/v[nk][d],
  * mask[nq][nk] (1 = excluded, may be NULL); p[nq][nk] and o[nq][d] out. Scores q.k / sqrt(d). */
 void model_attn_float(const double *q, const double *k, const double *v, uint32_t nq,
                       uint32_t nk, uint32_t d, const uint8_t *mask, double *p, double *o);
+
+/* The statistics as a cJSON object (for reports): {"layers": [{...per layer...}], "err_rel_l2",
+ * "err_fxp_dense", "kv_reduction_estimate", "lsb_frac"}; errors that were not computed are null. */
+struct cJSON;
+struct cJSON *model_stats_to_json(const model_stats *ms);
 
 /* Print the per-layer statistics table (spatten trace --stats). */
 void model_stats_print(const model_stats *ms, const wl_cfg *w, void *file /* FILE* */);

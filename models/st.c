@@ -114,7 +114,7 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, sim
     const cJSON *c;
     bool seen_meta = false;
     cJSON_ArrayForEach(c, root) {
-        uint64_t ko = key_off(hdr, (size_t)hlen, c->string);
+#define ko key_off(hdr, (size_t)hlen, c->string)   /* only evaluated on an error */
         if (strcmp(c->string, "__metadata__") == 0) {
             if (seen_meta) FAIL(ko, "duplicate key '__metadata__'");
             seen_meta = true;
@@ -186,6 +186,7 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, sim
                  c->string, (unsigned long long)b0, (unsigned long long)b1);
         t->data = out->data + b0;
         t->file_off = out->data_off + b0;
+#undef ko
     }
     /* duplicates, then contiguity */
     qsort(out->t, out->n, sizeof *out->t, name_cmp);

@@ -65,7 +65,7 @@ wt_model *synth_model(const wl_cfg *w)
     for (size_t i = 0; i < (size_t)D * D; i++) wv[i] = (float)(rng_normal(&r) / sqrt((double)D));
     for (uint32_t i = 0; i < D; i++)
         for (uint32_t j = Y.w0; j < D; j++)
-            wo[(size_t)i * D + j] = (float)(rng_normal(&r) / sqrt((double)D));
+            wo[(size_t)i * D + j] = (float)(0.25 * rng_normal(&r) / sqrt((double)D));
     /* per layer and head: strengths of sink / locality / content, as Q/K column scales */
     const double base[3] = { w->synth.sink, w->synth.locality, w->synth.content };
     const double sp = w->synth.head_spread, sq = sqrt((double)Y.dh);

@@ -22,7 +22,7 @@ static void free_pass(spt_pass *p)
 void spt_free(spt_trace *t)
 {
     if (!t) return;
-    for (uint32_t i = 0; i < t->n_pass; i++) free_pass(&t->pass[i]);
+    for (uint32_t i = 0; t->pass && i < t->n_pass; i++) free_pass(&t->pass[i]);
     free(t->pass);
     free(t->workload_json);
     free(t);
@@ -446,6 +446,10 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
     if (frac >= bits || lsb >= bits || dd != t->d_head) {
         rc = rerr(&r, 8, "number formats are inconsistent (frac %u, k_lsb_bits %u, bits %u, d %u, d_head %u)",
                   frac, lsb, bits, dd, t->d_head);
+        goto out;
+    }
+    if (((uint64_t)dd << (2 * (bits - 1))) >= ((uint64_t)1 << 31)) {
+        rc = rerr(&r, 8, "d %u with %u-bit Q/K could overflow the 32-bit score", dd, bits);
         goto out;
     }
     if (pol->progressive && lsb == 0) { rc = rerr(&r, 8, "progressive policy without K LSB bits"); goto out; }

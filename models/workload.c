@@ -29,13 +29,13 @@ static const struct { uint32_t arch, layers, heads, d_model, d_ff; } PRESET[] = 
 static const cfg_field SYNTH_FIELDS[] = {
     CFG_U32F(wl_synth, "n_sep", n_sep, 0, 64, false, 2,
              "separator/sink tokens besides position 0, spread evenly over the sequence"),
-    CFG_F64F(wl_synth, "sink", sink, 0, 64, false, 5.0,
+    CFG_F64F(wl_synth, "sink", sink, 0, 64, false, 3.0,
              "score boost (in logits) of sink tokens, scaled per head"),
-    CFG_F64F(wl_synth, "locality", locality, 0, 64, false, 6.0,
+    CFG_F64F(wl_synth, "locality", locality, 0, 64, false, 4.0,
              "score boost (in logits) of the query's own position, decaying with distance"),
-    CFG_F64F(wl_synth, "window", window, 0.5, 4096, false, 4.0,
+    CFG_F64F(wl_synth, "window", window, 0.5, 4096, false, 8.0,
              "locality decay length in tokens"),
-    CFG_F64F(wl_synth, "content", content, 0, 64, false, 4.0,
+    CFG_F64F(wl_synth, "content", content, 0, 64, false, 3.0,
              "score boost (in logits) between tokens of the same synthetic word"),
     CFG_F64F(wl_synth, "head_spread", head_spread, 0, 1, false, 0.8,
              "0 = all heads alike, 1 = each head dominated by one of sink/locality/content"),
@@ -61,12 +61,12 @@ static const cfg_field POLICY_FIELDS[] = {
     CFG_I32F(wl_policy, "tok_start", tok_start, -1, 63, false, -1,
              "first layer pruning tokens; -1 = ceil(0.15 * layers)"),
     CFG_F64LISTF(wl_policy, "tok_keep", tok_keep, n_tok_keep, 0.001, 1, false,
-                 "token keep ratio: one value for every layer from tok_start, or one per layer"),
+                 "token keep ratio: one value for every layer from tok_start, or one per layer; none = 0.9"),
     CFG_BOOLF(wl_policy, "head_prune", head_prune, false, 1, "spatten: cascade head pruning"),
     CFG_I32F(wl_policy, "head_start", head_start, -1, 63, false, -1,
              "first layer pruning heads; -1 = ceil(0.30 * layers)"),
     CFG_F64LISTF(wl_policy, "head_keep", head_keep, n_head_keep, 0.001, 1, false,
-                 "head keep ratio: one value for every layer from head_start, or one per layer"),
+                 "head keep ratio: one value for every layer from head_start, or one per layer; none = 0.9"),
     CFG_BOOLF(wl_policy, "local_v", local_v, false, 1, "spatten: local value pruning"),
     CFG_F64F(wl_policy, "v_keep", v_keep, 0.001, 1, false, 0.5,
              "local V: fraction of each row's keys whose V rows are used"),
@@ -82,7 +82,7 @@ static const cfg_field POLICY_FIELDS[] = {
     CFG_F64F(wl_policy, "sparsity_eps", sparsity_eps, 0, 1, false, 0.01,
              "head-sparsity: probabilities below this count as zero"),
     CFG_U32F(wl_policy, "calib_inputs", calib_inputs, 1, 64, false, 4,
-             "ap, head-*: synthetic calibration inputs (seeds seed+1, seed+2, ...)"),
+             "ap, head-*: synthetic calibration inputs (input seeds derived from seed)"),
 };
 static const cfg_table POLICY_T = { "workload.policy", POLICY_FIELDS, CFG_NFIELDS(POLICY_FIELDS),
                                     NULL };
@@ -118,6 +118,9 @@ static const cfg_field WL_FIELDS[] = {
 };
 const cfg_table WL_CFG_TABLE = { "workload", WL_FIELDS, CFG_NFIELDS(WL_FIELDS), wl_check };
 
+/* Keep ratio from the start layer on when no list is given (docs/config-workload.md). */
+#define WL_DEFAULT_KEEP 0.9
+
 static int expand_keep(const double *in, uint32_t n, int32_t start_cfg, double start_frac,
                        uint32_t layers, const char *path, const char *key, double *out,
                        sim_err *err)
@@ -133,7 +136,7 @@ static int expand_keep(const double *in, uint32_t n, int32_t start_cfg, double s
                         "%s: field 'policy.%s' has %u elements; give 1 or one per layer (%u)",
                         path, key, n, layers);
     for (uint32_t l = 0; l < layers; l++) {
-        double r = n == 0 ? 1.0 : n == 1 ? in[0] : in[l];
+        double r = n == 0 ? WL_DEFAULT_KEEP : n == 1 ? in[0] : in[l];
         if (l < start) {
             if (n == layers && in[l] != 1.0)
                 return sim_errf(err, SIM_EINVAL,
@@ -191,6 +194,14 @@ static int wl_check(void *obj, const char *path, sim_err *err)
     if (f->frac >= f->bits)
         return sim_errf(err, SIM_EINVAL, "%s: field 'fxp.frac' = %u must be below fxp.bits (%u)",
                         path, f->frac, f->bits);
+    if (((uint64_t)w->d_head << (2 * (f->bits - 1))) >= ((uint64_t)1 << 31))
+        return sim_errf(err, SIM_EINVAL,
+                        "%s: field 'fxp.bits' = %u with head dimension %u can overflow the 32-bit score",
+                        path, f->bits, w->d_head);
+    if (w->source == WL_SRC_SYNTHETIC && w->d_head < 4)
+        return sim_errf(err, SIM_EINVAL,
+                        "%s: field 'd_model' gives head dimension %u; synthetic inputs need >= 4",
+                        path, w->d_head);
     if (f->k_lsb_bits >= f->bits)
         return sim_errf(err, SIM_EINVAL,
                         "%s: field 'fxp.k_lsb_bits' = %u must be below fxp.bits (%u)", path,

@@ -44,6 +44,13 @@ typedef struct ppass {
     uint32_t *c_heads;                /* owned head list */
 } ppass;
 
+typedef struct lvslot {
+    bool      valid, running, ready;
+    uint32_t  row;
+    topk     *tk;
+    uint64_t *vals;                  /* the engine's input (valid until done) */
+} lvslot;
+
 enum { PH_START, PH_TOK, PH_HEAD, PH_APPEND, PH_ROWS, PH_END, PH_DRAIN, PH_DONE };
 
 typedef struct snap {
@@ -65,6 +72,7 @@ struct accel {
     bool      progressive, local_v, causal;
     uint32_t  bytes[ACC_TR_N];       /* useful bytes per row */
     uint32_t  kfull_bytes;           /* bytes per K row in the buffer (full precision) */
+    uint32_t  msb_bits;              /* K bits fetched first (MSB plane; full width if not progressive) */
     uint32_t  stride[ACC_TR_N];
     uint64_t  region[ACC_TR_N];      /* base address of each kind's region */
     uint32_t  half_rows_k, half_rows_v; /* rows one buffer half holds */
@@ -106,22 +114,22 @@ struct accel {
     bool      tk_job;
     cycle_t   tk_t0;
     /* local-V stage */
-    bool      lv_valid, lv_running, lv_ready;
-    uint32_t  lv_row;
+    lvslot   *lv;                    /* [n_lv] one per top-k engine; lv[0].tk == tk */
+    uint32_t  n_lv;
     int       lv_stall;
     /* LSB stage, writeback */
     int       lsb_stall, wb_stall, ctl_stall;
     /* scratch */
     uint32_t *att_scr;
     uint64_t *pv_p;
-    int16_t  *pv_v;
+    uint32_t *pv_pos;
     /* time */
     cycle_t   now;
     uint64_t  idle_streak;
     bool      skip;
     timeline *tl;
-    int       tl_ctl, tl_head, tl_topk;
-    cycle_t   head_t0;
+    int       tl_ctl, tl_head, tl_topk, tl_qk, tl_sm, tl_pv;
+    cycle_t (*hspan)[8];             /* per head slot: [min,max] of admit..retire, qk, sm, pv */
     void    (*progress_cb)(void *, uint32_t, uint32_t);
     void     *progress_ctx;
     FILE     *dump;
@@ -178,6 +186,84 @@ static const int16_t *q_row(const accel *a, const arow *r)
     return p->sp->q + ((size_t)r->hs * p->n_q + r->qi) * a->d;
 }
 
+/* Exact int32 dot product (the value of fxp_dot: integer sums are order-independent and a
+ * 12-bit x 12-bit product summed over d <= 1024 cannot overflow int32). SSE2 pmaddwd when
+ * available - a simulator-speed matter only. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+static int32_t dot16(const int16_t *a, const int16_t *b, uint32_t d)
+{
+    uint32_t i = 0;
+    __m128i acc = _mm_setzero_si128();
+    for (; i + 8 <= d; i += 8)
+        acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + i)),
+                                                _mm_loadu_si128((const __m128i *)(const void *)(b + i))));
+    int32_t t[4];
+    _mm_storeu_si128((__m128i *)(void *)t, acc);
+    int32_t s = t[0] + t[1] + t[2] + t[3];
+    for (; i < d; i++) s += (int32_t)a[i] * (int32_t)b[i];
+    return s;
+}
+
+/* prob x V exactly as fxp_pv (int64 sums, then round and shift), rows at vbase + pos[t] * d with
+ * probability p[pos[t]]: pairs of rows through pmaddwd into int32 partial sums flushed to int64
+ * before they can overflow. Falls back to fxp_pv when the operands do not fit int16 lanes or
+ * d is not a multiple of 8 (<= 1024). */
+static void pv_exact(const uint32_t *p, const int16_t *vbase, const uint32_t *pos, uint32_t k,
+                     const fxp_fmt *f, int32_t *out, uint32_t n_all)
+{
+    const uint32_t d = f->d;
+    const uint64_t pair_max = (uint64_t)2 << (f->prob_bits + f->bits - 1);  /* 2 * 2^pb * 2^(bits-1) */
+    if (d % 8 || d > 1024 || f->prob_bits > 14 || pair_max > (1ull << 30)) {
+        fxp_pv(p, vbase, pos, k, n_all, f, out);
+        return;
+    }
+    const uint32_t flush = (uint32_t)((((uint64_t)1 << 31) - 1) / pair_max);
+    const uint32_t nv = d / 8;
+    int64_t acc[1024];
+    __m128i part[256];
+    memset(acc, 0, d * sizeof acc[0]);
+    for (uint32_t i = 0; i < 2 * nv; i++) part[i] = _mm_setzero_si128();
+    uint32_t pairs = 0;
+    for (uint32_t t = 0; t < k; t += 2) {
+        const int16_t *ra = vbase + (size_t)pos[t] * d;
+        uint32_t pa = p[pos[t]], pb = 0;
+        const int16_t *rb = ra;
+        if (t + 1 < k) { rb = vbase + (size_t)pos[t + 1] * d; pb = p[pos[t + 1]]; }
+        const __m128i w = _mm_set1_epi32((int32_t)((pb << 16) | pa));
+        for (uint32_t v = 0; v < nv; v++) {
+            __m128i xa = _mm_loadu_si128((const __m128i *)(const void *)(ra + 8 * v));
+            __m128i xb = _mm_loadu_si128((const __m128i *)(const void *)(rb + 8 * v));
+            part[2 * v] = _mm_add_epi32(part[2 * v], _mm_madd_epi16(_mm_unpacklo_epi16(xa, xb), w));
+            part[2 * v + 1] = _mm_add_epi32(part[2 * v + 1], _mm_madd_epi16(_mm_unpackhi_epi16(xa, xb), w));
+        }
+        if (++pairs == flush || t + 2 >= k) {
+            int32_t tmp[4];
+            for (uint32_t v = 0; v < 2 * nv; v++) {
+                _mm_storeu_si128((__m128i *)(void *)tmp, part[v]);
+                for (int e = 0; e < 4; e++) acc[4 * v + (uint32_t)e] += tmp[e];
+                part[v] = _mm_setzero_si128();
+            }
+            pairs = 0;
+        }
+    }
+    const int64_t half = (int64_t)1 << (f->prob_bits - 1);
+    for (uint32_t i = 0; i < d; i++) {
+        int64_t o = (acc[i] + half) >> f->prob_bits;
+        if (o > INT32_MAX) o = INT32_MAX;
+        if (o < INT32_MIN) o = INT32_MIN;
+        out[i] = (int32_t)o;
+    }
+}
+#else
+static int32_t dot16(const int16_t *a, const int16_t *b, uint32_t d) { return fxp_dot(a, b, d); }
+static void pv_exact(const uint32_t *p, const int16_t *vbase, const uint32_t *pos, uint32_t k,
+                     const fxp_fmt *f, int32_t *out, uint32_t n_all)
+{
+    fxp_pv(p, vbase, pos, k, n_all, f, out);
+}
+#endif
+
 static void cb_qk_done(void *ctx, uint32_t id, cycle_t now)
 {
     accel *a = ctx;
@@ -189,7 +275,7 @@ static void cb_qk_done(void *ctx, uint32_t id, cycle_t now)
     const int16_t *img = (a->progressive && !r->lsb_pass) ? a->kmsb : a->kimg;
     uint32_t head = p->head_idx[r->hs];
     for (uint32_t t = 0; t < r->n_att; t++)
-        r->s[t] = fxp_dot(q, img + img_off(a, p->layer, head, pp_tok(p, r->att[t])), a->d);
+        r->s[t] = dot16(q, img + img_off(a, p->layer, head, pp_tok(p, r->att[t])), a->d);
 }
 
 static void cb_sm_start(void *ctx, uint32_t id, cycle_t now)
@@ -214,21 +300,19 @@ static void cb_pv_done(void *ctx, uint32_t id, cycle_t now)
     arow *r = &a->pool[id];
     const ppass *p = &a->pp[a->pi];
     uint32_t head = p->head_idx[r->hs];
-    /* gather the selected rows (the position in sel is irrelevant: integer accumulation) */
+    /* probabilities scattered to the keys' positions, V rows used in place (fxp_pv with a
+     * selection list over the head's image block) */
     uint32_t *pp32 = (uint32_t *)a->pv_p;
-    for (uint32_t t = 0; t < r->n_sel; t++) {
+    uint32_t *pos = a->pv_pos;
+    for (uint32_t t = 0, u = 0; t < r->n_sel; t++) {
         uint32_t j = r->sel[t];
-        /* p of key id j: att is ascending, find its index */
-        uint32_t lo = 0, hi = r->n_att;
-        while (lo < hi) {
-            uint32_t mid = (lo + hi) / 2;
-            if (r->att[mid] < j) lo = mid + 1; else hi = mid;
-        }
-        pp32[t] = r->p[lo];
-        memcpy(a->pv_v + (size_t)t * a->d, a->vimg + img_off(a, p->layer, head, pp_tok(p, j)),
-               a->d * sizeof(int16_t));
+        while (r->att[u] < j) u++;          /* sel and att are both ascending */
+        uint32_t ps = pp_tok(p, j);
+        pp32[ps] = r->p[u];
+        pos[t] = ps;
     }
-    fxp_pv(pp32, a->pv_v, NULL, 0, r->n_sel, &a->tr->fmt, r->out);
+    pv_exact(pp32, a->vimg + img_off(a, p->layer, head, 0), pos, r->n_sel, &a->tr->fmt, r->out,
+             a->max_pos);
 }
 
 static void cb_imp_start(void *ctx, uint32_t id, cycle_t now)
@@ -309,8 +393,6 @@ static bool admit_row(accel *a, cycle_t now)
         !fetch_can_push(a->fe, ACC_TR_K_MSB, now))
         return false;
     if (a->half_owner[h] != hs) {
-        if (a->tl && hs > 0) tl_slice(a->tl, a->tl_head, "head", a->head_t0, now);
-        a->head_t0 = now;
         head_take_half(a, hs);
     }
     uint32_t id = *(const uint32_t *)fifo_peek(a->f_free, now);
@@ -372,62 +454,70 @@ static unsigned lsb_tick(accel *a, cycle_t now)
     return 1;
 }
 
-/* local value pruning: top-k over the row's probabilities, then fetch the selected V rows */
+/* local value pruning: top-k over the row's probabilities on one of `topk_engines` engines,
+ * then fetch the selected V rows. One row enters per cycle (lowest free engine); finished rows
+ * leave in engine order, several per cycle if the FIFOs have room. */
+static void lv_push_ready(accel *a, lvslot *l, cycle_t now, unsigned *prog)
+{
+    const ppass *p = &a->pp[a->pi];
+    if (!fifo_can_push(a->f_pv_in, now) || !fetch_can_push(a->fe, ACC_TR_V, now)) {
+        a->lv_stall = 1;
+        return;
+    }
+    arow *r = &a->pool[l->row];
+    uint32_t m = missing(a, r, r->sel, r->n_sel, a->vres[r->half]);
+    fetch_job j = { m, r->miss, 0, p->tok_pos, a->vc[r->half],
+                    base_addr(a, ACC_TR_V, p->layer, p->head_idx[r->hs]),
+                    a->stride[ACC_TR_V], a->bytes[ACC_TR_V] };
+    fetch_push(a->fe, ACC_TR_V, &j, now);
+    fifo_push(a->f_pv_in, &l->row, now, now + 1);
+    l->valid = l->ready = false;
+    *prog = 1;
+}
+
 static unsigned lv_tick(accel *a, cycle_t now)
 {
     a->lv_stall = 0;
     unsigned prog = 0;
     const ppass *p = &a->pp[a->pi];
-    if (!a->lv_valid) {
-        const uint32_t *idp = fifo_peek(a->f_sm_out, now);
-        if (!idp) return 0;
-        a->lv_row = *idp;
-        fifo_pop(a->f_sm_out, now);
-        a->lv_valid = true;
+    for (uint32_t e = 0; e < a->n_lv; e++) {
+        lvslot *l = &a->lv[e];
+        if (!l->running || !topk_done(l->tk)) continue;
+        const uint32_t *idx;
+        arow *r = &a->pool[l->row];
+        uint32_t c = topk_result(l->tk, &idx);
+        for (uint32_t t = 0; t < c; t++) r->sel[t] = r->att[idx[t]];
+        r->n_sel = c;
+        l->running = false;
+        l->ready = true;
         prog = 1;
-        arow *r = &a->pool[a->lv_row];
+    }
+    const uint32_t *idp = fifo_peek(a->f_sm_out, now);
+    uint32_t e = 0;
+    while (idp && e < a->n_lv && a->lv[e].valid) e++;
+    if (idp && e < a->n_lv) {
+        lvslot *l = &a->lv[e];
+        l->row = *idp;
+        fifo_pop(a->f_sm_out, now);
+        l->valid = true;
+        prog = 1;
+        arow *r = &a->pool[l->row];
         uint32_t k = a->data ? pol_v_keep(&a->tr->policy, r->n_att)
                              : (p->c_vals[r->hs] < r->n_att ? p->c_vals[r->hs] : r->n_att);
         if (k < r->n_att && r->n_att > 1 && (a->data ? a->local_v : true)) {
             for (uint32_t t = 0; t < r->n_att; t++)
-                a->tk_vals[t] = a->data ? r->p[t]
-                                        : (uint64_t)((r->att[t] * 2654435761u) >> 7);
-            topk_start(a->tk, a->tk_vals, r->n_att, k, a->hw->topk_seed, now);
-            a->lv_running = true;
-            a->lv_ready = false;
-            return prog;            /* the engine ticks this cycle (accel_tick) */
+                l->vals[t] = a->data ? r->p[t] : (uint64_t)((r->att[t] * 2654435761u) >> 7);
+            topk_start(l->tk, l->vals, r->n_att, k, a->hw->topk_seed, now);
+            l->running = true;       /* the engine ticks this cycle (accel_tick) */
+        } else {
+            memcpy(r->sel, r->att, r->n_att * sizeof(uint32_t));
+            r->n_sel = k < r->n_att ? k : r->n_att;
+            l->ready = true;
         }
-        memcpy(r->sel, r->att, r->n_att * sizeof(uint32_t));
-        r->n_sel = k < r->n_att ? k : r->n_att;
-        a->lv_ready = true;
     }
-    if (a->lv_running) {
-        if (!topk_done(a->tk)) return prog;
-        const uint32_t *idx;
-        arow *r = &a->pool[a->lv_row];
-        uint32_t c = topk_result(a->tk, &idx);
-        for (uint32_t t = 0; t < c; t++) r->sel[t] = r->att[idx[t]];
-        r->n_sel = c;
-        a->lv_running = false;
-        a->lv_ready = true;
-        prog = 1;
-    }
-    if (a->lv_ready) {
-        if (!fifo_can_push(a->f_pv_in, now) || !fetch_can_push(a->fe, ACC_TR_V, now)) {
-            a->lv_stall = 1;
-            a->c.lv_stall++;
-            return prog;
-        }
-        arow *r = &a->pool[a->lv_row];
-        uint32_t m = missing(a, r, r->sel, r->n_sel, a->vres[r->half]);
-        fetch_job j = { m, r->miss, 0, p->tok_pos, a->vc[r->half],
-                        base_addr(a, ACC_TR_V, p->layer, p->head_idx[r->hs]),
-                        a->stride[ACC_TR_V], a->bytes[ACC_TR_V] };
-        fetch_push(a->fe, ACC_TR_V, &j, now);
-        fifo_push(a->f_pv_in, &a->lv_row, now, now + 1);
-        a->lv_valid = a->lv_ready = false;
-        prog = 1;
-    }
+    for (uint32_t x = 0; x < a->n_lv && !a->lv_stall; x++)
+        if (a->lv[x].ready) lv_push_ready(a, &a->lv[x], now, &prog);
+    if (a->lv_stall) a->c.lv_stall++;
     return prog;
 }
 
@@ -480,6 +570,15 @@ static unsigned wb_tick(accel *a, cycle_t now)
     fetch_push(a->fe, ACC_TR_OUT, &j, now);
     if (a->data) check_row(a, r);
     r->t_retire = now;
+    if (a->tl) {
+        cycle_t *sp = a->hspan[r->hs];
+        const cycle_t st[4] = { r->t_admit, r->t_qk0, r->t_sm0, r->t_pv0 };
+        const cycle_t en[4] = { now, r->t_sm0, r->t_pv0, now };
+        for (int k = 0; k < 4; k++) {
+            if (st[k] < sp[2 * k]) sp[2 * k] = st[k];
+            if (sp[2 * k + 1] == CYCLE_NEVER || en[k] > sp[2 * k + 1]) sp[2 * k + 1] = en[k];
+        }
+    }
     a->half_rows[r->half]--;
     a->rows_retired++;
     a->c.rows++;
@@ -515,12 +614,10 @@ static void alive_before(accel *a, uint32_t pi)
     if (p->layer == 0) {         /* a new generation step: the new token joins */
         for (uint32_t i = 0; i < p->n_new; i++) a->tok_alive[a->tok_alive_n++] = p->new_pos[i];
         qsort(a->tok_alive, a->tok_alive_n, sizeof(uint32_t), cmp_u32);
-        a->head_alive_n = a->heads;
-        for (uint32_t h = 0; h < a->heads; h++) a->head_alive[h] = h;
-    } else {
-        memcpy(a->head_alive, a->cur_head_alive, a->cur_head_n * sizeof(uint32_t));
-        a->head_alive_n = a->cur_head_n;
     }
+    /* heads carry over from the previous pass (in generation: the previous step's last layer) */
+    memcpy(a->head_alive, a->cur_head_alive, a->cur_head_n * sizeof(uint32_t));
+    a->head_alive_n = a->cur_head_n;
 }
 
 static bool same_set(const uint32_t *x, uint32_t nx, const uint32_t *y, uint32_t ny)
@@ -562,6 +659,9 @@ static void pass_begin(accel *a, cycle_t now)
     a->append_i = 0;
     a->half_owner[0] = a->half_owner[1] = UINT32_MAX;
     a->half_rows[0] = a->half_rows[1] = 0;
+    if (a->tl)
+        for (uint32_t h = 0; h < p->n_head; h++)
+            for (int k = 0; k < 8; k++) a->hspan[h][k] = CYCLE_NEVER;
     uint64_t kb = (uint64_t)p->n_tok * a->kfull_bytes, vb = (uint64_t)p->n_tok * a->bytes[ACC_TR_V];
     a->tiled = kb > a->hw->kv_buffer_bytes / 2 || vb > a->hw->kv_buffer_bytes / 2;
     if (a->data) apply_append(a, p);
@@ -677,8 +777,14 @@ static void pass_end(accel *a, cycle_t now)
         a->cur_head_n = sp->n_head;
     }
     if (a->tl) {
-        if (p->n_head) tl_slice(a->tl, a->tl_head, "head", a->head_t0, now + 1);
         char nm[48];
+        const int tracks[4] = { a->tl_head, a->tl_qk, a->tl_sm, a->tl_pv };
+        for (uint32_t h = 0; h < p->n_head; h++) {
+            snprintf(nm, sizeof nm, "L%u H%u", p->layer, p->head_idx[h]);
+            for (int k = 0; k < 4; k++)
+                if (a->hspan[h][2 * k] != CYCLE_NEVER && a->hspan[h][2 * k + 1] >= a->hspan[h][2 * k])
+                    tl_slice(a->tl, tracks[k], nm, a->hspan[h][2 * k], a->hspan[h][2 * k + 1] + 1);
+        }
         snprintf(nm, sizeof nm, "step %u layer %u", p->step, p->layer);
         tl_slice(a->tl, a->tl_ctl, nm, a->pass_t0, now + 1);
     }
@@ -794,7 +900,15 @@ static void snap_take(accel *a, snap *s)
     s->tok_adds = imp_tok_adds(a->im);
     s->head_adds = imp_head_adds(a->im);
     uint64_t v = 0;
-    if (stats_get_u64(a->st, "topk.compares", &v)) s->topk_cmp = v;
+    for (uint32_t e = 0; e < a->n_lv; e++) {
+        char key[48];
+        if (e == 0) snprintf(key, sizeof key, "topk.compares");
+        else snprintf(key, sizeof key, "topk%u.compares", e);
+        if (stats_get_u64(a->st, key, &v)) s->topk_cmp += v;
+        if (e == 0) snprintf(key, sizeof key, "topk.busy_cycles");
+        else snprintf(key, sizeof key, "topk%u.busy_cycles", e);
+        if (stats_get_u64(a->st, key, &v)) s->busy[ACC_M_TOPK] += v;
+    }
     /* SRAM: every fetched byte is written into a buffer once; the datapath reads K/Q per key
      * beat and V per V row */
     s->sram_wr = s->rd;
@@ -806,14 +920,22 @@ static void snap_take(accel *a, snap *s)
     s->stall[ACC_M_QK] = qk_stall_cycles(a->qk);
     s->busy[ACC_M_SOFTMAX] = sm_busy_cycles(a->sm);
     s->stall[ACC_M_SOFTMAX] = sm_stall_cycles(a->sm);
-    if (stats_get_u64(a->st, "topk.busy_cycles", &v)) s->busy[ACC_M_TOPK] = v;
     s->stall[ACC_M_TOPK] = a->c.lv_stall;
     s->busy[ACC_M_PV] = pv_busy_cycles(a->pv);
     s->stall[ACC_M_PV] = pv_stall_cycles(a->pv);
     s->busy[ACC_M_IMP] = imp_busy_cycles(a->im);
     s->stall[ACC_M_IMP] = imp_stall_cycles(a->im) + a->c.wb_stall;
     s->stall[ACC_M_SRAM] = a->c.ctl_stall;
-    if (stats_get_u64(a->st, "dram.busy_cycles", &v)) s->busy[ACC_M_DRAM] = v;
+    /* DRAM busy: data-bus cycles per (pseudo-)channel, averaged (DRAM clocks) */
+    const dram_cfg *dc = a->hw->dram;
+    for (uint32_t ch = 0; ch < dc->org.channels; ch++)
+        for (uint32_t pc = 0; pc < dc->org.pseudo_channels; pc++) {
+            char key[64];
+            if (dc->org.pseudo_channels > 1) snprintf(key, sizeof key, "dram.ch%u.pc%u.data_cycles", ch, pc);
+            else snprintf(key, sizeof key, "dram.ch%u.data_cycles", ch);
+            if (stats_get_u64(a->st, key, &v)) s->busy[ACC_M_DRAM] += v;
+        }
+    s->busy[ACC_M_DRAM] /= (uint64_t)dc->org.channels * dc->org.pseudo_channels;
     dram_energy de;
     dram_get_energy(a->dr, &de);
     s->dram_pj = de.total_pj;
@@ -832,7 +954,7 @@ static void module_energy(const accel *a, const snap *s0, const snap *s1, uint64
     double keys_lsb = (double)(s1->qk_keys_lsb - s0->qk_keys_lsb);
     double keys_msb = a->progressive ? keys - keys_lsb : 0.0;
     double keys_full = keys - keys_msb;
-    uint32_t msb_bits = a->progressive ? a->tr->fmt.bits - a->tr->fmt.k_lsb_bits : a->hw->data_bits;
+    uint32_t msb_bits = a->msb_bits;
     double mul_msb = energy_mul_pj(c, a->hw->data_bits, msb_bits);
     double mul_full = energy_mul_pj(c, a->hw->data_bits, a->hw->data_bits);
     e[ACC_M_QK] = keys_msb * d * mul_msb + keys_full * d * mul_full + keys * (d - 1) * c->add_acc_pj +
@@ -891,6 +1013,7 @@ static int setup_geometry(accel *a, uint32_t bits, uint32_t msb_bits, uint32_t l
     a->bytes[ACC_TR_OUT] = (d * a->hw->out_bits + 7) / 8;
     a->bytes[ACC_TR_KV_APPEND] = 0;
     a->kfull_bytes = (d * bits + 7) / 8;
+    a->msb_bits = a->progressive ? msb_bits : bits;
     uint64_t addr = 0;
     for (int k = 0; k < ACC_TR_N; k++) {
         uint32_t b = a->bytes[k] ? a->bytes[k] : 1;
@@ -940,14 +1063,20 @@ static int create_blocks(accel *a, sim_err *err)
     uint32_t rd = hw->fifo_row_depth;
     /* rows in flight: every FIFO slot plus one per block register, plus the double-buffer
      * overlap; the LSB loop FIFOs hold the whole pool, so the loop can never block */
-    a->pool_n = 6 * rd + 8;
+    /* A FIFO fed by a pipeline of latency L models the pipeline's registers AND the buffer
+     * behind them (entries carry ready stamps): a pipeline of L stages holds up to L rows in
+     * flight (one row per stage when rows take one beat), so such FIFOs get depth rd + L, and
+     * only the rd buffer entries throttle a full consumer's producer in steady state. */
+    const uint32_t lat_b = hw->sm_div_latency + hw->sm_quant_latency;
+    a->pool_n = 6 * rd + 8 + hw->qk_latency + hw->sm_dequant_latency + hw->sm_exp_latency +
+                hw->sm_acc_latency + lat_b + hw->pv_latency;
     a->f_qk_new = fifo_create("qk.in", sizeof(uint32_t), rd);
     a->f_qk_lsb = fifo_create("qk.in_lsb", sizeof(uint32_t), a->pool_n);
-    a->f_sm_in = fifo_create("softmax.in", sizeof(uint32_t), rd);
-    a->f_sm_out = fifo_create("softmax.out", sizeof(uint32_t), rd);
+    a->f_sm_in = fifo_create("softmax.in", sizeof(uint32_t), rd + hw->qk_latency);
+    a->f_sm_out = fifo_create("softmax.out", sizeof(uint32_t), rd + lat_b);
     a->f_sm_lsb = fifo_create("softmax.out_lsb", sizeof(uint32_t), a->pool_n);
     a->f_pv_in = fifo_create("pv.in", sizeof(uint32_t), rd);
-    a->f_pv_out = fifo_create("imp.in", sizeof(uint32_t), rd);
+    a->f_pv_out = fifo_create("imp.in", sizeof(uint32_t), rd + hw->pv_latency);
     a->f_wb = fifo_create("writeback.in", sizeof(uint32_t), rd);
     a->f_free = fifo_create("rows.free", sizeof(uint32_t), a->pool_n);
     a->pool = sim_xcalloc(a->pool_n, sizeof *a->pool);
@@ -980,8 +1109,8 @@ static int create_blocks(accel *a, sim_err *err)
     a->head_alive = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
     a->cur_tok_alive = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
     a->cur_head_alive = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
-    a->pv_p = sim_xcalloc(mt, sizeof(uint64_t));
-    a->pv_v = sim_xcalloc(mt * d, sizeof(int16_t));
+    a->pv_p = sim_xcalloc(a->max_pos + 1, sizeof(uint64_t));
+    a->pv_pos = sim_xcalloc(mt, sizeof(uint32_t));
     qk_cfg qc = { hw->qk_multipliers / d, hw->qk_latency, d };
     a->qk = qk_create(&qc, a->pool, a->f_qk_new, a->f_qk_lsb, a->f_sm_in, a->st, "qk", cb_qk_done, a);
     sm_cfg sc = { hw->sm_lanes, hw->sm_dequant_latency, hw->sm_exp_latency, hw->sm_acc_latency,
@@ -993,8 +1122,17 @@ static int create_blocks(accel *a, sim_err *err)
     imp_cfg ic = { hw->sm_lanes, d };
     a->im = imp_create(&ic, a->pool, a->f_pv_out, a->f_wb, a->st, "imp", cb_imp_start, a);
     topk_cfg tc = { hw->topk_comparators, hw->topk_in_lanes, hw->topk_max_n, hw->topk_fifo_depth };
-    a->tk = topk_create(&tc, a->st, "topk", err);
-    if (!a->tk) return err->code;
+    a->n_lv = hw->topk_engines;
+    a->lv = sim_xcalloc(a->n_lv, sizeof *a->lv);
+    for (uint32_t e = 0; e < a->n_lv; e++) {
+        char nm[32];
+        if (e == 0) snprintf(nm, sizeof nm, "topk");
+        else snprintf(nm, sizeof nm, "topk%u", e);
+        a->lv[e].tk = topk_create(&tc, a->st, nm, err);
+        if (!a->lv[e].tk) return err->code;
+        a->lv[e].vals = sim_xcalloc(mt, sizeof(uint64_t));
+    }
+    a->tk = a->lv[0].tk;
     stats *st = a->st;
     stats_add_u64(st, "accel", "rows", "row", &a->c.rows, "(head, query) rows retired");
     stats_add_u64(st, "accel", "lsb_refetch_rows", "row", &a->c.lsb_rows,
@@ -1158,7 +1296,12 @@ void accel_set_timeline(accel *a, timeline *tl)
     a->tl = tl;
     if (!tl) return;
     a->tl_ctl = tl_track(tl, "controller (passes)");
-    a->tl_head = tl_track(tl, "heads");
+    a->tl_head = tl_track(tl, "heads (admit to retire)");
+    a->tl_qk = tl_track(tl, "Q.K unit");
+    a->tl_sm = tl_track(tl, "softmax unit");
+    a->tl_pv = tl_track(tl, "prob.V + importance + writeback");
+    free(a->hspan);
+    a->hspan = sim_xcalloc(a->heads + 1, sizeof *a->hspan);
     a->tl_topk = tl_track(tl, "top-k (cascade pruning)");
 }
 
@@ -1185,7 +1328,8 @@ static unsigned accel_tick(accel *a, cycle_t now)
     p += lsb_tick(a, now);
     p += lv_tick(a, now);
     p += ctl_tick(a, now);
-    if (topk_busy(a->tk)) p += topk_tick(a->tk, now);
+    for (uint32_t e = 0; e < a->n_lv; e++)
+        if (topk_busy(a->lv[e].tk)) p += topk_tick(a->lv[e].tk, now);
     return p;
 }
 
@@ -1201,7 +1345,8 @@ static cycle_t fifo_ev(const fifo *f, cycle_t now)
 static cycle_t accel_next_event(const accel *a, cycle_t now)
 {
     cycle_t n = CYCLE_NEVER;
-    if (topk_busy(a->tk)) return now + 1;
+    for (uint32_t e = 0; e < a->n_lv; e++)
+        if (topk_busy(a->lv[e].tk) || (a->lv[e].valid && !a->lv[e].running)) return now + 1;
     if (a->phase != PH_ROWS && a->phase != PH_DRAIN && a->phase != PH_DONE) return now + 1;
     if (a->phase == PH_ROWS) {
         const ppass *p = &a->pp[a->pi];
@@ -1211,9 +1356,9 @@ static cycle_t accel_next_event(const accel *a, cycle_t now)
         } else if (a->rows_retired == a->rows_total) return now + 1;
     }
     if (a->phase == PH_DRAIN && fetch_idle(a->fe) && dram_idle(a->dr)) return now + 1;
-    if (a->lv_valid && !a->lv_stall) return now + 1;
-    if (a->lv_valid && a->lv_stall) n = min_c(n, now + 1);
-    if (!a->lv_valid) n = min_c(n, fifo_ev(a->f_sm_out, now));
+    bool lv_free = false;
+    for (uint32_t e = 0; e < a->n_lv; e++) lv_free |= !a->lv[e].valid;
+    if (lv_free) n = min_c(n, fifo_ev(a->f_sm_out, now));
     if (a->lsb_stall || a->wb_stall) return now + 1;
     n = min_c(n, fifo_ev(a->f_sm_lsb, now));
     n = min_c(n, fifo_ev(a->f_wb, now));
@@ -1254,9 +1399,30 @@ int accel_run(accel *a, sim_err *err)
     cycle_t now = 0;
     a->phase = PH_START;
     a->pi = 0;
+    /* DRAM catch-up with local skipping: DRAM ticks before the next known DRAM event are
+     * no-ops (dram.h), so they are jumped; dn is recomputed when requests were sent and every
+     * few ticks (ticking is always correct, skipping only on a fresh dn). */
+    uint64_t dn = 0, sends_seen = UINT64_MAX;
+    unsigned ticks_since = 0;
     for (;;) {
         while (t_dram <= t_acc) {
+            uint64_t c = dram_cycle(a->dr);
+            if (fetch_dram_sends(a->fe) != sends_seen || ticks_since >= 8) {
+                sends_seen = fetch_dram_sends(a->fe);
+                dn = dram_next_event(a->dr);
+                ticks_since = 0;
+                uint64_t last = t_acc / tck;            /* last DRAM cycle due by t_acc */
+                if (dn > c + 1) {
+                    uint64_t to = dn - 1 < last + 1 ? dn - 1 : last + 1;
+                    if (to > c) {
+                        dram_skip_to(a->dr, to);
+                        t_dram = to * tck;
+                        continue;
+                    }
+                }
+            }
             dram_tick(a->dr);
+            ticks_since++;
             t_dram += tck;
         }
         a->now = now;
@@ -1270,9 +1436,11 @@ int accel_run(accel *a, sim_err *err)
         else if (++a->idle_streak > a->hw->watchdog_cycles) goto deadlock;
         if (a->skip && !prog) {
             cycle_t n = accel_next_event(a, now);
-            uint64_t dn = dram_next_event(a->dr);
+            dn = dram_next_event(a->dr);
             uint64_t T = n == CYCLE_NEVER ? UINT64_MAX : n * clk;
-            uint64_t tD = dn * tck;
+            /* a DRAM event at cycle e (dram.h: completions pop once dram_cycle() >= e) is
+             * visible after the DRAM edge at (e - 1) * tck: conservative for both kinds */
+            uint64_t tD = (dn > 0 ? dn - 1 : 0) * tck;
             if (tD < T) T = tD;
             if (T > (now + 1) * clk) {
                 cycle_t nn = (cycle_t)sim_ceil_div(T, clk);
@@ -1353,7 +1521,7 @@ void accel_destroy(accel *a)
         free(a->kres[h]); free(a->lres[h]); free(a->vres[h]);
     }
     free(a->tk_vals); free(a->tmp_u32); free(a->tmp_u32b); free(a->tok_alive); free(a->head_alive);
-    free(a->cur_tok_alive); free(a->cur_head_alive); free(a->pv_p); free(a->pv_v);
+    free(a->cur_tok_alive); free(a->cur_head_alive); free(a->pv_p); free(a->pv_pos);
     fifo *fs[] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, a->f_sm_out, a->f_sm_lsb, a->f_pv_in,
                    a->f_pv_out, a->f_wb, a->f_free };
     for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) fifo_destroy(fs[i]);
@@ -1361,7 +1529,11 @@ void accel_destroy(accel *a)
     sm_destroy(a->sm);
     pv_destroy(a->pv);
     imp_destroy(a->im);
-    topk_destroy(a->tk);
+    for (uint32_t e = 0; a->lv && e < a->n_lv; e++) {
+        topk_destroy(a->lv[e].tk);
+        free(a->lv[e].vals);
+    }
+    free(a->lv);
     fetch_destroy(a->fe);
     dram_destroy(a->dr);
     if (!a->data && a->pp)
@@ -1372,6 +1544,7 @@ void accel_destroy(accel *a)
     free(a->pp);
     free(a->kimg); free(a->kmsb); free(a->vimg); free(a->tok_imp); free(a->head_imp);
     free(a->res.pass);
+    free(a->hspan);
     stats_destroy(a->own_st);
     free(a);
 }

@@ -67,7 +67,7 @@ typedef struct accel_pass_result {
     uint64_t rows;               /* (head, query) rows computed */
     uint64_t k_rows, v_rows;     /* K rows fetched (MSB plane), V rows fetched */
     uint64_t lsb_refetch_rows;   /* rows that needed the LSB plane */
-    uint64_t masked_blocks;      /* static-mask blocks skipped */
+    uint64_t masked_blocks;      /* (row, key) pairs skipped by the static block mask (AP) */
     uint64_t qk_macs, pv_macs;   /* multiply-accumulates */
     uint64_t busy[ACC_M_N];      /* cycles the module did work */
     uint64_t stall[ACC_M_N];     /* cycles the module had work but was blocked */

@@ -205,7 +205,7 @@ static int apply_obj(const cfg_table *t, const cJSON *obj, const char *file, con
         for (const cJSON *d = obj->child; d != c; d = d->next)
             if (strcmp(d->string, c->string) == 0)
                 return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", file, path);
-        if (strcmp(c->string, "_comment") == 0) continue;
+        if (strncmp(c->string, "_comment", 8) == 0) continue;   /* _comment, _comment_x: notes */
         if (top && strcmp(c->string, "include") == 0) continue;  /* handled by the caller */
         size_t i = 0;
         while (i < t->n && strcmp(t->fields[i].key, c->string) != 0) i++;

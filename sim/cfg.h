@@ -9,7 +9,7 @@
  *     scalars replace); include chains are limited to 8 levels and cycles are errors;
  *   - rejects unknown keys (case-sensitive), duplicate keys, wrong types, non-whole numbers for
  *     integer fields, out-of-range values, unknown enum names (listing the allowed ones);
- *   - "_comment" keys (any JSON value) are accepted and ignored everywhere, for citing sources;
+ *   - keys starting with "_comment" (any JSON value) are ignored everywhere, for citing sources;
  *   - after all files are applied, checks required fields, then runs the table's cross-field
  *     check, which may also fill derived values.
  * Every error is one line: "<file>: field '<path>' <problem>" with code SIM_EINVAL.

@@ -51,14 +51,18 @@ typedef struct dchan {
     dgroup  *groups;
     drank   *ranks;
     uint32_t *seen;                  /* per bank: stamp of the last scheduling pass that looked */
+    uint32_t *orow;                  /* per bank: copy of banks[].open_row, dense for the scans */
     uint32_t stamp;
     uint64_t wake;                   /* earliest cycle at which it can issue anything */
     bool     write_mode;
-    /* pass-4 cache: no ACT/PRE can issue before p4_wake unless a row command, a bank losing its
-     * last queued hit, a newly visible request, a mode or refresh change intervenes */
+    /* scheduling caches (see "Scheduling caches" below): pass 4 (ACT/PRE) cannot issue before
+     * p4_wake for the requests visible at p4_t in mode p4_mode with refresh mask p4_refmask */
     bool     p4_valid, p4_mode;
     uint32_t p4_refmask;
     uint64_t p4_wake, p4_t;
+    bool     p3_valid, p3_mode;          /* the same for pass 3 (column commands) */
+    uint32_t p3_refmask;
+    uint64_t p3_wake, p3_t;
     dstat_ch st;
 } dchan;
 
@@ -80,6 +84,7 @@ struct dram {
     dchan   *ch;
     uint32_t nctrl, nbanks, ngroups, nranks_, bl2;
     bool     exhaustive;
+    uint64_t min_wake;               /* min over controllers of wake (kept by tick and send) */
     done_ring rd_done, wr_done;      /* completions, each ring in done order */
     /* precomputed turnarounds (cycles) */
     uint32_t rd_rd_l, rd_rd_s, rd_rd_o, rd_wr, rd_wr_o, wr_wr_l, wr_wr_s, wr_wr_o;
@@ -169,14 +174,17 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         c->groups = sim_xcalloc(d->ngroups, sizeof *c->groups);
         c->ranks = sim_xcalloc(o->ranks, sizeof *c->ranks);
         c->seen = sim_xcalloc(d->nbanks, sizeof *c->seen);
+        c->orow = sim_xcalloc(d->nbanks, sizeof *c->orow);
         for (uint32_t b = 0; b < d->nbanks; b++) {
             c->banks[b].open_row = ROW_NONE;
+            c->orow[b] = ROW_NONE;
             c->banks[b].bg = b / o->banks_per_group;
             c->banks[b].rank = b / (o->banks_per_group * o->bank_groups);
         }
         for (uint32_t r = 0; r < o->ranks; r++) c->ranks[r].ref_due = t->tREFI;
         c->wake = t->tREFI;
     }
+    d->min_wake = t->tREFI;
 
     d->c.peak_gbps = dram_cfg_peak_gbps(cfg);
     if (st) {
@@ -240,7 +248,7 @@ void dram_destroy(dram *d)
     if (!d) return;
     for (uint32_t i = 0; i < d->nctrl; i++) {
         free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].banks);
-        free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen);
+        free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].orow);
         if (d->names) free(d->names[i]);
     }
     free(d->names);
@@ -261,9 +269,9 @@ bool dram_can_accept(const dram *d, uint64_t addr, bool is_write)
 void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 {
     const dram_cfg *cfg = &d->cfg;
-    SIM_ASSERT(addr % cfg->request_bytes == 0);
-    SIM_ASSERT(dram_can_accept(d, addr, is_write));
+    SIM_ASSERT(addr % cfg->request_bytes == 0 && addr < cfg->capacity_bytes);
     dchan *c = &d->ch[ctrl_of(cfg, addr)];
+    SIM_ASSERT(is_write ? c->nw < cfg->ctrl.write_queue : c->nr < cfg->ctrl.read_queue);
     if (is_write && c->wq + c->nw == c->wbuf + 2 * (size_t)cfg->ctrl.write_queue) {
         memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
         c->wq = c->wbuf;
@@ -283,6 +291,7 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
     q->touched = 0;
     if (c->banks[q->bank].open_row == q->row) { c->banks[q->bank].hits[is_write]++; c->hitsum[is_write]++; }
     if (q->visible < c->wake) c->wake = q->visible;
+    if (q->visible < d->min_wake) d->min_wake = q->visible;
 }
 
 bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
@@ -306,6 +315,13 @@ bool dram_idle(const dram *d)
     return true;
 }
 
+/* Scheduling caches (dchan p3_* / p4_*): a valid cache holds a lower bound of the cycle at which
+ * any queued request could have its column (p3) or row (p4) command issued. A change that can
+ * only delay requests keeps the bound; one that makes a request ready sooner lowers it to that
+ * request's own lower bound; anything else invalidates it. */
+static inline void p4_lower(dchan *c, uint64_t v) { if (v < c->p4_wake) c->p4_wake = v; }
+static inline void p3_lower(dchan *c, uint64_t v) { if (v < c->p3_wake) c->p3_wake = v; }
+
 /* ---- background-state accounting (energy) ---- */
 static void rank_open(dram *d, drank *r, uint64_t t)
 {
@@ -326,7 +342,7 @@ static void issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
     dbank *k = &c->banks[b];
     drank *r = &c->ranks[k->rank];
     k->open_row = row;
-    c->p4_valid = false;
+    c->orow[b] = row;
     c->hitsum[0] -= k->hits[0];
     c->hitsum[1] -= k->hits[1];
     k->hits[0] = k->hits[1] = 0;
@@ -345,6 +361,8 @@ static void issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
     r->acts++;
     rank_open(d, r, t);
     d->c.n_act++;
+    p3_lower(c, minu(k->next_rd, k->next_wr));  /* its queued requests to row: new hits */
+    p4_lower(c, k->next_pre);                   /* to other rows: conflicts, PRE from here */
 }
 
 static void issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t)
@@ -352,11 +370,12 @@ static void issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t)
     dbank *k = &c->banks[b];
     drank *r = &c->ranks[k->rank];
     k->open_row = ROW_NONE;
-    c->p4_valid = false;
+    c->orow[b] = ROW_NONE;
     c->hitsum[0] -= k->hits[0];
     c->hitsum[1] -= k->hits[1];
     k->hits[0] = k->hits[1] = 0;
     bump(&k->next_act, t + d->cfg.t.tRP);
+    p4_lower(c, k->next_act);                   /* its queued requests: ACT from here */
     bump(&r->next_ref, t + d->cfg.t.tRP);
     rank_close(d, r, t);
     d->c.n_pre++;
@@ -381,7 +400,7 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     SIM_ASSERT(k->hits[wr] > 0);
     k->hits[wr]--;                      /* it leaves the queue */
     c->hitsum[wr]--;
-    if (k->hits[wr] == 0) c->p4_valid = false;
+    if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
     for (uint32_t r = 0; r < cfg->org.ranks; r++) {
         drank *x = &c->ranks[r];
         if (r == rk) {
@@ -417,7 +436,9 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
         if (k->hits[0] + k->hits[1] == 0) {
             uint64_t p = maxu(k->next_pre, pre_at);   /* respects tRAS as well */
             k->open_row = ROW_NONE;
+            c->orow[q->bank] = ROW_NONE;
             bump(&k->next_act, p + cfg->t.tRP);
+            p4_lower(c, k->next_act);           /* its other requests: ACT from here */
             bump(&c->ranks[rk].next_ref, p + cfg->t.tRP);
             rank_close(d, &c->ranks[rk], t);
             d->c.n_pre++;
@@ -456,6 +477,13 @@ static void remove_req(dchan *c, dreq *q)
     (*n)--;
 }
 
+/* Write-drain hysteresis: the mode for nr visible reads and nw visible writes. */
+static bool next_mode(const dram_ctrl_cfg *k, bool write_mode, uint32_t nr, uint32_t nw)
+{
+    if (write_mode) return !(nw == 0 || (nw <= k->write_low && nr > 0));
+    return nw > 0 && (nw >= k->write_high || nr == 0);
+}
+
 /* One clock of one controller: at most one row command and one column command (dual bus), or
  * one command in all (single bus). Returns the earliest cycle at which it may issue again. */
 static uint64_t schedule(dram *d, dchan *c, uint64_t t)
@@ -463,7 +491,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     const dram_cfg *cfg = &d->cfg;
     const dram_timing *tm = &cfg->t;
     uint64_t wake = CYCLE_NEVER;
-    bool row_busy = false, col_busy = false, single = !cfg->ctrl.dual_cmd_bus;
+    bool row_busy = false, col_busy = false, p4_issued = false, single = !cfg->ctrl.dual_cmd_bus;
     uint32_t refmask = 0;                     /* ranks with a refresh pending */
 
     /* 1. refresh: a due rank gets no new ACT or column command; close its banks, then REF */
@@ -500,12 +528,9 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     uint32_t nr = c->nr, nw = c->nw;
     while (nr && c->rq[nr - 1].visible > t) nr--;
     while (nw && c->wq[nw - 1].visible > t) nw--;
-    if (c->write_mode) {
-        if (nw == 0 || (nw <= cfg->ctrl.write_low && nr > 0)) c->write_mode = false;
-    } else if (nw > 0 && (nw >= cfg->ctrl.write_high || nr == 0)) {
-        c->write_mode = true;
-        d->c.write_drains++;
-    }
+    bool m = next_mode(&cfg->ctrl, c->write_mode, nr, nw);
+    if (m && !c->write_mode) d->c.write_drains++;
+    c->write_mode = m;
     dreq *q = c->write_mode ? c->wq : c->rq;
     uint32_t n = c->write_mode ? c->nw : c->nr, nvis = c->write_mode ? nw : nr;
     if (nvis < n) wake = minu(wake, q[nvis].visible);
@@ -521,77 +546,122 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         lb = minu(lb, c->write_mode ? c->ranks[ri].next_wr : c->ranks[ri].next_rd);
     if (c->hitsum[c->write_mode] == 0) { /* no row hit queued: nothing for pass 3 */ }
     else if (lb > t) wake = minu(wake, lb);
-    else for (uint32_t i = 0; i < nvis; i++) {
-        dreq *x = &q[i];
-        dbank *k = &c->banks[x->bank];
-        if (k->open_row != x->row || (refmask >> k->rank & 1)) continue;
-        uint64_t rdy = col_ready(c, k, x->is_write);
-        if (rdy <= t) {
-            issue_col(d, c, x, t);
-            remove_req(c, x);
-            col_busy = true;
-            wake = minu(wake, t + 1);
-            break;
+    else {
+        /* pass-3 cache, as for pass 4: column issues only delay other hits, so the bound stays
+         * a lower bound until an ACT makes new hits; newly visible requests are looked at */
+        uint64_t w3 = CYCLE_NEVER;
+        uint32_t start = 0;
+        bool skip3 = false;
+        if (c->p3_valid && t < c->p3_wake && c->p3_mode == c->write_mode && c->p3_refmask == refmask) {
+            start = nvis;
+            while (start > 0 && q[start - 1].visible > c->p3_t) start--;
+            w3 = c->p3_wake;
+            skip3 = start == nvis;
         }
-        wake = minu(wake, rdy);
+        for (uint32_t i = start; i < nvis && !skip3; i++) {
+            dreq *x = &q[i];
+            if (c->orow[x->bank] != x->row) continue;
+            dbank *k = &c->banks[x->bank];
+            if (refmask >> k->rank & 1) continue;
+            uint64_t rdy = col_ready(c, k, x->is_write);
+            if (rdy <= t) {
+                issue_col(d, c, x, t);
+                remove_req(c, x);
+                col_busy = true;
+                break;
+            }
+            w3 = minu(w3, rdy);
+        }
+        if (!col_busy) {
+            c->p3_valid = true;
+            c->p3_wake = w3;
+            c->p3_t = t;
+            c->p3_mode = c->write_mode;
+            c->p3_refmask = refmask;
+        }
+        wake = minu(wake, w3);
     }
-    if (single && col_busy) return wake;
+    if (single && col_busy) return minu(wake, t + 1);
     if (row_busy) return wake;
     if (col_busy) nvis--;                    /* the issued request left the queue */
     q = c->write_mode ? c->wq : c->rq;       /* and the window may have moved */
-    if (c->hitsum[c->write_mode] == (c->write_mode ? c->nw : c->nr)) return wake; /* all hits */
+    if (c->hitsum[c->write_mode] == (c->write_mode ? c->nw : c->nr)) goto done; /* all hits */
 
     /* 4. then first-come: ACT or PRE on behalf of the oldest request that needs one. Only the
      * oldest request of each bank can be the one served, so each bank is looked at once. */
-    if (c->p4_valid && t < c->p4_wake && c->p4_mode == c->write_mode && c->p4_refmask == refmask
-        && (nvis == 0 || q[nvis - 1].visible <= c->p4_t))
-        return minu(wake, c->p4_wake);
+    /* With the cache valid, only requests that became visible since it was filled need a
+     * look: the others cannot issue before p4_wake (a lower bound; see dchan). */
     uint64_t w4 = CYCLE_NEVER;
-    bool p4_issued = false;
+    uint32_t start = 0;
+    if (c->p4_valid && t < c->p4_wake && c->p4_mode == c->write_mode && c->p4_refmask == refmask) {
+        start = nvis;
+        while (start > 0 && q[start - 1].visible > c->p4_t) start--;
+        if (start == nvis) { wake = minu(wake, c->p4_wake); goto done; }
+        w4 = c->p4_wake;
+    }
     uint32_t stamp = ++c->stamp;
     if (stamp == 0) { memset(c->seen, 0, d->nbanks * sizeof *c->seen); stamp = c->stamp = 1; }
-    for (uint32_t i = 0; i < nvis; i++) {
+    /* Issue the first ready command; keep scanning (without issuing) to refill the cache. */
+    for (uint32_t i = start; i < nvis; i++) {
+        if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
         dreq *x = &q[i];
+        if (c->orow[x->bank] == x->row || c->seen[x->bank] == stamp) continue;
         dbank *k = &c->banks[x->bank];
-        if (k->open_row == x->row || (refmask >> k->rank & 1) || c->seen[x->bank] == stamp) continue;
+        if (refmask >> k->rank & 1) continue;
         c->seen[x->bank] = stamp;
         if (k->open_row == ROW_NONE) {
             uint64_t rdy = act_ready(c, k, tm->tFAW);
-            if (rdy <= t) {
+            if (!p4_issued && rdy <= t) {
                 record_kind(d, x, 1);
                 issue_act(d, c, x->bank, x->row, t);
-                wake = minu(wake, t + 1);
+                w4 = minu(w4, k->next_pre);       /* its bank's other rows: PRE from here */
+                wake = minu(wake, minu(k->next_rd, k->next_wr));   /* its new row hits */
                 p4_issued = true;
-                break;
+                continue;
             }
             w4 = minu(w4, rdy);
         } else {
             /* conflict: close the row only when no request of this queue still hits it */
             if (k->hits[c->write_mode]) continue;
-            if (k->next_pre <= t) {
+            if (!p4_issued && k->next_pre <= t) {
                 record_kind(d, x, 2);
                 issue_pre(d, c, x->bank, t);
-                wake = minu(wake, t + 1);
+                w4 = minu(w4, k->next_act);       /* its bank's requests: ACT from here */
                 p4_issued = true;
-                break;
+                continue;
             }
             w4 = minu(w4, k->next_pre);
         }
     }
-    if (!p4_issued) {                       /* nothing issued: remember the bound */
-        c->p4_valid = true;
-        c->p4_wake = w4;
-        c->p4_t = t;
-        c->p4_mode = c->write_mode;
-        c->p4_refmask = refmask;
-    }
+    if (w4 <= t) w4 = t + 1;                  /* ready, but the row bus was taken this clock */
+    c->p4_valid = true;
+    c->p4_wake = w4;
+    c->p4_t = t;
+    c->p4_mode = c->write_mode;
+    c->p4_refmask = refmask;
     wake = minu(wake, w4);
+done:
+    /* After an issue, the next clock matters only if the queue contents flip the mode, or if
+     * a bound computed above says so; the column bound is recomputed after the issue. */
+    if (col_busy || p4_issued) {
+        uint32_t vr = c->nr, vw = c->nw;
+        while (vr && c->rq[vr - 1].visible > t) vr--;
+        while (vw && c->wq[vw - 1].visible > t) vw--;
+        if (next_mode(&cfg->ctrl, c->write_mode, vr, vw) != c->write_mode) {
+            wake = minu(wake, t + 1);
+        } else if (c->hitsum[c->write_mode]) {
+            uint64_t lb2 = CYCLE_NEVER;
+            for (uint32_t ri = 0; ri < cfg->org.ranks; ri++)
+                lb2 = minu(lb2, c->write_mode ? c->ranks[ri].next_wr : c->ranks[ri].next_rd);
+            wake = minu(wake, maxu(lb2, t + 1));
+        }
+    }
     return wake;
 }
 
 void dram_tick(dram *d)
 {
-    uint64_t t = d->now;
+    uint64_t t = d->now, mw = CYCLE_NEVER;
     for (uint32_t i = 0; i < d->nctrl; i++) {
         dchan *c = &d->ch[i];
         if (d->exhaustive || c->wake <= t) {
@@ -599,14 +669,21 @@ void dram_tick(dram *d)
             SIM_ASSERT(w > t);
             c->wake = w;
         }
+        mw = minu(mw, c->wake);
     }
+    d->min_wake = mw;
     d->now = t + 1;
 }
 
 uint64_t dram_next_event(const dram *d)
 {
     uint64_t e = minu(ring_head_done(&d->rd_done), ring_head_done(&d->wr_done));
-    for (uint32_t i = 0; i < d->nctrl; i++) e = minu(e, d->ch[i].wake);
+    e = minu(e, d->min_wake);
+    if (SIM_DEBUG) {
+        uint64_t m = CYCLE_NEVER;
+        for (uint32_t i = 0; i < d->nctrl; i++) m = minu(m, d->ch[i].wake);
+        SIM_DASSERT(m == d->min_wake);
+    }
     return maxu(e, d->now);
 }
 

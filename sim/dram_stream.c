@@ -54,7 +54,9 @@ int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, d
 {
     out->r = NULL;
     out->n = 0;
-    size_t cap = 0;
+    size_t cap = 1;                                  /* one request per line at most */
+    for (const char *nl = text; (nl = strchr(nl, '\n')) != NULL; nl++) cap++;
+    out->r = sim_xmalloc(cap * sizeof *out->r);
     uint64_t line = 0, prev = 0;
     const char *p = text;
     while (*p) {
@@ -98,10 +100,7 @@ int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, d
             rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": address 0x%" PRIx64 " is not aligned to "
                           "the %u-byte request size", path, line, addr, cfg->request_bytes);
         if (rc != SIM_OK) { dram_stream_free(out); return rc; }
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            out->r = sim_xrealloc(out->r, cap * sizeof *out->r);
-        }
+        SIM_ASSERT(out->n < cap);
         out->r[out->n].cycle = cyc;
         out->r[out->n].addr = addr;
         out->r[out->n].is_write = wr;

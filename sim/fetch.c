@@ -34,7 +34,10 @@ struct fetch {
     uint32_t  rob_cap;
     uint32_t  inflight;      /* requests sent to the crossbar, not completed */
     uint32_t  jobs_pending;  /* jobs queued or being issued */
+    uint32_t  queued;        /* requests in the channel queues */
+    uint64_t  sends;         /* requests handed to the DRAM model */
     int       stall_state;   /* 0 none, 1 blocked (queue/ROB full) */
+    uint32_t  last_rob, last_chq;   /* refusals counted in the last tick (skip accounting) */
     struct {
         uint64_t requests, rd_bytes, wr_bytes, busy_cycles, stall_cycles, stall_chq_full,
                  stall_rob_full, max_inflight;
@@ -133,7 +136,7 @@ unsigned fetch_tick(fetch *f, cycle_t now)
     /* responses */
     uint64_t tag;
     bool w;
-    while (dram_pop_done(f->d, &tag, &w)) {
+    while (f->inflight && dram_pop_done(f->d, &tag, &w)) {
         int si = (int)(tag >> 32);
         uint32_t slot = (uint32_t)tag;
         SIM_ASSERT(si < FETCH_STREAMS && slot < f->rob_cap);
@@ -145,16 +148,24 @@ unsigned fetch_tick(fetch *f, cycle_t now)
         progress++;
     }
     /* crossbar -> channels: one request per channel per cycle */
-    for (uint32_t c = 0; c < f->nch; c++) {
+    for (uint32_t c = 0; f->queued && c < f->nch; c++) {
         const xreq *x = fifo_peek(f->chq[c], now);
         if (x && dram_can_accept(f->d, x->addr, x->is_write)) {
             dram_send(f->d, x->addr, x->is_write, x->tag);
             fifo_pop(f->chq[c], now);
+            f->queued--;
+            f->sends++;
             progress++;
         }
     }
+    if (!f->jobs_pending) {
+        f->stall_state = 0;
+        f->last_rob = f->last_chq = 0;
+        return progress;
+    }
     /* issue */
     uint32_t issued = 0;
+    const uint64_t rob0 = f->st.stall_rob_full, chq0 = f->st.stall_chq_full;
     bool blocked = false;
     for (int pi = 0; pi < FETCH_STREAMS && issued < f->cfg.ports; pi++) {
         int si = PRIO[pi];
@@ -182,6 +193,7 @@ unsigned fetch_tick(fetch *f, cycle_t now)
             }
             xreq x = { addr, ((uint64_t)si << 32) | s->cur_slot, (uint8_t)stream_is_write(si) };
             fifo_push(f->chq[ch], &x, now, now + lat);
+            f->queued++;
             f->inflight++;
             if (f->inflight > f->st.max_inflight) f->st.max_inflight = f->inflight;
             f->st.requests++;
@@ -198,6 +210,8 @@ unsigned fetch_tick(fetch *f, cycle_t now)
         }
     }
     if (issued) f->st.busy_cycles++;
+    f->last_rob = (uint32_t)(f->st.stall_rob_full - rob0);
+    f->last_chq = (uint32_t)(f->st.stall_chq_full - chq0);
     f->stall_state = blocked && !issued;
     if (f->stall_state) f->st.stall_cycles++;
     return progress + issued;
@@ -206,7 +220,7 @@ unsigned fetch_tick(fetch *f, cycle_t now)
 cycle_t fetch_next_event(const fetch *f, cycle_t now)
 {
     cycle_t next = CYCLE_NEVER;
-    for (uint32_t c = 0; c < f->nch; c++) {
+    for (uint32_t c = 0; f->queued && c < f->nch; c++) {
         cycle_t r = fifo_head_ready(f->chq[c]);
         if (r == CYCLE_NEVER) continue;
         if (r <= now + 1) {
@@ -224,20 +238,21 @@ cycle_t fetch_next_event(const fetch *f, cycle_t now)
     return next;
 }
 
+/* A skip follows a tick without progress; every skipped tick would have repeated its refusals. */
 void fetch_skip(fetch *f, uint64_t cycles)
 {
     if (f->stall_state) f->st.stall_cycles += cycles;
+    f->st.stall_rob_full += cycles * f->last_rob;
+    f->st.stall_chq_full += cycles * f->last_chq;
 }
 
 bool fetch_idle(const fetch *f)
 {
-    if (f->inflight || f->jobs_pending) return false;
-    for (uint32_t c = 0; c < f->nch; c++)
-        if (!fifo_empty(f->chq[c])) return false;
-    return true;
+    return !f->inflight && !f->jobs_pending && !f->queued;
 }
 
 uint32_t fetch_req_bytes(const fetch *f) { return f->req_bytes; }
+uint64_t fetch_dram_sends(const fetch *f) { return f->sends; }
 uint64_t fetch_useful_bytes(const fetch *f, int s) { return f->s[s].useful_bytes; }
 uint64_t fetch_rows(const fetch *f, int s) { return f->s[s].rows; }
 uint64_t fetch_dram_bytes(const fetch *f, bool w) { return w ? f->st.wr_bytes : f->st.rd_bytes; }

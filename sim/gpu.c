@@ -58,6 +58,7 @@ int gpu_cfg_load_string(const char *json, const char *name, gpu_cfg *out, sim_er
 /* Br = min(ceil(M / (4 d b)), d), M in bytes (FlashAttention, Algorithm 1, with M in bytes). */
 uint32_t gpu_fused_br(const gpu_cfg *g, uint32_t d_head)
 {
+    if (d_head == 0 || g->elem_bytes == 0) return 1;
     uint64_t m = (uint64_t)g->smem_per_sm_kb * 1024u;
     uint64_t br = sim_ceil_div(m, 4ull * d_head * g->elem_bytes);
     if (br > d_head) br = d_head;

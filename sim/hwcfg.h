@@ -45,6 +45,7 @@ typedef struct hw_cfg {
     uint32_t topk_max_n;          /* largest candidate set the engine buffers hold */
     uint32_t topk_fifo_depth;     /* internal FIFO depth */
     uint32_t topk_seed;           /* pivot LFSR seed */
+    uint32_t topk_engines;        /* top-k engines for local-V selection (1 = the paper's design) */
     /* memory system */
     uint32_t kv_buffer_bytes;     /* K buffer and V buffer, each (196608 = 196 KB); double-buffered */
     uint32_t fetchers;            /* fetcher ports on the crossbar (32) */
@@ -52,7 +53,6 @@ typedef struct hw_cfg {
     uint32_t max_outstanding;     /* DRAM requests in flight (reorder buffer entries) */
     /* FIFO depths between blocks */
     uint32_t fifo_req_depth;      /* fetcher -> crossbar/DRAM request queue */
-    uint32_t fifo_resp_depth;     /* DRAM -> fetcher response queue */
     uint32_t fifo_row_depth;      /* per-stage row work queues (fetch->QK->softmax->topk->PV) */
     /* simulation control */
     uint32_t watchdog_cycles;     /* no progress for this many cycles = deadlock error */

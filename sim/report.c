@@ -74,7 +74,7 @@ int report_console(const report_in *in, FILE *out)
 {
     const accel_result *r = in->res;
     const report_workload *w = in->wl;
-    char a[32], b[32], c[32];
+    char a[32], b[32];
     fprintf(out, "spatten-sim %s  workload %s (%s, %u layers x %u heads x d=%u, N=%u",
             SPATTEN_VERSION, w->name, w->model, w->layers, w->heads, w->d_head, w->n_prompt);
     if (w->n_gen) fprintf(out, " + %u generated", w->n_gen);
@@ -109,17 +109,20 @@ int report_console(const report_in *in, FILE *out)
         if (have[k]) { human_energy(b, sizeof b, g[k].energy_j); fprintf(out, " %22s", b); }
     fprintf(out, "\n");
     if (have[0] || have[1]) {
-        fprintf(out, "%-22s %18s", "vs accelerator", "");
-        for (int k = 0; k < 2; k++)
-            if (have[k]) {
-                ratio(a, sizeof a, g[k].dram_bytes, accel_dram_bytes(r));
-                ratio(b, sizeof b, g[k].seconds, r->seconds);
-                ratio(c, sizeof c, g[k].energy_j, r->energy_total_pj * 1e-12);
-                char cell[112];
-                snprintf(cell, sizeof cell, "DRAM %s time %s E %s", a, b, c);
-                fprintf(out, " %22s", cell);
+        static const char *const rows[3] = { "GPU / accel: DRAM", "GPU / accel: time",
+                                             "GPU / accel: energy" };
+        for (int q = 0; q < 3; q++) {
+            fprintf(out, "%-22s %18s", rows[q], "");
+            for (int k = 0; k < 2; k++) {
+                if (!have[k]) continue;
+                if (q == 0) ratio(a, sizeof a, g[k].dram_bytes, accel_dram_bytes(r));
+                else if (q == 1) ratio(a, sizeof a, g[k].seconds, r->seconds);
+                else ratio(a, sizeof a, g[k].energy_j, r->energy_total_pj * 1e-12);
+                fprintf(out, " %22s", a);
             }
-        fprintf(out, "\n(GPU columns: analytical model of %s, dense attention; docs/gpu-baseline.md)\n",
+            fprintf(out, "\n");
+        }
+        fprintf(out, "(GPU columns: ANALYTICAL model of %s, dense attention; docs/gpu-baseline.md)\n",
                 gname);
     }
 

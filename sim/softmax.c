@@ -32,7 +32,9 @@ sm *sm_create(const sm_cfg *c, arow *pool, fifo *in, fifo *out, fifo *out_lsb, s
     s->out_lsb = out_lsb;
     s->on_start = on_start;
     s->ctx = ctx;
-    s->ab = fifo_create("softmax.a_to_b", sizeof(uint32_t), 2);
+    /* phase A's pipeline (dequant + exp + acc stages) plus a 2-entry buffer before phase B */
+    s->ab = fifo_create("softmax.a_to_b", sizeof(uint32_t),
+                        2 + c->lat_dequant + c->lat_exp + c->lat_acc);
     const char *m = prefix ? prefix : "softmax";
     if (st) {
         stats_add_u64(st, m, "busy_cycles", "cycle", &s->st.busy,

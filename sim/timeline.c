@@ -48,6 +48,7 @@ void tl_destroy(timeline *t)
 
 int tl_track(timeline *t, const char *name)
 {
+    SIM_ASSERT(name != NULL);
     for (size_t i = 0; i < t->n_tracks; i++)
         if (strcmp(t->tracks[i], name) == 0) return (int)i;
     if (t->n_tracks == t->cap_tracks) {
@@ -62,6 +63,7 @@ void tl_slice_arg(timeline *t, int track, const char *name, cycle_t start, cycle
                   const char *arg_key, uint64_t arg_val)
 {
     SIM_ASSERT(track >= 0 && (size_t)track < t->n_tracks);
+    SIM_ASSERT(name != NULL);
     SIM_ASSERT(start <= end);
     if (t->n_ev == t->cap_ev) {
         t->cap_ev = t->cap_ev ? 2 * t->cap_ev : 64;

@@ -54,6 +54,8 @@ static int rd_fail(const rd *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    for (char *c = msg; *c; c++)          /* echoed field text stays on one printable line */
+        if ((unsigned char)*c < 0x20) *c = '?';
     return sim_errf(r->err, SIM_ETRACE, "%s:%u: %s", r->name, r->line, msg);
 }
 

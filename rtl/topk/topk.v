@@ -11,7 +11,7 @@
 // Memories are banked: P banks of MAX_N/P rows each for orig and for both partition buffers,
 // so that a row of P consecutive addresses (aligned or not) touches every bank once: each bank
 // has one read port and two write ports (G survivors growing up, L survivors growing down;
-// LOAD shares the G port). Requires P a power of two, MAX_N a multiple of P, L <= P.
+// LOAD shares the G port). Requires P >= 2 a power of two, MAX_N a multiple of P, L <= P.
 //
 // FSM: IDLE -> LOAD -> (PIVOT -> PASS* -> DRAIN -> DECIDE)* -> EMIT* -> OUTWAIT -> DONE -> IDLE
 // Deliberately wrong variants for the harness's self-test: define TOPK_BROKEN (the pass's
@@ -108,6 +108,34 @@ module topk #(
 `endif
     endfunction
 
+    // Lane rotations as log2(P)-stage barrel rotators (constant shifts per stage).
+    function [P*EW-1:0] rotr;       // out lane j = in lane (j + s) mod P
+        input [P*EW-1:0] v; input [PB-1:0] sh;
+        integer b;
+        reg [2*P*EW-1:0] t;
+        begin
+            rotr = v;
+            for (b = 0; b < PB; b = b + 1)
+                if (sh[b]) begin
+                    t = {rotr, rotr} >> ((1 << b) * EW);
+                    rotr = t[P*EW-1:0];
+                end
+        end
+    endfunction
+    function [P*EW-1:0] rotl;       // out lane j = in lane (j - s) mod P
+        input [P*EW-1:0] v; input [PB-1:0] sh;
+        begin
+            rotl = rotr(v, {PB{1'b0}} - sh);
+        end
+    endfunction
+    function [P*EW-1:0] rev;        // out lane j = in lane P-1-j
+        input [P*EW-1:0] v;
+        integer q;
+        begin
+            for (q = 0; q < P; q = q + 1) rev[q*EW +: EW] = v[(P-1-q)*EW +: EW];
+        end
+    endfunction
+
     wire [31:0]    lfsr_nx  = (lfsr >> 1) ^ (lfsr[0] ? LFSR_TAPS : 32'd0);
     wire [16+NW-1:0] r_prod = lfsr_nx[31:16] * m;
     wire [NW-1:0]  r_pos    = r_prod[16+NW-1:16];
@@ -150,7 +178,6 @@ module topk #(
     reg  [P-1:0]    em_keep;
     integer i;
     reg [XW-1:0] a;
-    reg [PB:0]   bk;
     reg [W-1:0]  ev;
     reg [IW-1:0] ei;
     integer ia;
@@ -164,13 +191,14 @@ module topk #(
             rd_addr[ia*RA +: RA] = aa[PB +: RA];
         end
     end
-    // the pivot is lane 0 of the read in PIVOT (raw, not masked by the pass's valid lanes)
-    wire [EW-1:0] piv_rd = rd_bank[rd_start[PB-1:0]*EW +: EW];
+    // lane j of the read = bank (rd_start + j) mod P; the pivot is lane 0 in PIVOT (raw, not
+    // masked by the pass's valid lanes)
+    wire [P*EW-1:0] rd_lanes = rotr(rd_bank, rd_start[PB-1:0]);
+    wire [EW-1:0]   piv_rd   = rd_lanes[EW-1:0];
     always @* begin
         for (i = 0; i < P; i = i + 1) begin
             rd_valid[i] = (row_base + i) < m;
-            bk = (rd_start[PB-1:0] + i) & (P - 1);
-            {ei, ev} = rd_bank[bk[PB-1:0]*EW +: EW];
+            {ei, ev} = rd_lanes[i*EW +: EW];
             if (!rd_valid[i]) begin ev = {W{1'b0}}; ei = {IW{1'b0}}; end
             rd_e[i*EW +: EW] = {ei, ev};
             rd_gm[i] = rd_valid[i] & beats(ev, ei, piv_v, piv_i);
@@ -220,6 +248,16 @@ module topk #(
     end
 
     // write ports: bank b takes survivor j = (b - base) mod P of the compacted row
+    reg  [P*EW-1:0] ld_lanes;       // input beat as P element lanes (index bits 0)
+    always @* begin
+        ld_lanes = {P*EW{1'b0}};
+        for (i = 0; i < L; i = i + 1) ld_lanes[i*EW +: W] = in_data[i*W +: W];
+    end
+    wire [P*EW-1:0] ld_rot = rotl(ld_lanes, cnt[PB-1:0]);
+    wire [P*EW-1:0] g_rot  = rotl(ze_g, g[PB-1:0]);
+    wire [NW-1:0]   l_top  = (MAX_N - 1) - l;
+    // L survivor t goes to address MAX_N-1 - (l + t): bank i takes t = (l_top - i) mod P
+    wire [P*EW-1:0] l_rot  = rotr(rev(ze_l), {PB{1'b0}} - 1'b1 - l_top[PB-1:0]);
     reg [XW-1:0] wq;
     reg [PB:0]   wj;
     always @* begin
@@ -230,20 +268,19 @@ module topk #(
                 wq = cnt + wj;
                 wa_en[i] = ld_fire && (wj < L) && (wq < n_r);
                 wa_addr[i*RA +: RA] = wq[PB +: RA];
-                wa_data[i*EW +: EW] = {wq[IW-1:0], in_data[(wj % L)*W +: W]};
+                wa_data[i*EW +: EW] = {wq[IW-1:0], ld_rot[i*EW +: W]};
             end else begin
                 wj = (i - g[PB-1:0]) & (P - 1);
                 wq = g + wj;
                 wa_en[i] = s1_valid && (wj < ng);
                 wa_addr[i*RA +: RA] = wq[PB +: RA];
-                wa_data[i*EW +: EW] = ze_g[wj[PB-1:0]*EW +: EW];
+                wa_data[i*EW +: EW] = g_rot[i*EW +: EW];
             end
-            // L survivor t goes to address MAX_N-1 - (l + t)
-            wj = ((MAX_N - 1) - l - i) & (P - 1);
-            wq = (MAX_N - 1) - (l + wj);
+            wj = (l_top - i) & (P - 1);
+            wq = l_top - wj;
             wb_en[i] = s1_valid && (wj < nl);
             wb_addr[i*RA +: RA] = wq[PB +: RA];
-            wb_data[i*EW +: EW] = ze_l[wj[PB-1:0]*EW +: EW];
+            wb_data[i*EW +: EW] = l_rot[i*EW +: EW];
         end
     end
 

@@ -1,5 +1,7 @@
 // topk_ze.v - zero eliminator: packs the kept elements of a P-wide row to the front, in lane
-// order, and counts them (prefix-sum compaction). Purely combinational.
+// order, and counts them. Purely combinational: a prefix sum over `keep` gives each kept lane
+// its output slot, and output slot j ORs together the lanes i >= j whose slot is j (an
+// AND-OR crossbar of P(P+1)/2 taps).
 //   data : P elements of EW bits (lane i at [i*EW +: EW])
 //   keep : lane i survives when keep[i] = 1
 //   out  : survivors in lanes 0 .. count-1, zeros above
@@ -12,15 +14,19 @@ module topk_ze #(
     output reg  [P*EW-1:0]          out,
     output reg  [$clog2(P+1)-1:0]   count
 );
-    integer i;
+    localparam integer CW = $clog2(P + 1);
+    reg [P*CW-1:0] slot;            // slot[i] = kept lanes below i
+    integer i, j;
     always @* begin
-        out   = {P*EW{1'b0}};
-        count = {$clog2(P+1){1'b0}};
+        count = {CW{1'b0}};
         for (i = 0; i < P; i = i + 1) begin
-            if (keep[i]) begin
-                out[count*EW +: EW] = data[i*EW +: EW];
-                count = count + 1'b1;
-            end
+            slot[i*CW +: CW] = count;
+            count = count + {{(CW-1){1'b0}}, keep[i]};
         end
+        out = {P*EW{1'b0}};
+        for (j = 0; j < P; j = j + 1)
+            for (i = j; i < P; i = i + 1)
+                if (keep[i] && slot[i*CW +: CW] == j)
+                    out[j*EW +: EW] = out[j*EW +: EW] | data[i*EW +: EW];
     end
 endmodule

@@ -44,7 +44,7 @@ std::string load(const char *json, Demo *d, int *rc) {
 
 TEST(Cfg, AppliesValuesAndDefaults) {
   Demo d{}; int rc;
-  load(R"({"depth": 8, "mode": "slow", "list": [1,2,3], "in": {"a": 3}})", &d, &rc);
+  load(R"({"depth": 8, "_comment": "x", "mode": "slow", "list": [1,2,3], "in": {"a": 3, "_comment_a": 1}})", &d, &rc);
   ASSERT_EQ(rc, SIM_OK);
   EXPECT_EQ(d.depth, 8u);
   EXPECT_DOUBLE_EQ(d.thr, 0.1);

@@ -4,6 +4,7 @@
 #define DRAM_HARNESS_H
 #include <gtest/gtest.h>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 extern "C" {
@@ -20,6 +21,14 @@ struct DramH {
     sim_err e{};
     EXPECT_EQ(dram_cfg_load(path, &cfg, &e), SIM_OK) << e.msg;
     if (tweak) tweak(&cfg);
+    st = stats_create();
+    d = dram_create(&cfg, st, "dram", &e);
+    EXPECT_NE(d, nullptr) << e.msg;
+  }
+  // from a JSON text (an "include" resolves relative to the working directory)
+  DramH(const std::string &json, const char *name) {
+    sim_err e{};
+    EXPECT_EQ(cfg_load_string(&DRAM_CFG_TABLE, json.c_str(), name, &cfg, &e), SIM_OK) << e.msg;
     st = stats_create();
     d = dram_create(&cfg, st, "dram", &e);
     EXPECT_NE(d, nullptr) << e.msg;

@@ -166,3 +166,39 @@ TEST(DramTiming, FullQueueRefusesAndTheRefusalIsTheCallersBackPressure) {
   h.run_until(n - 1, 1000000);
   EXPECT_TRUE(dram_idle(h.d));
 }
+
+TEST(DramTiming, ReadsToTwoRanksAreABurstPlusTrtrsApartOnASingleCommandBus) {
+  // ddr4-2400 with two ranks: CL 16, tRCD 16, BL/2 4, tRTRS 2, one command per clock.
+  DramH h(std::string(R"({"include": "configs/dram/ddr4-2400.json", "org": {"ranks": 2}})"), "r2.json");
+  uint64_t r1 = uint64_t(1) << h.cfg.map_shift[DRAM_F_RA];
+  h.send(h.addr(0, 0, 0, 3), false, 1);
+  h.send(h.addr(0, 0, 0, 3) | r1, false, 2);
+  // ACT rank 0 at 1, ACT rank 1 at 2 (the bus is single), RD rank 0 at 1 + 16 = 17,
+  // RD rank 1 at max(2 + 16, 17 + BL/2 + tRTRS) = 23
+  EXPECT_EQ(h.run_until(1), 17u + 16 + 4);
+  EXPECT_EQ(h.run_until(2), 23u + 16 + 4);
+}
+
+TEST(DramTiming, PrechargeWaitsForReadToPrechargeAndWriteRecovery) {
+  // RD -> PRE: tRTP_L = 6. ACT at 1, RD at 15; a hit sent at 30 reads at 31; a conflict sent
+  // at 31 may precharge at max(1 + tRAS, 31 + tRTP_L) = 37, then ACT 51, RD 65, done 81.
+  {
+    DramH h(kHbm);
+    h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+    h.tick_to(30);
+    h.send(h.addr(0, 0, 0, 5, 1), false, 2);
+    h.tick();
+    h.send(h.addr(0, 0, 0, 6, 0), false, 3);
+    EXPECT_EQ(h.run_until(2), 31 + CL + BL2);
+    EXPECT_EQ(h.run_until(3), 37 + tRP + tRCD + CL + BL2);  // 81
+  }
+  // WR -> PRE: CWL + BL/2 + tWR = 22. ACT at 1, WR at 15; a read to another row may
+  // precharge at max(1 + tRAS, 15 + 22) = 37.
+  {
+    DramH h(kHbm);
+    h.send(h.addr(0, 0, 0, 5, 0), true, 1);
+    h.tick_to(16);
+    h.send(h.addr(0, 0, 0, 6, 0), false, 2);
+    EXPECT_EQ(h.run_until(2), 15 + CWL + BL2 + 16 + tRP + tRCD + CL + BL2);  // 81
+  }
+}

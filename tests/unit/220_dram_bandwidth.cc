@@ -65,3 +65,30 @@ TEST(DramBandwidth, RandomReadsLandAtTheActivateRateBound) {
   // the tFAW window itself: never more than 4 ACTs per 30 clocks on average
   EXPECT_LE(double(r.acts) / double(r.cycles), act_bound + 1e-3);
 }
+
+TEST(DramBandwidth, SequentialReadsOnOneChannelReachNinetyPercentOfItsPeak) {
+  DramH h("configs/dram/hbm2.json");
+  // consecutive request addresses with the channel bits held at 0: one channel's sequential stream
+  uint32_t sh = h.cfg.map_shift[DRAM_F_CH], nb = h.cfg.map_bits[DRAM_F_CH];
+  dram_stream s{};
+  s.n = 60000;
+  s.r = static_cast<dram_req *>(malloc(s.n * sizeof *s.r));
+  for (size_t i = 0; i < s.n; i++) {
+    uint64_t a = i * h.cfg.request_bytes;
+    uint64_t low = a & ((uint64_t(1) << sh) - 1);
+    s.r[i] = {0, ((a >> sh) << (sh + nb)) | low, false};
+  }
+  dram_replay_stats rs{};
+  sim_err e{};
+  ASSERT_EQ(dram_replay(h.d, &s, nullptr, true, &rs, &e), SIM_OK);
+  dram_update_stats(h.d);
+  double u;
+  ASSERT_TRUE(stats_get(h.st, "dram.ch0.utilisation", &u));
+  EXPECT_GE(u, 0.90);
+  EXPECT_EQ(h.stat("dram.ch0.reads"), 60000u);
+  EXPECT_EQ(h.stat("dram.ch1.reads"), 0u);
+  // bounded by refresh: utilisation <= 1 - REFs x tRFC / cycles (channel 0's own REFs)
+  uint64_t refs = h.stat("dram.cmd_ref") / 8;
+  EXPECT_LE(u, 1.0 - double(refs * 260) / double(h.stat("dram.cycles")));
+  dram_stream_free(&s);
+}

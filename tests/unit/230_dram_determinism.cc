@@ -22,8 +22,16 @@ dram_stream mixed(const dram_cfg &cfg) {
   }
   return s;
 }
+std::string run_h(DramH &h, bool skip, bool exhaustive);
 std::string run(const char *path, bool skip, bool exhaustive, void (*tweak)(dram_cfg *) = nullptr) {
   DramH h(path, tweak);
+  return run_h(h, skip, exhaustive);
+}
+std::string run_json(const char *json, bool skip, bool exhaustive) {
+  DramH h(std::string(json), "variant.json");
+  return run_h(h, skip, exhaustive);
+}
+std::string run_h(DramH &h, bool skip, bool exhaustive) {
   dram_set_exhaustive(h.d, exhaustive);
   dram_stream s = mixed(h.cfg);
   dram_replay_stats rs{};
@@ -51,6 +59,23 @@ TEST(DramDeterminism, SkippingIdleCyclesGivesByteIdenticalStats) {
             run("configs/dram/hbm2.json", false, true, closed));
 }
 
+TEST(DramDeterminism, SkippingIsExactWithTwoRanksAndTinyQueuesToo) {
+  // two ranks exercise the rank-to-rank rules; 4-entry queues with watermarks 3/1 make
+  // back-pressure and write drains frequent
+  const char *variants[] = {
+    R"({"include": "configs/dram/ddr4-2400.json", "org": {"ranks": 2}})",
+    R"({"include": "configs/dram/hbm2.json", "org": {"ranks": 2},
+        "controller": {"read_queue": 4, "write_queue": 4, "write_high": 3, "write_low": 1}})",
+    R"({"include": "configs/dram/hbm2-spatten.json", "controller": {"page_policy": "closed",
+        "read_queue": 2, "write_queue": 2, "write_high": 2, "write_low": 0, "frontend_latency": 3}})",
+  };
+  for (const char *v : variants) {
+    std::string a = run_json(v, true, false);
+    EXPECT_EQ(a, run_json(v, false, false)) << v;
+    EXPECT_EQ(a, run_json(v, false, true)) << v;
+  }
+}
+
 TEST(DramDeterminism, SameStreamSameStatsEveryRun) {
   std::string a = run("configs/dram/hbm2-spatten.json", true, false);
   for (int i = 0; i < 3; i++) EXPECT_EQ(run("configs/dram/hbm2-spatten.json", true, false), a);
@@ -66,4 +91,25 @@ TEST(DramDeterminism, SkipToNeverPassesAnEventAndTheModelKeepsItsClock) {
   h.tick();
   EXPECT_EQ(dram_next_event(h.d), 3901u);  // the request becomes visible (it will wait tRFC)
   EXPECT_FALSE(dram_idle(h.d));
+}
+
+TEST(DramDeterminism, RandomControllerSettingsNeverMakeSkippingDiffer) {
+  // differential check of the scheduling caches: random queue sizes, watermarks, front-end
+  // latency, page policy, ranks, command bus; every clock vs. sleep-until-next-event.
+  // DRAM_FUZZ_N=300 runs more variants (passed 300 when written).
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto rnd = [&](uint64_t n) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x % n; };
+  for (int k = 0; k < (getenv("DRAM_FUZZ_N") ? atoi(getenv("DRAM_FUZZ_N")) : 10); k++) {
+    unsigned rq = 1 + unsigned(rnd(12)), wq = 2 + unsigned(rnd(12));
+    unsigned hi = 1 + unsigned(rnd(wq)), lo = unsigned(rnd(hi));
+    char json[512];
+    snprintf(json, sizeof json,
+             R"({"include": "configs/dram/%s", "org": {"ranks": %u},
+                 "controller": {"read_queue": %u, "write_queue": %u, "write_high": %u,
+                 "write_low": %u, "frontend_latency": %u, "page_policy": "%s", "dual_cmd_bus": %s}})",
+             k % 2 ? "ddr4-2400.json" : "hbm2.json", 1u << rnd(3), rq, wq, hi, lo,
+             1 + unsigned(rnd(4)), rnd(2) ? "open" : "closed", rnd(2) ? "true" : "false");
+    std::string a = run_json(json, true, false);
+    EXPECT_EQ(a, run_json(json, false, true)) << json;
+  }
 }

@@ -90,3 +90,32 @@ TEST(DramStream, GeneratorIsSeededAndAligned) {
   dram_gen_init(&s, &h.cfg, DRAM_GEN_SEQ, 3, 1, 0, 100);
   for (uint64_t i = 0; i < 3; i++) { ASSERT_TRUE(dram_gen_next(&s, &ra)); EXPECT_EQ(ra.addr, 32 * i); }
 }
+
+TEST(DramStream, GarbageNeverCrashesTheParserAndErrorsStayOneLine) {
+  DramH h("configs/dram/hbm2.json");
+  const char alphabet[] = "0123456789abcdefxXRWG #\t\n -";
+  uint64_t x = 12345;
+  for (int k = 0; k < 2000; k++) {
+    std::string t;
+    int len = 1 + k % 60;
+    for (int i = 0; i < len; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      t += alphabet[x % (sizeof alphabet - 1)];
+    }
+    dram_stream s{};
+    sim_err e{};
+    int rc = dram_stream_parse("g.trc", t.c_str(), &h.cfg, &s, &e);
+    if (rc == SIM_OK) {
+      for (size_t i = 0; i < s.n; i++) {
+        EXPECT_LT(s.r[i].addr, h.cfg.capacity_bytes);
+        EXPECT_EQ(s.r[i].addr % 64, 0u);
+        if (i) { EXPECT_GE(s.r[i].cycle, s.r[i - 1].cycle); }
+      }
+    } else {
+      EXPECT_EQ(rc, SIM_ETRACE);
+      EXPECT_EQ(std::string(e.msg).find('\n'), std::string::npos);
+      EXPECT_EQ(std::string(e.msg).rfind("g.trc:", 0), 0u) << e.msg;
+    }
+    dram_stream_free(&s);
+  }
+}

@@ -1,9 +1,129 @@
-/* cmd_sim.c - `spatten sim` (placeholder until its issue lands). */
+/* cmd_sim.c - `spatten sim`: simulate a trace (full, data-carrying, golden-checked) or an
+ * authors' workload CSV (timing only) on the cycle-level accelerator model, then report. */
 #include "cmds.h"
+#include "accel.h"
+#include "fileio.h"
+#include "progress.h"
+#include "report.h"
+#include "timeline.h"
+#include "trace.h"
+#include "wlcsv.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char USAGE[] =
+    "usage: spatten sim --hw HW.json (--trace FILE.spt | --workload-csv FILE.csv)\n"
+    "                   [--json R.json] [--csv R.csv] [--timeline T.json] [--stats S.txt]\n"
+    "                   [--no-skip] [--quiet]\n"
+    "Simulates the trace cycle by cycle on the accelerator described by HW.json and checks every\n"
+    "output row, kept token/head set, LSB re-fetch decision and importance value against the\n"
+    "trace's golden values (a mismatch is an error, exit 4, naming step/layer/head/row).\n"
+    "With --workload-csv it runs the SpAtten authors' per-(iteration, layer, head) CSV instead:\n"
+    "timing only, no data, no golden check.\n"
+    "  --hw FILE            hardware config (e.g. configs/hw/spatten.json)\n"
+    "  --trace FILE         trace from `spatten trace`\n"
+    "  --workload-csv FILE  authors' workload CSV\n"
+    "  --json FILE          full report (JSON)\n"
+    "  --csv FILE           one row per pass (step, layer)\n"
+    "  --timeline FILE      Chrome/Perfetto trace events (open in ui.perfetto.dev)\n"
+    "  --stats FILE         every registered counter, one per line\n"
+    "  --no-skip            simulate every cycle (no idle-cycle skipping; same results)\n"
+    "  -q, --quiet          no progress line\n";
 
 int cmd_sim(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("'sim' is not implemented yet");
+    static const struct option opts[] = {
+        { "hw", required_argument, NULL, 'H' },       { "trace", required_argument, NULL, 't' },
+        { "workload-csv", required_argument, NULL, 'w' }, { "json", required_argument, NULL, 'j' },
+        { "csv", required_argument, NULL, 'c' },      { "timeline", required_argument, NULL, 'T' },
+        { "stats", required_argument, NULL, 's' },    { "no-skip", no_argument, NULL, 'n' },
+        { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *hw_path = NULL, *trace_path = NULL, *csv_in = NULL, *json_out = NULL,
+               *csv_out = NULL, *tl_out = NULL, *stats_out = NULL;
+    bool no_skip = false, quiet = false;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'H': hw_path = optarg; break;
+        case 't': trace_path = optarg; break;
+        case 'w': csv_in = optarg; break;
+        case 'j': json_out = optarg; break;
+        case 'c': csv_out = optarg; break;
+        case 'T': tl_out = optarg; break;
+        case 's': stats_out = optarg; break;
+        case 'n': no_skip = true; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(USAGE, stdout); return 0;
+        default: return cli_usage_error("sim: bad option (see spatten sim --help)");
+        }
+    }
+    if (optind < argc) return cli_usage_error("sim: unexpected argument '%s'", argv[optind]);
+    if (!hw_path) return cli_usage_error("sim: --hw is required (see spatten sim --help)");
+    if (!trace_path == !csv_in)
+        return cli_usage_error("sim: give exactly one of --trace and --workload-csv");
+
+    sim_err err = { 0 };
+    hw_cfg hw;
+    int rc = hw_cfg_load(hw_path, &hw, &err);
+    if (rc) return cli_fail(&err);
+    spt_trace *tr = NULL;
+    wlcsv *wc = NULL;
+    stats *st = NULL;
+    accel *a = NULL;
+    timeline *tl = NULL;
+    if (trace_path) rc = spt_read(trace_path, &tr, &err);
+    else rc = wlcsv_read(csv_in, &wc, &err);
+    if (rc) goto done;
+    st = stats_create();
+    a = tr ? accel_create(&hw, tr, st, &err) : accel_create_csv(&hw, wc, st, &err);
+    if (!a) { rc = err.code ? (int)err.code : SIM_EINVAL; goto done; }
+    if (no_skip) accel_set_time_skip(a, false);
+    if (tl_out) { tl = tl_create(); accel_set_timeline(a, tl); }
+    progress pg;
+    progress_init(&pg, "spatten: simulating", quiet);
+    accel_set_progress(a, progress_cb, &pg);
+    rc = accel_run(a, &err);
+    progress_end(&pg);
+    if (rc) goto done;
+
+    report_workload rw;
+    if (tr) {
+        report_workload_from_trace(&rw, tr, trace_path);
+    } else {
+        memset(&rw, 0, sizeof rw);
+        rw.name = csv_in;
+        rw.model = "csv";
+        rw.policy = wc->config[0] ? wc->config : "csv";
+        rw.layers = wc->n_layers;
+        rw.heads = wc->max_heads;
+        rw.d_head = wc->n_rows ? wc->rows[0].d_head : 0;
+        rw.n_prompt = wc->n_rows ? wc->rows[0].sentence_len : 0;
+        rw.n_gen = wc->n_iterations ? wc->n_iterations - 1 : 0;
+        rw.source = csv_in;
+    }
+    report_in in = { &hw, &rw, accel_result_get(a), st };
+    if (!quiet || (!json_out && !csv_out)) report_console(&in, stdout);
+    if (json_out && (rc = report_write_json(&in, json_out, &err))) goto done;
+    if (csv_out && (rc = report_write_csv(&in, csv_out, &err))) goto done;
+    if (tl && (rc = tl_write(tl, tl_out, (double)hw.clk_ps * 1e-3, &err))) goto done;
+    if (stats_out) {
+        fio_writer *w = NULL;
+        if ((rc = fio_open(stats_out, &w, &err))) goto done;
+        stats_write_text(st, fio_file(w));
+        if ((rc = fio_commit(w, &err))) goto done;
+    }
+done:
+    accel_destroy(a);
+    tl_destroy(tl);
+    stats_destroy(st);
+    spt_free(tr);
+    wlcsv_free(wc);
+    hw_cfg_release(&hw);
+    return rc ? cli_fail(&err) : 0;
 }

@@ -1,9 +1,82 @@
-/* cmd_trace.c - `spatten trace` (placeholder until its issue lands). */
+/* cmd_trace.c - `spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--quiet]`:
+ * runs the C reference model (models/model.h) and writes the golden trace. */
 #include "cmds.h"
+#include "model.h"
+#include "trace.h"
+#include "wlcsv.h"
+#include "workload.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--quiet]\n"
+            "  Runs the reference model (fixed-point golden model under the workload's policy)\n"
+            "  and writes the trace (docs/trace-format.md).\n"
+            "  -o, --out FILE.spt   trace to write (atomically)\n"
+            "      --csv FILE       also write the authors' per-(iteration, layer, head) workload CSV\n"
+            "      --stats          print per-layer statistics (tokens/heads kept, LSB re-fetch,\n"
+            "                       entropy, output error vs the dense float model)\n"
+            "      --no-error       skip the dense float model (no output-error statistics)\n"
+            "      --float-dump F   also write the dense float model's per-head Q/K/V/output (F64)\n"
+            "  -q, --quiet          print nothing on success\n");
+}
 
 int cmd_trace(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return cli_usage_error("'trace' is not implemented yet");
+    static const struct option opts[] = {
+        { "out", required_argument, NULL, 'o' }, { "csv", required_argument, NULL, 'c' },
+        { "stats", no_argument, NULL, 's' },     { "no-error", no_argument, NULL, 'n' },
+        { "quiet", no_argument, NULL, 'q' },     { "help", no_argument, NULL, 'h' },
+        { "float-dump", required_argument, NULL, 'f' },
+        { NULL, 0, NULL, 0 } };
+    const char *outp = NULL, *csv = NULL, *fdump = NULL;
+    bool stats = false, quiet = false, no_err = false;
+    int o;
+    optind = 1;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        switch (o) {
+        case 'o': outp = optarg; break;
+        case 'c': csv = optarg; break;
+        case 's': stats = true; break;
+        case 'n': no_err = true; break;
+        case 'f': fdump = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': usage(stdout); return 0;
+        default: return cli_usage_error("trace: bad option '%s' (try: spatten trace --help)",
+                                        argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("trace: expected one WORKLOAD.json (try: spatten trace --help)");
+    if (!outp) return cli_usage_error("trace: -o FILE.spt is required");
+    const char *wpath = argv[optind];
+    sim_err err = { 0 };
+    wl_cfg w;
+    int rc = wl_cfg_load(wpath, &w, &err);
+    if (rc) return cli_fail(&err);
+    /* the dense float model runs only for --stats; the trace records the config as given */
+    wl_cfg wr = w;
+    wr.error_stats = w.error_stats && stats && !no_err;
+    spt_trace *t = NULL;
+    model_stats ms;
+    rc = model_run(&wr, &t, &ms, &err);
+    if (rc) return cli_fail(&err);
+    free(t->workload_json);
+    t->workload_json = wl_to_json(&w);
+    rc = spt_write(t, outp, &err);
+    if (!rc && csv) rc = wlcsv_write_trace(t, csv, &err);
+    if (!rc && fdump) rc = model_float_dump(&w, fdump, &err);
+    if (rc) {
+        spt_free(t);
+        return cli_fail(&err);
+    }
+    if (stats) model_stats_print(&ms, &w, stdout);
+    if (!quiet) printf("wrote %s: %u passes (%u layers x %u steps)\n", outp, t->n_pass, t->layers,
+                       1 + t->n_gen);
+    spt_free(t);
+    return 0;
 }

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# 200_dram_cli: `spatten dram` replays a stream file, prints and writes the statistics, is
+# deterministic (with and without idle-cycle skipping), and rejects bad input with one line.
+source "$(dirname "$0")/../lib.bash"
+set -u
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+CFG=configs/dram/hbm2.json
+
+expect_exit 0 "$SPATTEN" dram --help
+
+# 3 reads (one closed-bank miss, one hit, one in another channel) and 1 write
+cat >"$T/s.trc" <<'TRC'
+# cycle address op
+0 0x0 R
+0 0x200 R
+10 0x40 R
+20 0x0 W
+TRC
+"$SPATTEN" dram --config "$CFG" --stream "$T/s.trc" --json "$T/out.json" >"$T/out.txt" || fail "replay failed"
+grep -q '^dram.reads  *= 3 ' "$T/out.txt" || fail "want 3 reads: $(grep dram.reads "$T/out.txt")"
+grep -q '^dram.writes  *= 1 ' "$T/out.txt" || fail "want 1 write"
+grep -q '^dram.row_hits  *= 2 ' "$T/out.txt" || fail "want 2 row hits (read 0x200, write 0x0)"
+# closed bank: 1 + tRCD 14 + CL 14 + BL/2 2 = 31 cycles (reads of 0x0 and 0x40); the hit
+# 0x200 queued behind 0x0 issues tCCD_L = 2 later: 33. Sum 31 + 33 + 31 = 95.
+grep -q '^dram.read_latency_max  *= 33 ' "$T/out.txt" || fail "want max read latency 33"
+grep -q '^dram.read_latency_sum  *= 95 ' "$T/out.txt" || fail "want read latency sum 95"
+"$PYTHON" - "$T/out.json" <<'PY' || fail "json check"
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j["stats"]
+assert s["dram.reads"] == 3 and s["dram.bytes_read"] == 192, s
+assert j["config"]["timing"]["tRCDRD"] == 14
+parts = sum(s["dram.energy_%s_pj" % k] for k in ("act", "rd", "wr", "ref", "bg", "io"))
+assert abs(parts - s["dram.energy_total_pj"]) <= 1e-9 * s["dram.energy_total_pj"], (parts, s["dram.energy_total_pj"])
+PY
+ls "$T"/out.json.tmp.* >/dev/null 2>&1 && fail "temporary file left behind"
+
+# determinism: same bytes run to run, and with skipping off
+"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 >"$T/a.txt"
+"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 >"$T/b.txt"
+"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 --no-skip --exhaustive >"$T/c.txt"
+cmp -s "$T/a.txt" "$T/b.txt" || fail "two runs differ"
+cmp -s "$T/a.txt" "$T/c.txt" || fail "skipping changes the stats"
+
+# usage errors: exit 1
+expect_exit 1 "$SPATTEN" dram --stream "$T/s.trc"
+expect_exit 1 "$SPATTEN" dram --config "$CFG"
+expect_exit 1 "$SPATTEN" dram --config "$CFG" --gen zigzag --count 3
+expect_exit 1 "$SPATTEN" dram --config "$CFG" --gen seq
+expect_exit 1 "$SPATTEN" dram --config "$CFG" --stream "$T/s.trc" --bogus
+
+# bad stream lines: exit 2, one line naming file and line
+bad() {  # bad LINE2 EXPECTED-SUBSTRING
+    printf '0 0x0 R\n%s\n' "$1" >"$T/bad.trc"
+    expect_exit 2 "$SPATTEN" dram --config "$CFG" --stream "$T/bad.trc"
+    case "$LAST_ERR" in *"$T/bad.trc:2: $2"*) ;; *) fail "got: $LAST_ERR; want: $2";; esac
+}
+bad "5 0xG0 R" "bad hex address '0xG0'"
+bad "5 0x40 X" "unknown operation 'X' (want R or W)"
+bad "5 0x40" "missing field"
+bad "0x5 0x40 R" "bad cycle '0x5'"
+bad "5 0x1000000000 R" "address 0x1000000000 is beyond the capacity 0x100000000"
+printf '9 0x0 R\n5 0x40 R\n' >"$T/bad.trc"
+expect_exit 2 "$SPATTEN" dram --config "$CFG" --stream "$T/bad.trc"
+case "$LAST_ERR" in *"bad.trc:2: cycle 5 is before the previous request's cycle 9"*) ;; *) fail "$LAST_ERR";; esac
+
+# bad config: exit 2 naming file and field
+sed 's/"tRP": 14/"tRP": 14, "tRPX": 3/' "$CFG" >"$T/badcfg.json"
+expect_exit 2 "$SPATTEN" dram --config "$T/badcfg.json" --stream "$T/s.trc"
+case "$LAST_ERR" in *"badcfg.json: unknown field 'timing.tRPX'"*) ;; *) fail "$LAST_ERR";; esac
+sed 's/"burst_length": 4/"burst_length": 6/' "$CFG" >"$T/badcfg.json"
+expect_exit 2 "$SPATTEN" dram --config "$T/badcfg.json" --stream "$T/s.trc"
+case "$LAST_ERR" in *"field 'org.burst_length' = 6 must be a power of two"*) ;; *) fail "$LAST_ERR";; esac
+
+# unwritable --json: I/O error, exit 3, no partial output
+expect_exit 3 "$SPATTEN" dram --config "$CFG" --stream "$T/s.trc" --json "$T/no/such/dir/out.json"
+
+# missing stream file: I/O error, exit 3
+expect_exit 3 "$SPATTEN" dram --config "$CFG" --stream "$T/nope.trc"
+echo "ok"

@@ -1,0 +1,75 @@
+// 130_cfg_fuzz: a deterministic mutation fuzz loop over every config kind's loader. Each
+// mutated file must load or fail with SIM_EINVAL/SIM_EIO and a single-line message; never
+// crash (run under `make asan` to catch memory errors too).
+#include <gtest/gtest.h>
+#include <cstring>
+#include <string>
+#include <vector>
+extern "C" {
+#include "cfg.h"
+#include "dram.h"
+#include "energy.h"
+#include "fileio.h"
+#include "gpu.h"
+#include "hwcfg.h"
+#include "workload.h"
+}
+
+namespace {
+struct Kind { const char *file; const cfg_table *table; size_t size; };
+
+std::string read(const char *path) {
+  char *d = nullptr; size_t n = 0; sim_err e{};
+  if (fio_read_all(path, &d, &n, &e) != SIM_OK) return "";
+  std::string s(d, n); free(d);
+  return s;
+}
+
+uint64_t lcg(uint64_t &s) { s = s * 6364136223846793005ULL + 1442695040888963407ULL; return s >> 33; }
+
+std::string mutate(const std::string &in, uint64_t &seed) {
+  static const char *tokens[] = {"{", "}", "[", "]", ",", ":", "\"", "-1", "1e309", "0", "null",
+                                 "true", "\"x\"", "4294967296", "0.5", "\"include\"", "\\u0000"};
+  std::string s = in;
+  int edits = 1 + (int)(lcg(seed) % 4);
+  for (int e = 0; e < edits && !s.empty(); e++) {
+    size_t pos = lcg(seed) % s.size();
+    switch (lcg(seed) % 4) {
+      case 0: s.erase(pos, 1 + lcg(seed) % 8); break;                     // delete
+      case 1: s.insert(pos, tokens[lcg(seed) % (sizeof tokens / sizeof *tokens)]); break;
+      case 2: s[pos] = (char)(32 + lcg(seed) % 95); break;                 // replace a byte
+      case 3: s = s.substr(0, pos); break;                                 // truncate
+    }
+  }
+  return s;
+}
+}  // namespace
+
+TEST(CfgFuzz, MutatedConfigsOfEveryKindFailCleanlyWithOneLine) {
+  const Kind kinds[] = {
+      {"configs/dram/hbm2.json", &DRAM_CFG_TABLE, sizeof(dram_cfg)},
+      {"configs/gpu/titan-xp.json", &GPU_CFG_TABLE, sizeof(gpu_cfg)},
+      {"configs/energy/horowitz-45nm.json", &ENERGY_CFG_TABLE, sizeof(energy_cfg)},
+      {"configs/workloads/bert-base.json", &WL_CFG_TABLE, sizeof(wl_cfg)},
+  };
+  uint64_t seed = 12345;
+  int loaded = 0, rejected = 0;
+  for (const Kind &k : kinds) {
+    std::string base = read(k.file);
+    ASSERT_FALSE(base.empty()) << "cannot read " << k.file << " (run from the repository root)";
+    std::vector<unsigned char> obj(k.size);
+    for (int i = 0; i < 1500; i++) {
+      std::string m = mutate(base, seed);
+      sim_err e{};
+      int rc = cfg_load_string(k.table, m.c_str(), "fuzz.json", obj.data(), &e);
+      if (rc == SIM_OK) { loaded++; continue; }
+      rejected++;
+      ASSERT_TRUE(rc == SIM_EINVAL || rc == SIM_EIO) << "rc " << rc << " for: " << m;
+      ASSERT_EQ(std::strchr(e.msg, '\n'), nullptr);
+      ASSERT_GT(std::strlen(e.msg), 0u);
+    }
+  }
+  // The loop must exercise both outcomes, or it tests nothing.
+  EXPECT_GT(rejected, 1000);
+  EXPECT_GT(loaded, 10);
+}

@@ -1,0 +1,113 @@
+// 510_workload: workload configs: presets, derived fields, every shipped file loads, and each
+// kind of bad input is one named line (SIM_EINVAL).
+#include <gtest/gtest.h>
+#include <string>
+extern "C" {
+#include "workload.h"
+}
+
+namespace {
+int load(const char *json, wl_cfg *w, std::string *msg) {
+  sim_err e{};
+  int rc = wl_cfg_load_string(json, "w.json", w, &e);
+  *msg = rc ? e.msg : "";
+  return rc;
+}
+}  // namespace
+
+TEST(Workload, PresetsFillTheModelShapeAndDefaults) {
+  wl_cfg w;
+  std::string m;
+  ASSERT_EQ(load(R"({"model": "gpt2-medium", "stage": "generate", "n_prompt": 992, "n_gen": 32,
+                     "fxp": {"k_lsb_bits": 6}, "policy": {"progressive": true}})", &w, &m), SIM_OK) << m;
+  EXPECT_EQ(w.layers, 24u);
+  EXPECT_EQ(w.heads, 16u);
+  EXPECT_EQ(w.d_model, 1024u);
+  EXPECT_EQ(w.d_head, 64u);
+  EXPECT_TRUE(w.causal);
+  // default starts: tokens ceil(0.15 * 24) = 4, heads ceil(0.30 * 24) = 8 (spatten.md section 2)
+  EXPECT_EQ(w.tok_keep_l[3], 1.0);
+  EXPECT_LT(w.tok_keep_l[4], 1.0);
+  EXPECT_EQ(w.head_keep_l[7], 1.0);
+  EXPECT_LT(w.head_keep_l[8], 1.0);
+}
+
+TEST(Workload, DefaultIsBertBase384WithTheSpattenPolicy) {
+  wl_cfg w;
+  ASSERT_EQ(wl_default(&w), SIM_OK);
+  EXPECT_EQ(w.model, (uint32_t)WL_MODEL_BERT_BASE);
+  EXPECT_EQ(w.n_prompt, 384u);
+  EXPECT_EQ(w.policy.kind, (uint32_t)WL_POL_SPATTEN);
+  EXPECT_FALSE(w.causal);
+  // ceil(0.15 * 12) = 2: layers 0 and 1 keep every token
+  EXPECT_EQ(w.tok_keep_l[1], 1.0);
+  EXPECT_DOUBLE_EQ(w.tok_keep_l[2], 0.84);
+}
+
+TEST(Workload, EveryShippedWorkloadLoads) {
+  const char *files[] = {"bert-base", "bert-base-glue", "bert-large", "bert-large-glue",
+                         "gpt2-small", "gpt2-medium", "tiny", "tiny-gpt2"};
+  for (const char *f : files) {
+    std::string p = std::string("configs/workloads/") + f + ".json";
+    wl_cfg w;
+    sim_err e{};
+    EXPECT_EQ(wl_cfg_load(p.c_str(), &w, &e), SIM_OK) << p << ": " << e.msg;
+  }
+}
+
+TEST(Workload, EachBadInputGivesOneNamedLine) {
+  struct { const char *json, *msg; } cases[] = {
+    {R"({"model": "bert-base", "n_prompt": 8,})", "w.json: malformed JSON at line 1, column 38"},
+    {R"({"model": "bert-base", "n_prompt": 8, "n_promt": 9})", "w.json: unknown field 'n_promt' in workload config"},
+    {R"({"model": "bert-base", "n_prompt": 8, "n_prompt": 9})", "w.json: field 'n_prompt' appears twice"},
+    {R"({"model": "bert-base", "n_prompt": "8"})", "w.json: field 'n_prompt' must be a whole number"},
+    {R"({"model": "bert-base", "n_prompt": 0})", "w.json: field 'n_prompt' = 0 is out of range [1, 4096]"},
+    {R"({"model": "bert-huge", "n_prompt": 8})",
+     "w.json: field 'model' = \"bert-huge\" is not one of: custom, bert-base, bert-large, gpt2-small, gpt2-medium, tiny"},
+    {R"({"model": "bert-base", "n_prompt": 8, "include": "no-such-file.json"})",
+     "w.json: field 'include' = \"no-such-file.json\": cannot read no-such-file.json"},
+    {R"({"model": "bert-base", "n_prompt": 8, "policy": {"name": "magic"}})",
+     "w.json: field 'policy.name' = \"magic\" is not one of: none, spatten, ap, head-entropy, head-sparsity, head-distribution, head-random, head-magnitude"},
+    {R"({"model": "bert-base", "n_prompt": 8, "policy": {"tok_keep": [0.5, 0.5]}})",
+     "w.json: field 'policy.tok_keep' has 2 elements; give 1 or one per layer (12)"},
+    {R"({"model": "bert-base", "n_prompt": 8, "policy": {"tok_keep": [0, 0.5]}})",
+     "w.json: field 'policy.tok_keep[0]' = 0 is out of range [0.001, 1]"},
+    {R"({"model": "bert-base", "n_prompt": 8, "policy": {"progressive": true}})",
+     "w.json: field 'policy.progressive' needs fxp.k_lsb_bits > 0"},
+    {R"({"model": "bert-base", "stage": "generate", "n_prompt": 8, "n_gen": 2})",
+     "w.json: field 'stage' = \"generate\" needs a causal (gpt2) model"},
+    {R"({"model": "bert-base", "n_prompt": 8, "n_gen": 2})", "w.json: field 'n_gen' = 2 needs stage \"generate\""},
+    {R"({"model": "custom", "arch": "bert", "layers": 2, "heads": 3, "d_model": 16, "n_prompt": 8})",
+     "w.json: field 'd_model' = 16 is not a multiple of heads (3)"},
+    {R"({"model": "bert-base", "n_prompt": 8, "fxp": {"bits": 8, "frac": 8}})",
+     "w.json: field 'fxp.frac' = 8 must be below fxp.bits (8)"},
+    {R"({"model": "bert-base", "n_prompt": 8, "source": "weights"})",
+     "w.json: field 'weights' and 'tokens' are required for source weights"},
+    {R"({"n_prompt": 8})", "w.json: required field 'model' is missing"},
+    {R"({"model": "custom", "arch": "bert", "layers": 1, "heads": 8, "d_model": 16, "n_prompt": 8})",
+     "w.json: field 'd_model' gives head dimension 2; synthetic inputs need >= 4"},
+    {R"({"model": "bert-base", "n_prompt": 8, "fxp": {"bits": 16}})",
+     "w.json: field 'fxp.bits' = 16 with head dimension 64 can overflow the 32-bit score"},
+  };
+  for (auto &c : cases) {
+    wl_cfg w;
+    std::string m;
+    EXPECT_EQ(load(c.json, &w, &m), SIM_EINVAL) << c.json;
+    EXPECT_EQ(m, c.msg) << c.json;
+    EXPECT_EQ(m.find('\n'), std::string::npos);
+  }
+}
+
+TEST(Workload, ConfigRoundTripsThroughItsJson) {
+  wl_cfg a, b;
+  ASSERT_EQ(wl_default(&a), SIM_OK);
+  char *j = wl_to_json(&a);
+  sim_err e{};
+  ASSERT_EQ(wl_cfg_load_string(j, "rt", &b, &e), SIM_OK) << e.msg << " " << j;
+  free(j);
+  EXPECT_EQ(a.n_prompt, b.n_prompt);
+  for (int l = 0; l < 12; l++) {
+    EXPECT_EQ(a.tok_keep_l[l], b.tok_keep_l[l]);
+    EXPECT_EQ(a.head_keep_l[l], b.head_keep_l[l]);
+  }
+}

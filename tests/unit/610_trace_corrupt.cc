@@ -1,0 +1,156 @@
+// 610_trace_corrupt: a truncated, corrupt or hostile .spt is one line "<file>: ... at byte N"
+// (SIM_ETRACE), never a crash: truncation at many offsets, flipped bytes, hand-made hostile
+// headers, and a deterministic fuzz loop of random mutations (run it under `make asan`).
+#include <gtest/gtest.h>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+extern "C" {
+#include "model.h"
+#include "st.h"
+#include "trace.h"
+#include "workload.h"
+}
+
+namespace {
+std::vector<uint8_t> good_bytes() {
+  static std::vector<uint8_t> cache;
+  if (!cache.empty()) return cache;
+  wl_cfg w;
+  sim_err e{};
+  EXPECT_EQ(wl_cfg_load("configs/workloads/tiny-gpt2.json", &w, &e), SIM_OK);
+  spt_trace *t = nullptr;
+  EXPECT_EQ(model_run(&w, &t, nullptr, &e), SIM_OK);
+  std::string p = "/tmp/spt_corrupt_" + std::to_string(getpid()) + ".spt";
+  EXPECT_EQ(spt_write(t, p.c_str(), &e), SIM_OK);
+  FILE *f = fopen(p.c_str(), "rb");
+  int c;
+  while ((c = fgetc(f)) != EOF) cache.push_back((uint8_t)c);
+  fclose(f);
+  remove(p.c_str());
+  spt_free(t);
+  return cache;
+}
+
+// Reads bytes; returns the rc; checks the one-line "x.spt: ... at byte N" shape on error.
+int read_bytes(const std::vector<uint8_t> &b, std::string *msg = nullptr) {
+  spt_trace *t = nullptr;
+  sim_err e{};
+  int rc = spt_read_mem(b.data(), b.size(), "x.spt", &t, &e);
+  if (rc) {
+    EXPECT_EQ(t, nullptr);
+    std::string m = e.msg;
+    EXPECT_EQ(m.rfind("x.spt: ", 0), 0u) << m;
+    EXPECT_NE(m.find(" at byte "), std::string::npos) << m;
+    EXPECT_EQ(m.find('\n'), std::string::npos);
+    if (msg) *msg = m;
+  } else {
+    spt_free(t);
+  }
+  return rc;
+}
+
+std::vector<uint8_t> with_header(const std::string &hdr, const std::vector<uint8_t> &data) {
+  std::vector<uint8_t> b(8);
+  uint64_t n = hdr.size();
+  for (int i = 0; i < 8; i++) b[i] = (uint8_t)(n >> (8 * i));
+  b.insert(b.end(), hdr.begin(), hdr.end());
+  b.insert(b.end(), data.begin(), data.end());
+  return b;
+}
+}  // namespace
+
+TEST(TraceCorrupt, TheIntactFileReads) {
+  EXPECT_EQ(read_bytes(good_bytes()), SIM_OK);
+}
+
+TEST(TraceCorrupt, EveryTruncationIsAnErrorWithAByteOffset) {
+  std::vector<uint8_t> g = good_bytes();
+  size_t step = g.size() / 300 + 1;
+  for (size_t n = 0; n < g.size(); n += step) {
+    std::vector<uint8_t> b(g.begin(), g.begin() + (long)n);
+    EXPECT_EQ(read_bytes(b), SIM_ETRACE) << "truncated to " << n;
+  }
+  std::vector<uint8_t> b(g.begin(), g.end() - 1);
+  std::string m;
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+}
+
+TEST(TraceCorrupt, AFlippedDataByteFailsTheChecksum) {
+  std::vector<uint8_t> g = good_bytes();
+  uint64_t hl = 0;
+  for (int i = 7; i >= 0; i--) hl = (hl << 8) | g[i];
+  for (size_t off : {(size_t)(8 + hl), (size_t)(8 + hl + 100), g.size() - 1}) {
+    std::vector<uint8_t> b = g;
+    b[off] ^= 0x10;
+    std::string m;
+    EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+    EXPECT_NE(m.find("checksum"), std::string::npos) << m;
+  }
+}
+
+TEST(TraceCorrupt, FlippedBytesAnywhereNeverCrash) {
+  std::vector<uint8_t> g = good_bytes();
+  size_t step = g.size() / 400 + 1;
+  int errors = 0;
+  for (size_t off = 0; off < g.size(); off += step) {
+    std::vector<uint8_t> b = g;
+    b[off] ^= 0xff;
+    errors += read_bytes(b) != SIM_OK;
+  }
+  EXPECT_GT(errors, 350);   // nearly every flip is caught (header text, data checksum)
+}
+
+TEST(TraceCorrupt, HostileHeadersAreRejectedBeforeAnyAllocation) {
+  struct { std::string hdr; size_t data; const char *want; } cases[] = {
+    {"{\"a\":{\"dtype\":\"U8\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}", 4, "shape overflows"},
+    {"{\"a\":{\"dtype\":\"U8\",\"shape\":[65536,65536],\"data_offsets\":[0,4]}}", 4, "do not match its shape"},
+    {"{\"a\":{\"dtype\":\"U8\",\"shape\":[1e300],\"data_offsets\":[0,4]}}", 4, "bad size"},
+    {"{\"a\":{\"dtype\":\"U8\",\"shape\":[8],\"data_offsets\":[0,8]}}", 4, "ends past the end"},
+    {"{\"a\":{\"dtype\":\"Q9\",\"shape\":[4],\"data_offsets\":[0,4]}}", 4, "unknown dtype"},
+    {"{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]}}", 4, "duplicate tensor"},
+    {"{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[2,4]}}", 4, "gap"},
+    {"{\"a\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4],\"x\":1}}", 4, "unknown field"},
+    {"{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]}}", 4, "bytes after the last tensor"},
+    {"{\"a\":", 0, "malformed JSON"},
+    {"[1,2]", 0, "does not start with '{'"},
+    {"{\"__metadata__\":{\"format\":\"other\"}}", 0, "not a spatten trace"},
+    {"{\"__metadata__\":{\"format\":\"spatten-trace\",\"version\":\"9\"}}", 0, "unsupported trace version"},
+    {"{\"__metadata__\":{\"format\":\"spatten-trace\",\"version\":\"1\",\"checksum\":\"fnv1a64:cbf29ce484222325\",\"trace\":\"{}\",\"formats\":\"{}\",\"workload\":\"{}\"}}", 0, "metadata field"},
+  };
+  for (auto &c : cases) {
+    std::string m;
+    EXPECT_EQ(read_bytes(with_header(c.hdr, std::vector<uint8_t>(c.data, 0)), &m), SIM_ETRACE) << c.hdr;
+    EXPECT_NE(m.find(c.want), std::string::npos) << m;
+  }
+  // a header length larger than the file
+  std::vector<uint8_t> b = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, '{', '}'};
+  std::string m;
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+  EXPECT_NE(m.find("header length"), std::string::npos) << m;
+}
+
+TEST(TraceCorrupt, RandomMutationFuzzLoopNeverCrashes) {
+  std::vector<uint8_t> g = good_bytes();
+  uint64_t s = 0x5eed;
+  auto rnd = [&]() { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s; };
+  uint64_t hl = 0;
+  for (int i = 7; i >= 0; i--) hl = (hl << 8) | g[i];
+  for (int it = 0; it < 300; it++) {
+    std::vector<uint8_t> b = g;
+    int muts = 1 + (int)(rnd() % 4);
+    for (int k = 0; k < muts; k++) {
+      // bias mutations to the header, where structure lives
+      size_t off = (rnd() % 2 ? 8 + rnd() % hl : rnd()) % b.size();
+      switch (rnd() % 4) {
+      case 0: b[off] = (uint8_t)rnd(); break;
+      case 1: b[off] = "0123456789{}[],:\"-e."[rnd() % 20]; break;
+      case 2: b.resize(off); break;
+      default: b.insert(b.begin() + (long)off, (uint8_t)rnd()); break;
+      }
+      if (b.size() < 9) break;
+    }
+    read_bytes(b);
+  }
+}

@@ -1,0 +1,158 @@
+// 810_accel_model: the accelerator on traces from the reference model (models/model.h), with
+// cascade token and head pruning, local V pruning and progressive quantisation: every golden
+// value matches, and pruned passes fetch exactly the rows the trace keeps (counted here).
+#include <gtest/gtest.h>
+#include <cstdio>
+#include <algorithm>
+#include <string>
+extern "C" {
+#include "accel.h"
+#include "hwcfg.h"
+#include "model.h"
+#include "workload.h"
+#include "stats.h"
+#include "wlcsv.h"
+}
+
+namespace {
+spt_trace *trace_of(const char *wl_path) {
+  wl_cfg w{};
+  sim_err e{};
+  EXPECT_EQ(wl_cfg_load(wl_path, &w, &e), SIM_OK) << e.msg;
+  spt_trace *t = nullptr;
+  EXPECT_EQ(model_run(&w, &t, nullptr, &e), SIM_OK) << e.msg;
+  return t;
+}
+struct Hw {
+  hw_cfg hw{};
+  explicit Hw(const char *path) { sim_err e{}; EXPECT_EQ(hw_cfg_load(path, &hw, &e), SIM_OK) << e.msg; }
+  ~Hw() { hw_cfg_release(&hw); }
+};
+uint32_t bytes_of(uint32_t d, uint32_t bits) { return (d * bits + 7) / 8; }
+}  // namespace
+
+TEST(AccelModel, TinyGpt2WithEveryTechniqueMatchesTheReferenceModelAndFetchesOnlyKeptRows) {
+  Hw hw("configs/hw/spatten.json");
+  spt_trace *t = trace_of("configs/workloads/tiny-gpt2.json");
+  ASSERT_NE(t, nullptr);
+  stats *st = stats_create();
+  sim_err e{};
+  accel *a = accel_create(&hw.hw, t, st, &e);
+  ASSERT_NE(a, nullptr) << e.msg;
+  ASSERT_EQ(accel_run(a, &e), SIM_OK) << e.msg;
+  const accel_result *r = accel_result_get(a);
+  ASSERT_EQ(r->n_pass, t->n_pass);
+  const uint32_t d = t->d_head, msb = t->fmt.bits - t->fmt.k_lsb_bits;
+  bool pruned_somewhere = false;
+  for (uint32_t i = 0; i < t->n_pass; i++) {
+    const spt_pass &p = t->pass[i];
+    const accel_pass_result &pr = r->pass[i];
+    if (p.n_tok < t->n_prompt + p.step || p.n_head < t->heads) pruned_somewhere = true;
+    if (p.step == 0) continue;
+    // generation: one query per alive head attends every kept token once
+    EXPECT_EQ(pr.bytes[ACC_TR_K_MSB], (uint64_t)p.n_head * p.n_tok * bytes_of(d, msb)) << "pass " << i;
+    uint64_t v = 0, lsb = 0;
+    for (uint32_t h = 0; h < p.n_head; h++) { v += p.v_cnt[h]; lsb += p.lsb_refetch[h]; }
+    EXPECT_EQ(pr.bytes[ACC_TR_V], v * bytes_of(d, t->fmt.bits)) << "pass " << i;
+    EXPECT_EQ(pr.bytes[ACC_TR_K_LSB], lsb * p.n_tok * bytes_of(d, t->fmt.k_lsb_bits)) << "pass " << i;
+    EXPECT_EQ(pr.bytes[ACC_TR_Q], (uint64_t)p.n_head * bytes_of(d, t->fmt.bits));
+  }
+  EXPECT_TRUE(pruned_somewhere) << "workload should exercise cascade pruning";
+  accel_destroy(a);
+  stats_destroy(st);
+  spt_free(t);
+}
+
+TEST(AccelModel, TinyBertWithTokenAndHeadPruningMatchesOnTheTinyFifoMachine) {
+  Hw hw("configs/hw/tiny.json");
+  spt_trace *t = trace_of("configs/workloads/tiny.json");
+  ASSERT_NE(t, nullptr);
+  sim_err e{};
+  accel *a = accel_create(&hw.hw, t, nullptr, &e);
+  ASSERT_NE(a, nullptr) << e.msg;
+  ASSERT_EQ(accel_run(a, &e), SIM_OK) << e.msg;
+  uint64_t rows = 0;
+  for (uint32_t i = 0; i < t->n_pass; i++) rows += (uint64_t)t->pass[i].n_head * t->pass[i].n_q;
+  EXPECT_EQ(accel_result_get(a)->golden_rows_checked, rows);
+  accel_destroy(a);
+  spt_free(t);
+}
+
+TEST(AccelModel, AWrongKeptTokenSetIsAMismatchNamingStepAndLayer) {
+  Hw hw("configs/hw/spatten.json");
+  spt_trace *t = trace_of("configs/workloads/tiny.json");
+  ASSERT_NE(t, nullptr);
+  // layer 1 prunes tokens (tok_start 1): claim a different survivor
+  spt_pass &p = t->pass[1];
+  ASSERT_LT(p.n_tok, t->n_prompt);
+  uint32_t missing = 0;
+  for (uint32_t j = 0, k = 0; j < t->n_prompt; j++) {
+    if (k < p.n_tok && p.tok_idx[k] == j) { k++; continue; }
+    missing = j;
+    break;
+  }
+  p.tok_idx[0] = missing;
+  std::sort(p.tok_idx, p.tok_idx + p.n_tok);
+  sim_err e{};
+  accel *a = accel_create(&hw.hw, t, nullptr, &e);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(accel_run(a, &e), SIM_EMISMATCH);
+  EXPECT_NE(std::string(e.msg).find("step 0 layer 1: kept tokens"), std::string::npos) << e.msg;
+  accel_destroy(a);
+  spt_free(t);
+}
+
+TEST(AccelModel, TheAuthorsCsvOfATraceRunsTimingOnlyAndFetchesTheRowsItNames) {
+  Hw hw("configs/hw/spatten.json");
+  spt_trace *t = trace_of("configs/workloads/tiny-gpt2.json");
+  ASSERT_NE(t, nullptr);
+  wlcsv *w = nullptr;
+  sim_err e{};
+  ASSERT_EQ(wlcsv_from_trace(t, &w, &e), SIM_OK) << e.msg;
+  accel *a = accel_create_csv(&hw.hw, w, nullptr, &e);
+  ASSERT_NE(a, nullptr) << e.msg;
+  ASSERT_EQ(accel_run(a, &e), SIM_OK) << e.msg;
+  const accel_result *r = accel_result_get(a);
+  EXPECT_TRUE(r->timing_only);
+  uint64_t k = 0, v = 0;
+  for (size_t i = 0; i < w->n_rows; i++) { k += w->rows[i].key_fetch; v += w->rows[i].value_fetch; }
+  const wlcsv_row &r0 = w->rows[0];
+  EXPECT_EQ(r->bytes[ACC_TR_K_MSB], k * bytes_of(r0.d_head, (uint32_t)r0.quant_key_bit));
+  EXPECT_EQ(r->bytes[ACC_TR_V], v * bytes_of(r0.d_head, (uint32_t)r0.quant_value_bit));
+  EXPECT_EQ(r->rows, w->n_rows);
+  EXPECT_EQ(r->golden_rows_checked, 0u);
+  accel_destroy(a);
+  wlcsv_free(w);
+  spt_free(t);
+}
+
+TEST(AccelModel, StaticBlockMaskAndStaticHeadPoliciesRunOnTheSameMachineAndMatch) {
+  Hw hw("configs/hw/spatten.json");
+  const char *wls[] = {
+    R"({"include": "configs/workloads/tiny-gpt2.json", "name": "t-ap",
+        "policy": {"name": "ap", "ap_percentile": 0.5, "ap_block": 4}})",
+    R"({"include": "configs/workloads/tiny-gpt2.json", "name": "t-hs",
+        "policy": {"name": "head-entropy", "head_ratio": 0.5}})",
+  };
+  for (int i = 0; i < 2; i++) {
+    wl_cfg w{};
+    sim_err e{};
+    ASSERT_EQ(wl_cfg_load_string(wls[i], "t.json", &w, &e), SIM_OK) << e.msg;
+    spt_trace *t = nullptr;
+    ASSERT_EQ(model_run(&w, &t, nullptr, &e), SIM_OK) << e.msg;
+    accel *a = accel_create(&hw.hw, t, nullptr, &e);
+    ASSERT_NE(a, nullptr) << e.msg;
+    ASSERT_EQ(accel_run(a, &e), SIM_OK) << e.msg;
+    const accel_result *r = accel_result_get(a);
+    uint64_t rows = 0, dense_k = 0;
+    for (uint32_t p = 0; p < t->n_pass; p++) {
+      rows += (uint64_t)t->pass[p].n_head * t->pass[p].n_q;
+      dense_k += (uint64_t)t->heads * t->pass[p].n_tok;
+    }
+    EXPECT_EQ(r->golden_rows_checked, rows);
+    if (i == 0) { EXPECT_GT(r->masked_blocks, 0u) << "masked (row, key) pairs are skipped"; }
+    EXPECT_LT(r->k_rows, dense_k) << "masked blocks / pruned heads are not fetched";
+    accel_destroy(a);
+    spt_free(t);
+  }
+}
