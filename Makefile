@@ -40,17 +40,17 @@ deps:
 	@bash tools/deps.sh
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	$(BIN) run
 
 test: deps
-	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory -j2 test-build
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) TEST_STEPS="$(TEST_STEPS)" bash tests/run_all.sh
 
 test-build: $(BIN) $(UT_BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@BUILD=$(BUILD) bash bench/run.sh
 
 # ASan + UBSan build in its own tree; runs the unit and end-to-end tests there.

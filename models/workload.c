@@ -106,9 +106,9 @@ static const cfg_field WL_FIELDS[] = {
     CFG_ENUMF(wl_cfg, "source", source, SOURCE_NAMES, false, 0,
               "synthetic inputs, or a safetensors weights file + token ids"),
     CFG_U64F(wl_cfg, "seed", seed, 0, 9007199254740991.0, false, 1, "seed of synthetic inputs"),
-    CFG_STRF(wl_cfg, "weights", weights, false, "",
+    CFG_PATHF(wl_cfg, "weights", weights, false, "",
              "safetensors weights file (source weights), relative to this file"),
-    CFG_STRF(wl_cfg, "tokens", tokens, false, "",
+    CFG_PATHF(wl_cfg, "tokens", tokens, false, "",
              "token-id list file (source weights): whitespace-separated ids, N + T of them"),
     CFG_OBJF(wl_cfg, "synth", synth, &SYNTH_T, false, "synthetic input structure"),
     CFG_OBJF(wl_cfg, "fxp", fxp, &FXP_T, false, "fixed-point formats of the golden model"),
@@ -211,8 +211,9 @@ static int wl_check(void *obj, const char *path, sim_err *err)
             return sim_errf(err, SIM_EINVAL,
                             "%s: field 'weights' and 'tokens' are required for source weights",
                             path);
-        cfg_resolve_path(path, w->weights, w->weights_path, sizeof w->weights_path);
-        cfg_resolve_path(path, w->tokens, w->tokens_path, sizeof w->tokens_path);
+        /* already resolved against the file that set them (CFG_PATHF) */
+        snprintf(w->weights_path, sizeof w->weights_path, "%s", w->weights);
+        snprintf(w->tokens_path, sizeof w->tokens_path, "%s", w->tokens);
     } else {
         w->weights_path[0] = w->tokens_path[0] = '\0';
     }

@@ -139,11 +139,17 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
     case CFG_STR: {
         if (!cJSON_IsString(j))
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be a string", file, path);
-        size_t len = strlen(j->valuestring);
+        const char *val = j->valuestring;
+        char resolved[1024];
+        if (f->is_path && val[0]) {
+            cfg_resolve_path(file, val, resolved, sizeof resolved);
+            val = resolved;
+        }
+        size_t len = strlen(val);
         if (len >= f->cap || (double)len < f->lo)
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' has length %zu; allowed [%.0f, %zu]",
                             file, path, len, f->lo, f->cap - 1);
-        memcpy(p, j->valuestring, len + 1);
+        memcpy(p, val, len + 1);
         break;
     }
     case CFG_ENUM: {

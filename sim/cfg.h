@@ -9,6 +9,7 @@
  *     scalars replace); include chains are limited to 8 levels and cycles are errors;
  *   - rejects unknown keys (case-sensitive), duplicate keys, wrong types, non-whole numbers for
  *     integer fields, out-of-range values, unknown enum names (listing the allowed ones);
+ *   - path fields (CFG_PATHF) are resolved against the directory of the file that sets them;
  *   - keys starting with "_comment" (any JSON value) are ignored everywhere, for citing sources;
  *   - after all files are applied, checks required fields, then runs the table's cross-field
  *     check, which may also fill derived values.
@@ -48,6 +49,8 @@ typedef struct cfg_field {
     size_t      count_off;       /* list element count (uint32_t) */
     const cfg_table *sub;        /* CFG_OBJ */
     const char *doc;             /* one line for docs/config-reference.md */
+    bool        is_path;         /* CFG_STR holding a file path: resolved relative to the file
+                                    that sets it (so an included file's paths stay correct) */
 } cfg_field;
 
 struct cfg_table {
@@ -72,6 +75,10 @@ struct cfg_table {
 #define CFG_STRF(S, k, f, req, d, doc_) \
     { .key = k, .type = CFG_STR, .off = offsetof(S, f), .lo = 0, .hi = sizeof(((S *)0)->f) - 1, \
       .required = req, .def_str = d, .cap = sizeof(((S *)0)->f), .doc = doc_ }
+/* A file path: stored resolved against the directory of the config file that sets it. */
+#define CFG_PATHF(S, k, f, req, d, doc_) \
+    { .key = k, .type = CFG_STR, .off = offsetof(S, f), .lo = 0, .hi = sizeof(((S *)0)->f) - 1, \
+      .required = req, .def_str = d, .cap = sizeof(((S *)0)->f), .doc = doc_, .is_path = true }
 #define CFG_ENUMF(S, k, f, nm, req, d, doc_) \
     { .key = k, .type = CFG_ENUM, .off = offsetof(S, f), .required = req, .def = d, .names = nm, .doc = doc_ }
 #define CFG_U32LISTF(S, k, f, cnt, lo_, hi_, req, doc_) \

@@ -48,10 +48,10 @@ static const cfg_field HW_FIELDS[] = {
     HW_U32("watchdog_cycles", watchdog_cycles, 1, 4294967295.0, false, 100000,
            "cycles without progress before the deadlock error"),
     CFG_BOOLF(hw_cfg, "time_skip", time_skip, false, 1, "skip provably idle cycles"),
-    CFG_STRF(hw_cfg, "dram_config", dram_config, true, "", "DRAM config, relative to this file"),
-    CFG_STRF(hw_cfg, "energy_config", energy_config, false, "",
+    CFG_PATHF(hw_cfg, "dram_config", dram_config, true, "", "DRAM config, relative to this file"),
+    CFG_PATHF(hw_cfg, "energy_config", energy_config, false, "",
              "energy config, relative to this file (\"\" = none)"),
-    CFG_STRF(hw_cfg, "gpu_config", gpu_config, false, "",
+    CFG_PATHF(hw_cfg, "gpu_config", gpu_config, false, "",
              "GPU baseline config, relative to this file (\"\" = none)"),
 };
 
@@ -86,16 +86,16 @@ int hw_cfg_load(const char *path, hw_cfg *out, sim_err *err)
     if (rc) return rc;
     snprintf(out->path, sizeof out->path, "%s", path);
     char buf[2 * HW_PATH_MAX];
-    cfg_resolve_path(path, out->dram_config, buf, sizeof buf);
+    snprintf(buf, sizeof buf, "%s", out->dram_config);
     out->dram = sim_xcalloc(1, sizeof *out->dram);
     rc = dram_cfg_load(buf, out->dram, err);
     if (!rc && out->energy_config[0]) {
-        cfg_resolve_path(path, out->energy_config, buf, sizeof buf);
+        snprintf(buf, sizeof buf, "%s", out->energy_config);
         out->energy = sim_xcalloc(1, sizeof *out->energy);
         rc = energy_cfg_load(buf, out->energy, err);
     }
     if (!rc && out->gpu_config[0]) {
-        cfg_resolve_path(path, out->gpu_config, buf, sizeof buf);
+        snprintf(buf, sizeof buf, "%s", out->gpu_config);
         out->gpu = sim_xcalloc(1, sizeof *out->gpu);
         rc = gpu_cfg_load(buf, out->gpu, err);
     }

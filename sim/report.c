@@ -238,9 +238,13 @@ static cJSON *report_json(const report_in *in)
     cJSON_AddNumberToObject(wl, "n_prompt", w->n_prompt);
     cJSON_AddNumberToObject(wl, "n_gen", w->n_gen);
     cJSON_AddStringToObject(wl, "source", w->source ? w->source : "");
-    char cks[24];
-    snprintf(cks, sizeof cks, "%016" PRIx64, w->checksum);
-    cJSON_AddStringToObject(wl, "trace_checksum", cks);
+    if (w->checksum) {                 /* 0: trace built in memory, never serialised */
+        char cks[24];
+        snprintf(cks, sizeof cks, "%016" PRIx64, w->checksum);
+        cJSON_AddStringToObject(wl, "trace_checksum", cks);
+    } else {
+        cJSON_AddNullToObject(wl, "trace_checksum");
+    }
     cJSON_AddBoolToObject(wl, "timing_only", r->timing_only);
 
     cJSON *hw = cfg_to_json(&HW_CFG_TABLE, in->hw);

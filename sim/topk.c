@@ -26,9 +26,11 @@ struct topk {
     topk_elem pivot;           /* current pivot */
     topk_elem thr;             /* threshold (k-th best) found */
     bool     accept_all;       /* k >= n: emit everything */
-    bool     s1_valid;         /* compare stage -> zero-eliminator stage register */
-    topk_elem *s1_e;           /* [P] */
-    uint8_t  *s1_gm, *s1_lm;   /* [P] masks: beats pivot / beaten by pivot */
+    /* The RTL's compare-stage register (compare -> zero eliminator) is folded into PASS: a
+     * row's survivors are written to the other buffer and counted in the cycle of its compare
+     * instead of the next one. Only DECIDE reads g and l and only the next pass reads that
+     * buffer, both after the DRAIN cycle that the RTL spends writing the last row, so every
+     * port is identical on every cycle (the lockstep harness checks this). */
     /* output FIFO of beats */
     uint32_t f_head, f_count;
     uint32_t *f_cnt;           /* [D] pairs per beat */
@@ -38,7 +40,6 @@ struct topk {
     /* memories */
     uint64_t *orig;            /* [max_n] keys in index order */
     topk_elem *buf[2];         /* [max_n] ping-pong partition buffers */
-    topk_elem *comp;           /* [P] scratch for compaction (not a register) */
 
     /* ---- job driver ---- */
     const uint64_t *jv;        /* keys of the current job */
@@ -48,7 +49,6 @@ struct topk {
     uint64_t j_cycles;
     uint32_t j_passes, j_count;
     uint32_t *res;             /* [max_n] result indices */
-    uint64_t *lane_buf;        /* [L] padded input beat */
 
     /* ---- counters ---- */
     struct {
@@ -101,9 +101,6 @@ topk *topk_create(const topk_cfg *cfg, stats *st, const char *prefix, sim_err *e
     t->P = cfg->comparators;
     t->L = cfg->in_lanes;
     t->D = cfg->fifo_depth;
-    t->s1_e = sim_xcalloc(t->P, sizeof *t->s1_e);
-    t->s1_gm = sim_xcalloc(t->P, 1);
-    t->s1_lm = sim_xcalloc(t->P, 1);
     t->f_cnt = sim_xcalloc(t->D, sizeof *t->f_cnt);
     t->f_last = sim_xcalloc(t->D, 1);
     t->f_idx = sim_xcalloc((size_t)t->D * t->P, sizeof *t->f_idx);
@@ -111,9 +108,7 @@ topk *topk_create(const topk_cfg *cfg, stats *st, const char *prefix, sim_err *e
     t->orig = sim_xcalloc(cfg->max_n, sizeof *t->orig);
     t->buf[0] = sim_xcalloc(cfg->max_n, sizeof *t->buf[0]);
     t->buf[1] = sim_xcalloc(cfg->max_n, sizeof *t->buf[1]);
-    t->comp = sim_xcalloc(t->P, sizeof *t->comp);
     t->res = sim_xcalloc(cfg->max_n, sizeof *t->res);
-    t->lane_buf = sim_xcalloc(t->L, sizeof *t->lane_buf);
     topk_core_reset(t);
     if (st) {
         const char *p = prefix ? prefix : "topk";
@@ -139,10 +134,9 @@ topk *topk_create(const topk_cfg *cfg, stats *st, const char *prefix, sim_err *e
 void topk_destroy(topk *t)
 {
     if (!t) return;
-    free(t->s1_e); free(t->s1_gm); free(t->s1_lm);
     free(t->f_cnt); free(t->f_last); free(t->f_idx); free(t->f_val);
-    free(t->orig); free(t->buf[0]); free(t->buf[1]); free(t->comp);
-    free(t->res); free(t->lane_buf);
+    free(t->orig); free(t->buf[0]); free(t->buf[1]);
+    free(t->res);
     free(t);
 }
 
@@ -156,7 +150,6 @@ void topk_core_reset(topk *t)
     t->pivot.v = t->thr.v = 0;
     t->pivot.i = t->thr.i = 0;
     t->accept_all = false;
-    t->s1_valid = false;
     t->f_head = t->f_count = 0;
 }
 
@@ -182,22 +175,6 @@ void topk_core_outputs(const topk *t, topk_out *o)
     o->out_val = t->f_val + (size_t)h * t->P;
 }
 
-/* Zero-eliminator stage: write the compacted survivors of the stage register into the
- * destination buffer (G from the bottom up, L from the top down). */
-static void ze_stage(topk *t)
-{
-    if (!t->s1_valid) return;
-    topk_elem *dst = t->buf[t->cur ^ 1u];
-    uint32_t top = t->cfg.max_n - 1;
-    uint32_t ng = 0, nl = 0;
-    for (uint32_t i = 0; i < t->P; i++) {
-        if (t->s1_gm[i]) dst[t->g + ng++] = t->s1_e[i];
-        if (t->s1_lm[i]) dst[top - (t->l + nl++)] = t->s1_e[i];
-    }
-    t->g += ng;
-    t->l += nl;
-}
-
 void topk_core_clock(topk *t, const topk_in *in)
 {
     const uint32_t P = t->P, L = t->L;
@@ -208,10 +185,6 @@ void topk_core_clock(topk *t, const topk_in *in)
     bool push = false;
 
     if (t->state != TOPK_S_IDLE) t->st.busy_cycles++;
-
-    /* Stage 2 (zero eliminator + buffer write) consumes the old stage register first. */
-    ze_stage(t);
-    bool s1_next = false;
 
     switch (t->state) {
     case TOPK_S_IDLE:
@@ -228,12 +201,14 @@ void topk_core_clock(topk *t, const topk_in *in)
     case TOPK_S_LOAD:
         t->st.load_cycles++;
         if (!in->in_valid) { t->st.load_stall_cycles++; break; }
-        for (uint32_t i = 0; i < L; i++) {
-            uint32_t j = t->cnt + i;
-            if (j < t->n) {
-                t->orig[j] = in->in_data[i];
-                t->buf[0][j].v = in->in_data[i];
-                t->buf[0][j].i = j;
+        {
+            uint32_t nl = t->n - t->cnt < L ? t->n - t->cnt : L;   /* lanes past n ignored */
+            uint64_t *o = t->orig + t->cnt;
+            topk_elem *b = t->buf[0] + t->cnt;
+            for (uint32_t i = 0; i < nl; i++) {
+                o[i] = in->in_data[i];
+                b[i].v = in->in_data[i];
+                b[i].i = t->cnt + i;
             }
         }
         if (t->cnt + L >= t->n) {
@@ -262,17 +237,23 @@ void topk_core_clock(topk *t, const topk_in *in)
         break;
     }
     case TOPK_S_PASS: {
-        const topk_elem *src = t->buf[t->cur];
+        /* compare row `cnt` with the pivot; the zero eliminators write the G survivors from
+         * the bottom up and the L survivors from the top down of the other buffer */
         uint32_t base = t->cnt * P;
-        for (uint32_t i = 0; i < P; i++) {
-            bool valid = base + i < t->m;
-            topk_elem e = { 0, 0 };
-            if (valid) { e = src[t->lo + base + i]; t->st.compares++; }
-            t->s1_e[i] = e;
-            t->s1_gm[i] = (uint8_t)(valid && beats(e, t->pivot));
-            t->s1_lm[i] = (uint8_t)(valid && beats(t->pivot, e));
+        uint32_t nv = base < t->m ? (t->m - base < P ? t->m - base : P) : 0;
+        const topk_elem *src = t->buf[t->cur] + t->lo + base;
+        topk_elem *dst = t->buf[t->cur ^ 1u];
+        topk_elem *dtop = dst + (t->cfg.max_n - 1);
+        const topk_elem pv = t->pivot;
+        uint32_t g = t->g, l = t->l;
+        for (uint32_t i = 0; i < nv; i++) {
+            topk_elem e = src[i];
+            if (beats(e, pv)) dst[g++] = e;
+            else if (beats(pv, e)) *(dtop - l++) = e;
         }
-        s1_next = true;
+        t->g = g;
+        t->l = l;
+        t->st.compares += nv;
         bool last = t->broken ? base + P > t->m : base + P >= t->m;
         if (last) t->state = TOPK_S_DRAIN;
         else t->cnt++;
@@ -302,12 +283,18 @@ void topk_core_clock(topk *t, const topk_in *in)
         uint32_t slot = (t->f_head + t->f_count) % t->D;
         uint32_t *oi = t->f_idx + (size_t)slot * P;
         uint64_t *ov = t->f_val + (size_t)slot * P;
-        for (uint32_t i = 0; i < P; i++) {
-            uint32_t j = base + i;
-            if (j >= t->n) continue;
-            topk_elem e = { t->orig[j], j };
-            t->st.compares++;
-            if (t->accept_all || !beats(t->thr, e)) { oi[c] = j; ov[c] = e.v; c++; }
+        uint32_t ne = base < t->n ? (t->n - base < P ? t->n - base : P) : 0;
+        const uint64_t *ok = t->orig + base;
+        t->st.compares += ne;
+        if (t->accept_all) {
+            for (uint32_t i = 0; i < ne; i++) { oi[i] = base + i; ov[i] = ok[i]; }
+            c = ne;
+        } else {
+            const topk_elem thr = t->thr;
+            for (uint32_t i = 0; i < ne; i++) {
+                topk_elem e = { ok[i], base + i };
+                if (!beats(thr, e)) { oi[c] = e.i; ov[c] = e.v; c++; }
+            }
         }
         for (uint32_t i = c; i < P; i++) { oi[i] = 0; ov[i] = 0; }
         bool last = base + P >= t->n;
@@ -330,7 +317,6 @@ void topk_core_clock(topk *t, const topk_in *in)
         SIM_ASSERT(0);
     }
 
-    t->s1_valid = s1_next;
     if (pop) {
         t->st.out_beats++;
         t->st.out_pairs += t->f_cnt[t->f_head];
@@ -358,34 +344,38 @@ bool topk_done(const topk *t) { return t->j_done; }
 unsigned topk_tick(topk *t, cycle_t now)
 {
     if (!t->j_active) return 0;
-    topk_out o;
-    topk_core_outputs(t, &o);
+    /* The driver reads the core's Moore outputs straight from its registers (the same values
+     * topk_core_outputs reports) and drives its inputs: start until accepted, the next L keys
+     * while any are left (in_data points into the job's keys: the core reads only lanes below
+     * n), out_ready always. */
     topk_in in;
-    memset(&in, 0, sizeof in);
-    if (!t->j_started && o.start_ready) {
+    in.start = false;
+    in.n = in.k = in.seed = 0;
+    in.in_valid = false;
+    in.in_data = NULL;
+    in.out_ready = true;
+    bool started_now = false;
+    if (!t->j_started && t->state == TOPK_S_IDLE) {
         in.start = true;
         in.n = t->jn; in.k = t->jk; in.seed = t->jseed;
         t->j_started = true;
+        started_now = true;
         t->j_start = now;
         t->j_passes = (uint32_t)t->st.passes;   /* baseline; difference taken at done */
     }
     if (t->jfed < t->jn) {
-        for (uint32_t i = 0; i < t->L; i++) {
-            uint32_t j = t->jfed + i;
-            t->lane_buf[i] = j < t->jn ? t->jv[j] : 0;
-        }
         in.in_valid = true;
-        in.in_data = t->lane_buf;
-        if (o.in_ready) t->jfed += t->L;
+        in.in_data = t->jv + t->jfed;
+        if (t->state == TOPK_S_LOAD) t->jfed += t->L;
     }
-    in.out_ready = true;
-    if (o.out_valid) {
-        for (uint32_t i = 0; i < o.out_count; i++) {
-            SIM_ASSERT(t->j_count < t->cfg.max_n);
-            t->res[t->j_count++] = o.out_idx[i];
-        }
+    if (t->f_count > 0) {
+        uint32_t h = t->f_head, c = t->f_cnt[h];
+        const uint32_t *oi = t->f_idx + (size_t)h * t->P;
+        SIM_ASSERT(t->j_count + c <= t->cfg.max_n);
+        memcpy(t->res + t->j_count, oi, c * sizeof *oi);
+        t->j_count += c;
     }
-    if (o.done && t->j_started && !in.start) {
+    if (t->state == TOPK_S_DONE && t->j_started && !started_now) {
         t->j_active = false;
         t->j_done = true;
         t->j_cycles = now - t->j_start + 1;

@@ -1,6 +1,8 @@
 // 110_cfg: the strict config loader: every rule of cfg.h, with the exact one-line messages.
 #include <gtest/gtest.h>
 #include <cstdio>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string>
 extern "C" {
 #include "cfg.h"
@@ -10,7 +12,7 @@ namespace {
 struct Inner { uint32_t a; double r; };
 struct Demo {
   uint32_t depth; double thr; bool on; char name[16]; uint32_t mode;
-  uint32_t list[4]; uint32_t nlist; Inner in;
+  uint32_t list[4]; uint32_t nlist; Inner in; char file[128];
 };
 const char *const kModes[] = {"fast", "slow", nullptr};
 int check_demo(void *o, const char *path, sim_err *e) {
@@ -32,6 +34,7 @@ const cfg_field kDemo[] = {
   CFG_ENUMF(Demo, "mode", mode, kModes, false, 0, "mode"),
   CFG_U32LISTF(Demo, "list", list, nlist, 0, 100, false, "list"),
   CFG_OBJF(Demo, "in", in, &kInnerT, false, "nested"),
+  CFG_PATHF(Demo, "file", file, false, "", "a path"),
 };
 const cfg_table kDemoT = {"demo", kDemo, CFG_NFIELDS(kDemo), check_demo};
 
@@ -112,4 +115,27 @@ TEST(Cfg, IncludeIsAppliedFirstAndOverriddenFieldByField) {
   EXPECT_EQ(cfg_load_file(&kDemoT, top.c_str(), &d, &e), SIM_EINVAL);
   EXPECT_NE(std::string(e.msg).find("forms a cycle"), std::string::npos) << e.msg;
   remove(base.c_str()); remove(top.c_str()); rmdir(dir);
+}
+
+TEST(Cfg, PathFieldsResolveAgainstTheFileThatSetsThem) {
+  char dir[] = "/tmp/cfgpathXXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string sub = std::string(dir) + "/sub";
+  ASSERT_EQ(mkdir(sub.c_str(), 0755), 0);
+  std::string base = sub + "/base.json", top = std::string(dir) + "/top.json";
+  FILE *f = fopen(base.c_str(), "w");
+  fputs(R"({"depth": 4, "file": "data.bin"})", f);
+  fclose(f);
+  f = fopen(top.c_str(), "w");
+  fputs(R"({"include": "sub/base.json"})", f);
+  fclose(f);
+  Demo d{}; sim_err e{};
+  ASSERT_EQ(cfg_load_file(&kDemoT, top.c_str(), &d, &e), SIM_OK) << e.msg;
+  EXPECT_EQ(std::string(d.file), sub + "/data.bin");
+  f = fopen(top.c_str(), "w");   // set in the top file: relative to the top file
+  fputs(R"({"include": "sub/base.json", "file": "other.bin"})", f);
+  fclose(f);
+  ASSERT_EQ(cfg_load_file(&kDemoT, top.c_str(), &d, &e), SIM_OK) << e.msg;
+  EXPECT_EQ(std::string(d.file), std::string(dir) + "/other.bin");
+  remove(base.c_str()); remove(top.c_str()); rmdir(sub.c_str()); rmdir(dir);
 }

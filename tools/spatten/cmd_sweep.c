@@ -197,44 +197,19 @@ static void set_path(cJSON *obj, const char *key, const cJSON *v)
     cJSON_AddItemToObject(obj, part, cJSON_Duplicate(v, true));
 }
 
-static bool axis_sets(const sweep *s, bool is_hw, const char *key)
-{
-    for (int a = 0; a < s->n_axes; a++)
-        if (s->axis[a].is_hw == is_hw && !strcmp(s->axis[a].key, key)) return true;
-    return false;
-}
-
-static void abs_field(cJSON *o, const char *key, const char *base_file, const char *val)
-{
-    if (!val[0]) return;
-    char tmp[PATH_MAX], out[PATH_MAX];
-    cfg_resolve_path(base_file, val, tmp, sizeof tmp);
-    if (!realpath(tmp, out)) snprintf(out, sizeof out, "%s", tmp);
-    cJSON_AddStringToObject(o, key, out);
-}
-
 /* Write the point's hw and workload override files into dir. */
 static int write_point_configs(const sweep *s, long p, const char *dir, char *hw_out,
                                char *wl_out, sim_err *err)
 {
     int vi[SW_MAX_AXES];
     int w = point_coords(s, p, vi);
-    /* hw: include the base; paths inside it are made absolute unless varied */
-    hw_cfg base;
-    int rc = hw_cfg_load(s->hw, &base, err);
-    if (rc) return rc;
+    /* Each generated file includes its base; paths inside a base resolve against the base's
+     * own directory (CFG_PATHF), so nothing needs rewriting. */
     cJSON *h = cJSON_CreateObject();
     cJSON_AddStringToObject(h, "include", s->hw);
-    if (!axis_sets(s, true, "dram_config")) abs_field(h, "dram_config", s->hw, base.dram_config);
-    if (!axis_sets(s, true, "energy_config")) abs_field(h, "energy_config", s->hw, base.energy_config);
-    if (!axis_sets(s, true, "gpu_config")) abs_field(h, "gpu_config", s->hw, base.gpu_config);
-    hw_cfg_release(&base);
     cJSON *wj = cJSON_CreateObject();
     cJSON_AddStringToObject(wj, "include", s->wl[w]);
-    wl_cfg wb;
-    if ((rc = wl_cfg_load(s->wl[w], &wb, err))) { cJSON_Delete(h); cJSON_Delete(wj); return rc; }
-    if (!axis_sets(s, false, "weights")) abs_field(wj, "weights", s->wl[w], wb.weights);
-    if (!axis_sets(s, false, "tokens")) abs_field(wj, "tokens", s->wl[w], wb.tokens);
+    int rc;
     for (int a = 0; a < s->n_axes; a++)
         set_path(s->axis[a].is_hw ? h : wj, s->axis[a].key,
                  cJSON_GetArrayItem(s->axis[a].values, vi[a]));
@@ -407,7 +382,7 @@ int cmd_sweep(int argc, char **argv)
         case 's': slurm = true; break;
         case 'c': coll = true; break;
         case 'h': fputs(USAGE, stdout); return 0;
-        default: return cli_usage_error("sweep: bad option (see spatten sweep --help)");
+        default: return cli_usage_error("sweep: bad option '%s' (see spatten sweep --help)", argv[optind - 1]);
         }
     }
     if (argc - optind != 1) return cli_usage_error("sweep: one SWEEP.json file is required");

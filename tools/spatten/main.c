@@ -1,6 +1,7 @@
 /* main.c - the spatten command: a thin dispatcher over libspatten (interfaces.md). */
 #include "cmds.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +58,7 @@ int main(int argc, char **argv)
         printf("spatten %s\n", SPATTEN_VERSION);
         return 0;
     }
+    opterr = 0;   /* subcommands report bad options themselves, on one line */
     for (size_t i = 0; i < NCMDS; i++)
         if (!strcmp(argv[1], CMDS[i].name)) return CMDS[i].fn(argc - 1, argv + 1);
     return cli_usage_error("unknown command '%s' (try: spatten --help)", argv[1]);
