@@ -4,7 +4,6 @@
 #include "accel.h"
 #include "fileio.h"
 #include "model.h"
-#include "progress.h"
 #include "report.h"
 #include "timeline.h"
 #include "workload.h"
@@ -117,16 +116,9 @@ int cmd_run(int argc, char **argv)
         if ((rc = spt_write(tr, path, &err))) goto done;
     }
     st = stats_create();
-    a = accel_create(&hw, tr, st, &err);
-    if (!a) { rc = err.code ? (int)err.code : SIM_EINVAL; goto done; }
-    if (no_skip) accel_set_time_skip(a, false);
-    if (want_tl) { tl = tl_create(); accel_set_timeline(a, tl); }
-    progress pg;
-    progress_init(&pg, "spatten: simulating", quiet);
-    accel_set_progress(a, progress_cb, &pg);
-    rc = accel_run(a, &err);
-    progress_end(&pg);
-    if (rc) goto done;
+    if (want_tl) tl = tl_create();
+    cli_sim_opts so = { no_skip, quiet, tl };
+    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err))) goto done;
 
     report_workload rw;
     report_workload_from_trace(&rw, tr, wl_path ? wl_path : "(built-in default)");

@@ -3,7 +3,6 @@
 #include "cmds.h"
 #include "accel.h"
 #include "fileio.h"
-#include "progress.h"
 #include "report.h"
 #include "timeline.h"
 #include "trace.h"
@@ -81,16 +80,9 @@ int cmd_sim(int argc, char **argv)
     else rc = wlcsv_read(csv_in, &wc, &err);
     if (rc) goto done;
     st = stats_create();
-    a = tr ? accel_create(&hw, tr, st, &err) : accel_create_csv(&hw, wc, st, &err);
-    if (!a) { rc = err.code ? (int)err.code : SIM_EINVAL; goto done; }
-    if (no_skip) accel_set_time_skip(a, false);
-    if (tl_out) { tl = tl_create(); accel_set_timeline(a, tl); }
-    progress pg;
-    progress_init(&pg, "spatten: simulating", quiet);
-    accel_set_progress(a, progress_cb, &pg);
-    rc = accel_run(a, &err);
-    progress_end(&pg);
-    if (rc) goto done;
+    if (tl_out) tl = tl_create();
+    cli_sim_opts so = { no_skip, quiet, tl };
+    if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err))) goto done;
 
     report_workload rw;
     if (tr) {

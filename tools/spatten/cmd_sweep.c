@@ -256,8 +256,8 @@ static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
     accel *a = NULL;
     if ((rc = model_run(&wl, &tr, NULL, err))) goto done;
     st = stats_create();
-    if (!(a = accel_create(&hw, tr, st, err))) { rc = err->code ? (int)err->code : SIM_EINVAL; goto done; }
-    if ((rc = accel_run(a, err))) goto done;
+    cli_sim_opts so = { false, true, NULL };
+    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, err))) goto done;
     {
         const accel_result *r = accel_result_get(a);
         report_workload rw;

@@ -34,7 +34,7 @@ int cmd_trace(int argc, char **argv)
         { "float-dump", required_argument, NULL, 'f' },
         { NULL, 0, NULL, 0 } };
     const char *outp = NULL, *csv = NULL, *fdump = NULL;
-    bool stats = false, quiet = false, no_err = false;
+    bool want_stats = false, quiet = false, no_err = false;
     int o;
     optind = 1;
     opterr = 0;
@@ -42,7 +42,7 @@ int cmd_trace(int argc, char **argv)
         switch (o) {
         case 'o': outp = optarg; break;
         case 'c': csv = optarg; break;
-        case 's': stats = true; break;
+        case 's': want_stats = true; break;
         case 'n': no_err = true; break;
         case 'f': fdump = optarg; break;
         case 'q': quiet = true; break;
@@ -60,7 +60,7 @@ int cmd_trace(int argc, char **argv)
     if (rc) return cli_fail(&err);
     /* the dense float model runs only for --stats; the trace records the config as given */
     wl_cfg wr = w;
-    wr.error_stats = w.error_stats && stats && !no_err;
+    wr.error_stats = w.error_stats && want_stats && !no_err;
     spt_trace *t = NULL;
     model_stats ms;
     rc = model_run(&wr, &t, &ms, &err);
@@ -74,7 +74,7 @@ int cmd_trace(int argc, char **argv)
         spt_free(t);
         return cli_fail(&err);
     }
-    if (stats) model_stats_print(&ms, &w, stdout);
+    if (want_stats) model_stats_print(&ms, &w, stdout);
     if (!quiet) printf("wrote %s: %u passes (%u layers x %u steps)\n", outp, t->n_pass, t->layers,
                        1 + t->n_gen);
     spt_free(t);

@@ -5,6 +5,9 @@
 #define SPATTEN_CMDS_H
 
 #include "common.h"
+#include "accel.h"
+#include "stats.h"
+#include "trace.h"
 
 int cmd_run(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
@@ -13,6 +16,16 @@ int cmd_dram(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_config_ref(int argc, char **argv);
+
+/* Create an accelerator for a trace (or, with tr NULL, an authors' CSV), apply the options and
+ * run it to completion with a progress line. *out is set even on failure (destroy it). */
+typedef struct cli_sim_opts {
+    bool      no_skip;      /* simulate every cycle */
+    bool      quiet;        /* no progress line */
+    timeline *tl;           /* record a timeline, or NULL */
+} cli_sim_opts;
+int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *st,
+                 const cli_sim_opts *o, accel **out, sim_err *err);
 
 /* Default config path for rel (e.g. "hw/spatten.json"): $SPATTEN_CONFIGS/rel, ./configs/rel,
  * then the configs/ directory of the source tree the binary was built from. */
