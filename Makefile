@@ -81,5 +81,5 @@ $(BUILD)/%.o: %.cc
 clean:
 	rm -rf build build-asan
 
--include $(wildcard rtl/*.mk)
+-include $(wildcard rtl/*.mk systemc/*.mk)
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UT_OBJS:.o=.d)
