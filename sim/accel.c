@@ -20,6 +20,7 @@
 #include "topk.h"
 #include "wlcsv.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,7 @@ struct accel {
     uint32_t *cur_tok_alive; uint32_t cur_tok_n;   /* kept set of the last pass */
     uint32_t *cur_head_alive; uint32_t cur_head_n;
     uint64_t *tk_vals;
+    float    *sm_exp;      /* [max_tok + 1] softmax scratch: each key's exponential */
     uint32_t  ncand, kcand;
     bool      tk_job;
     cycle_t   tk_t0;
@@ -278,6 +280,130 @@ static void cb_qk_done(void *ctx, uint32_t id, cycle_t now)
         r->s[t] = dot16(q, img + img_off(a, p->layer, head, pp_tok(p, r->att[t])), a->d);
 }
 
+/* fxp_softmax(s, NULL, n, f, p) (models/fxp.c), step for step and bit for bit, except that
+ * each key's exponential is evaluated once and kept instead of twice (fxp_exp is a pure
+ * function: same argument, same float) and computed by exp_row, which returns fxp_exp's
+ * float for every argument. Every output row is still checked against the
+ * golden trace, which the reference model computed with fxp_softmax itself. */
+/* fxp_exp (models/fxp.c) with its final ldexpf(p, n) done on the bits when the result is a
+ * normal float: p lies in [0.70, 1.42] (binary exponent -1 or 0), so for n >= -125 the
+ * product p * 2^n is normal and exact, and adding n to the exponent field gives the very
+ * float ldexpf returns. n = -126 (x near -87) goes through ldexpf. Checked against fxp_exp
+ * for every float in [-88, 0] (docs/performance-accel.md). */
+static inline float exp_row(float x)
+{
+    if (x < -87.0f) return 0.0f;
+    if (x > 0.0f) x = 0.0f;
+    const float ln2_hi = 0.693145751953125f, ln2_lo = 1.428606765330187e-06f;
+    float kf = x * 1.44269504088896341f;
+    int n = (int)(kf < 0 ? kf - 0.5f : kf + 0.5f);
+    float r = (x - (float)n * ln2_hi) - (float)n * ln2_lo;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    if (n < -125) return ldexpf(p, n);
+    uint32_t u;
+    memcpy(&u, &p, sizeof u);
+    u = (uint32_t)((int32_t)u + n * (1 << 23));
+    memcpy(&p, &u, sizeof p);
+    return p;
+}
+
+#if defined(__SSE2__)
+/* exp_row on four lanes: the same IEEE binary32 operations in the same order (SSE2 mulps,
+ * addps, subps, cvtdq2ps and cvttps2dq round exactly as their scalar forms do; no FMA). A
+ * group with a lane below -87 or with n < -125 is redone lane by lane with exp_row. Checked
+ * against fxp_exp for every float in [-88, 0] (docs/performance-accel.md). */
+static inline void exp_row4(const float *xs, float *out)
+{
+    const __m128 zero = _mm_setzero_ps(), half = _mm_set1_ps(0.5f);
+    __m128 x = _mm_loadu_ps(xs);
+    __m128 special = _mm_cmplt_ps(x, _mm_set1_ps(-87.0f));
+    x = _mm_andnot_ps(_mm_cmpgt_ps(x, zero), x);                 /* x > 0 -> 0 */
+    __m128 kf = _mm_mul_ps(x, _mm_set1_ps(1.44269504088896341f));
+    __m128 neg = _mm_cmplt_ps(kf, zero);
+    __m128 rk = _mm_or_ps(_mm_and_ps(neg, _mm_sub_ps(kf, half)),
+                          _mm_andnot_ps(neg, _mm_add_ps(kf, half)));
+    __m128i n = _mm_cvttps_epi32(rk);
+    __m128 nf = _mm_cvtepi32_ps(n);
+    __m128 r = _mm_sub_ps(_mm_sub_ps(x, _mm_mul_ps(nf, _mm_set1_ps(0.693145751953125f))),
+                          _mm_mul_ps(nf, _mm_set1_ps(1.428606765330187e-06f)));
+    __m128 p = _mm_set1_ps(1.0f / 720.0f);
+    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f / 120.0f));
+    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f / 24.0f));
+    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f / 6.0f));
+    p = _mm_add_ps(_mm_mul_ps(p, r), half);
+    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f));
+    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f));
+    special = _mm_or_ps(special, _mm_castsi128_ps(_mm_cmplt_epi32(n, _mm_set1_epi32(-125))));
+    if (_mm_movemask_ps(special)) {
+        for (int i = 0; i < 4; i++) out[i] = exp_row(xs[i]);
+        return;
+    }
+    _mm_storeu_ps(out, _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(p), _mm_slli_epi32(n, 23))));
+}
+#endif
+
+static uint32_t softmax_row(const int32_t *s, uint32_t n, const fxp_fmt *f, uint32_t *p,
+                            float *e)
+{
+    float m = -INFINITY;
+    for (uint32_t j = 0; j < n; j++) {
+        float x = (float)s[j] * f->scale;
+        if (x > m) m = x;
+    }
+    uint32_t j0 = 0;
+#if defined(__SSE2__)
+    {
+        const __m128 sc = _mm_set1_ps(f->scale), mv = _mm_set1_ps(m);
+        for (; j0 + 4 <= n; j0 += 4) {
+            __m128 x = _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(
+                                      _mm_loadu_si128((const __m128i *)(const void *)(s + j0))), sc), mv);
+            float xs[4];
+            _mm_storeu_ps(xs, x);
+            exp_row4(xs, e + j0);
+        }
+    }
+#endif
+    for (uint32_t j = j0; j < n; j++) e[j] = exp_row((float)s[j] * f->scale - m);
+    float sum = 0.0f;
+    for (uint32_t j = 0; j < n; j++) sum += e[j];          /* in index order, as fxp_softmax */
+    const float one = ldexpf(1.0f, (int)f->prob_bits);
+    uint32_t pmax = 0;
+    j0 = 0;
+#if defined(__SSE2__)
+    if (sum != 0.0f) {        /* prob_bits <= 24 (fxp_fmt_init): q < 2^24 + 1 fits cvttps2dq */
+        const __m128 sv = _mm_set1_ps(sum), ov = _mm_set1_ps(one), hv = _mm_set1_ps(0.5f);
+        const __m128i oi = _mm_set1_epi32((int32_t)one);
+        __m128i mx = _mm_setzero_si128();
+        for (; j0 + 4 <= n; j0 += 4) {
+            __m128 q = _mm_add_ps(_mm_mul_ps(_mm_div_ps(_mm_loadu_ps(e + j0), sv), ov), hv);
+            __m128i ge = _mm_castps_si128(_mm_cmpge_ps(q, ov));
+            __m128i v = _mm_or_si128(_mm_and_si128(ge, oi), _mm_andnot_si128(ge, _mm_cvttps_epi32(q)));
+            _mm_storeu_si128((__m128i *)(void *)(p + j0), v);
+            mx = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi32(v, mx), v),
+                              _mm_andnot_si128(_mm_cmpgt_epi32(v, mx), mx));
+        }
+        uint32_t t[4];
+        _mm_storeu_si128((__m128i *)(void *)t, mx);
+        for (int i = 0; i < 4; i++) if (t[i] > pmax) pmax = t[i];
+    }
+#endif
+    for (uint32_t j = j0; j < n; j++) {
+        if (sum == 0.0f) { p[j] = 0; continue; }
+        float pj = e[j] / sum;
+        float q = pj * one + 0.5f;
+        uint32_t v = q >= one ? (uint32_t)one : (uint32_t)q;
+        p[j] = v;
+        if (v > pmax) pmax = v;
+    }
+    return pmax;
+}
+
 static void cb_sm_start(void *ctx, uint32_t id, cycle_t now)
 {
     accel *a = ctx;
@@ -288,7 +414,7 @@ static void cb_sm_start(void *ctx, uint32_t id, cycle_t now)
         r->need_lsb = (uint8_t)(p->c_requant[r->hs] && !r->lsb_pass);
         return;
     }
-    r->pmax = r->n_att ? fxp_softmax(r->s, NULL, r->n_att, &a->tr->fmt, r->p) : 0;
+    r->pmax = r->n_att ? softmax_row(r->s, r->n_att, &a->tr->fmt, r->p, a->sm_exp) : 0;
     r->need_lsb = (uint8_t)(!r->lsb_pass && pol_needs_lsb(&a->tr->policy, &a->tr->fmt, r->pmax));
 }
 
@@ -643,8 +769,10 @@ static void apply_append(accel *a, const ppass *p)
             const int16_t *v = sp->v_new + ((size_t)h * sp->n_new + i) * a->d;
             memcpy(a->kimg + o, k, a->d * sizeof(int16_t));
             memcpy(a->vimg + o, v, a->d * sizeof(int16_t));
-            for (uint32_t e = 0; e < a->d; e++)
-                a->kmsb[o + e] = a->progressive ? fxp_k_msb_only(k[e], &a->tr->fmt) : k[e];
+            if (a->progressive)
+                for (uint32_t e = 0; e < a->d; e++) a->kmsb[o + e] = fxp_k_msb_only(k[e], &a->tr->fmt);
+            else
+                memcpy(a->kmsb + o, k, a->d * sizeof(int16_t));
         }
 }
 
@@ -1103,6 +1231,7 @@ static int create_blocks(accel *a, sim_err *err)
         a->vres[h] = sim_xcalloc(mt, 1);
     }
     a->tk_vals = sim_xcalloc(mt + a->heads, sizeof(uint64_t));
+    a->sm_exp = sim_xcalloc(mt, sizeof(float));
     a->tmp_u32 = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
     a->tmp_u32b = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
     a->tok_alive = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
@@ -1520,7 +1649,7 @@ void accel_destroy(accel *a)
         free(a->kc[h]); free(a->lc[h]); free(a->vc[h]);
         free(a->kres[h]); free(a->lres[h]); free(a->vres[h]);
     }
-    free(a->tk_vals); free(a->tmp_u32); free(a->tmp_u32b); free(a->tok_alive); free(a->head_alive);
+    free(a->tk_vals); free(a->sm_exp); free(a->tmp_u32); free(a->tmp_u32b); free(a->tok_alive); free(a->head_alive);
     free(a->cur_tok_alive); free(a->cur_head_alive); free(a->pv_p); free(a->pv_pos);
     fifo *fs[] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, a->f_sm_out, a->f_sm_lsb, a->f_pv_in,
                    a->f_pv_out, a->f_wb, a->f_free };

@@ -53,7 +53,7 @@ typedef struct dchan {
     uint32_t *seen;                  /* per bank: stamp of the last scheduling pass that looked */
     uint32_t *orow;                  /* per bank: copy of banks[].open_row, dense for the scans */
     uint32_t stamp;
-    uint64_t wake;                   /* earliest cycle at which it can issue anything */
+    /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
     bool     write_mode;
     /* scheduling caches (see "Scheduling caches" below): pass 4 (ACT/PRE) cannot issue before
      * p4_wake for the requests visible at p4_t in mode p4_mode with refresh mask p4_refmask */
@@ -84,6 +84,8 @@ struct dram {
     dchan   *ch;
     uint32_t nctrl, nbanks, ngroups, nranks_, bl2;
     bool     exhaustive;
+    uint64_t *wake;                  /* [nctrl] per controller: earliest cycle at which it can
+                                        issue anything (dense, so the per-clock scan is cheap) */
     uint64_t min_wake;               /* min over controllers of wake (kept by tick and send) */
     done_ring rd_done, wr_done;      /* completions, each ring in done order */
     /* precomputed turnarounds (cycles) */
@@ -166,6 +168,7 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->t_rc = t->tRAS + t->tRP;
 
     d->ch = sim_xcalloc(d->nctrl, sizeof *d->ch);
+    d->wake = sim_xcalloc(d->nctrl, sizeof *d->wake);
     for (uint32_t i = 0; i < d->nctrl; i++) {
         dchan *c = &d->ch[i];
         c->rq = c->rbuf = sim_xcalloc(2 * (size_t)cfg->ctrl.read_queue, sizeof *c->rq);
@@ -182,7 +185,7 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
             c->banks[b].rank = b / (o->banks_per_group * o->bank_groups);
         }
         for (uint32_t r = 0; r < o->ranks; r++) c->ranks[r].ref_due = t->tREFI;
-        c->wake = t->tREFI;
+        d->wake[i] = t->tREFI;
     }
     d->min_wake = t->tREFI;
 
@@ -253,6 +256,7 @@ void dram_destroy(dram *d)
     }
     free(d->names);
     free(d->ch);
+    free(d->wake);
     free(d->rd_done.tag); free(d->rd_done.done);
     free(d->wr_done.tag); free(d->wr_done.done);
     free(d);
@@ -290,7 +294,8 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
     q->is_write = is_write;
     q->touched = 0;
     if (c->banks[q->bank].open_row == q->row) { c->banks[q->bank].hits[is_write]++; c->hitsum[is_write]++; }
-    if (q->visible < c->wake) c->wake = q->visible;
+    uint32_t ci = (uint32_t)(c - d->ch);
+    if (q->visible < d->wake[ci]) d->wake[ci] = q->visible;
     if (q->visible < d->min_wake) d->min_wake = q->visible;
 }
 
@@ -661,15 +666,22 @@ done:
 
 void dram_tick(dram *d)
 {
-    uint64_t t = d->now, mw = CYCLE_NEVER;
+    uint64_t t = d->now;
+    /* No controller due (min_wake is the exact minimum of wake[]): the scan below would
+     * schedule nothing and leave min_wake as it is. */
+    if (!d->exhaustive && d->min_wake > t) {
+        d->now = t + 1;
+        return;
+    }
+    uint64_t mw = CYCLE_NEVER;
+    uint64_t *wk = d->wake;
     for (uint32_t i = 0; i < d->nctrl; i++) {
-        dchan *c = &d->ch[i];
-        if (d->exhaustive || c->wake <= t) {
-            uint64_t w = schedule(d, c, t);
+        if (d->exhaustive || wk[i] <= t) {
+            uint64_t w = schedule(d, &d->ch[i], t);
             SIM_ASSERT(w > t);
-            c->wake = w;
+            wk[i] = w;
         }
-        mw = minu(mw, c->wake);
+        mw = minu(mw, wk[i]);
     }
     d->min_wake = mw;
     d->now = t + 1;
@@ -681,7 +693,7 @@ uint64_t dram_next_event(const dram *d)
     e = minu(e, d->min_wake);
     if (SIM_DEBUG) {
         uint64_t m = CYCLE_NEVER;
-        for (uint32_t i = 0; i < d->nctrl; i++) m = minu(m, d->ch[i].wake);
+        for (uint32_t i = 0; i < d->nctrl; i++) m = minu(m, d->wake[i]);
         SIM_DASSERT(m == d->min_wake);
     }
     return maxu(e, d->now);

@@ -148,51 +148,69 @@ int report_console(const report_in *in, FILE *out)
 
 /* ---- JSON --------------------------------------------------------------------------------- */
 
+/* cJSON prints doubles with 15 significant digits when its (approximate) round-trip test
+ * passes, which can drop the last digit; reports write every non-integer with %.17g so the
+ * numbers read back exactly (and the energy parts still sum to the total). */
+static cJSON *num_item(double v)
+{
+    if (v != v || v - v != 0) return cJSON_CreateNull();          /* NaN, inf */
+    if (v == (double)(int64_t)v && v < 9007199254740992.0 && v > -9007199254740992.0)
+        return cJSON_CreateNumber(v);                            /* exact integer */
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.17g", v);
+    return cJSON_CreateRaw(buf);
+}
+
+static void add_num(cJSON *o, const char *key, double v)
+{
+    cJSON_AddItemToObject(o, key, num_item(v));
+}
+
 static cJSON *u64arr_obj(const uint64_t *v, const char *const *names, int n)
 {
     cJSON *o = cJSON_CreateObject();
-    for (int i = 0; i < n; i++) cJSON_AddNumberToObject(o, names[i], (double)v[i]);
+    for (int i = 0; i < n; i++) add_num(o, names[i], (double)v[i]);
     return o;
 }
 
 static cJSON *f64arr_obj(const double *v, const char *const *names, int n)
 {
     cJSON *o = cJSON_CreateObject();
-    for (int i = 0; i < n; i++) cJSON_AddNumberToObject(o, names[i], v[i]);
+    for (int i = 0; i < n; i++) add_num(o, names[i], v[i]);
     return o;
 }
 
 static void add_ratio(cJSON *o, const char *key, double num, double den)
 {
-    if (den > 0) cJSON_AddNumberToObject(o, key, num / den);
+    if (den > 0) add_num(o, key, num / den);
     else cJSON_AddNullToObject(o, key);
 }
 
 static cJSON *pass_json(const accel_pass_result *p)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "step", p->step);
-    cJSON_AddNumberToObject(o, "layer", p->layer);
-    cJSON_AddNumberToObject(o, "tokens", p->n_tok);
-    cJSON_AddNumberToObject(o, "queries", p->n_q);
-    cJSON_AddNumberToObject(o, "heads", p->n_head);
-    cJSON_AddNumberToObject(o, "kv_appended", p->n_new);
-    cJSON_AddNumberToObject(o, "start_cycle", (double)p->start);
-    cJSON_AddNumberToObject(o, "cycles", (double)p->cycles);
+    add_num(o, "step", p->step);
+    add_num(o, "layer", p->layer);
+    add_num(o, "tokens", p->n_tok);
+    add_num(o, "queries", p->n_q);
+    add_num(o, "heads", p->n_head);
+    add_num(o, "kv_appended", p->n_new);
+    add_num(o, "start_cycle", (double)p->start);
+    add_num(o, "cycles", (double)p->cycles);
     cJSON_AddItemToObject(o, "bytes", u64arr_obj(p->bytes, ACC_TRAFFIC_NAMES, ACC_TR_N));
-    cJSON_AddNumberToObject(o, "dram_read_bytes", (double)p->dram_rd_bytes);
-    cJSON_AddNumberToObject(o, "dram_write_bytes", (double)p->dram_wr_bytes);
-    cJSON_AddNumberToObject(o, "rows", (double)p->rows);
-    cJSON_AddNumberToObject(o, "k_rows", (double)p->k_rows);
-    cJSON_AddNumberToObject(o, "v_rows", (double)p->v_rows);
-    cJSON_AddNumberToObject(o, "lsb_refetch_rows", (double)p->lsb_refetch_rows);
-    cJSON_AddNumberToObject(o, "masked_blocks", (double)p->masked_blocks);
-    cJSON_AddNumberToObject(o, "qk_macs", (double)p->qk_macs);
-    cJSON_AddNumberToObject(o, "pv_macs", (double)p->pv_macs);
+    add_num(o, "dram_read_bytes", (double)p->dram_rd_bytes);
+    add_num(o, "dram_write_bytes", (double)p->dram_wr_bytes);
+    add_num(o, "rows", (double)p->rows);
+    add_num(o, "k_rows", (double)p->k_rows);
+    add_num(o, "v_rows", (double)p->v_rows);
+    add_num(o, "lsb_refetch_rows", (double)p->lsb_refetch_rows);
+    add_num(o, "masked_blocks", (double)p->masked_blocks);
+    add_num(o, "qk_macs", (double)p->qk_macs);
+    add_num(o, "pv_macs", (double)p->pv_macs);
     cJSON_AddItemToObject(o, "busy_cycles", u64arr_obj(p->busy, ACC_MODULE_NAMES, ACC_M_N));
     cJSON_AddItemToObject(o, "stall_cycles", u64arr_obj(p->stall, ACC_MODULE_NAMES, ACC_M_N));
     cJSON_AddItemToObject(o, "energy_pj", f64arr_obj(p->energy_pj, ACC_MODULE_NAMES, ACC_M_N));
-    cJSON_AddNumberToObject(o, "energy_total_pj", p->energy_total_pj);
+    add_num(o, "energy_total_pj", p->energy_total_pj);
     return o;
 }
 
@@ -203,11 +221,11 @@ static cJSON *gpu_json(const report_in *in, int kernel, const gpu_result *g)
     cJSON_AddStringToObject(o, "model", "analytical");
     cJSON_AddStringToObject(o, "gpu", in->hw->gpu->name);
     cJSON_AddStringToObject(o, "kernel", kernel == GPU_UNFUSED ? "unfused" : "fused");
-    cJSON_AddNumberToObject(o, "dram_bytes", g->dram_bytes);
-    cJSON_AddNumberToObject(o, "flops", g->flops);
-    cJSON_AddNumberToObject(o, "seconds", g->seconds);
-    cJSON_AddNumberToObject(o, "energy_j", g->energy_j);
-    cJSON_AddNumberToObject(o, "energy_tdp_j", g->energy_tdp_j);
+    add_num(o, "dram_bytes", g->dram_bytes);
+    add_num(o, "flops", g->flops);
+    add_num(o, "seconds", g->seconds);
+    add_num(o, "energy_j", g->energy_j);
+    add_num(o, "energy_tdp_j", g->energy_tdp_j);
     cJSON *rat = cJSON_AddObjectToObject(o, "ratios");
     add_ratio(rat, "dram_reduction", g->dram_bytes, accel_dram_bytes(r));
     add_ratio(rat, "speedup", g->seconds, r->seconds);
@@ -232,11 +250,11 @@ static cJSON *report_json(const report_in *in)
     cJSON_AddStringToObject(wl, "name", w->name);
     cJSON_AddStringToObject(wl, "model", w->model);
     cJSON_AddStringToObject(wl, "policy", w->policy);
-    cJSON_AddNumberToObject(wl, "layers", w->layers);
-    cJSON_AddNumberToObject(wl, "heads", w->heads);
-    cJSON_AddNumberToObject(wl, "d_head", w->d_head);
-    cJSON_AddNumberToObject(wl, "n_prompt", w->n_prompt);
-    cJSON_AddNumberToObject(wl, "n_gen", w->n_gen);
+    add_num(wl, "layers", w->layers);
+    add_num(wl, "heads", w->heads);
+    add_num(wl, "d_head", w->d_head);
+    add_num(wl, "n_prompt", w->n_prompt);
+    add_num(wl, "n_gen", w->n_gen);
     cJSON_AddStringToObject(wl, "source", w->source ? w->source : "");
     if (w->checksum) {                 /* 0: trace built in memory, never serialised */
         char cks[24];
@@ -251,29 +269,29 @@ static cJSON *report_json(const report_in *in)
     cJSON_AddItemToObject(root, "hw", hw);
 
     cJSON *t = cJSON_AddObjectToObject(root, "accelerator");
-    cJSON_AddNumberToObject(t, "cycles", (double)r->cycles);
-    cJSON_AddNumberToObject(t, "clock_ps", (double)r->clk_ps);
-    cJSON_AddNumberToObject(t, "seconds", r->seconds);
-    cJSON_AddNumberToObject(t, "dram_read_bytes", (double)r->dram_rd_bytes);
-    cJSON_AddNumberToObject(t, "dram_write_bytes", (double)r->dram_wr_bytes);
-    cJSON_AddNumberToObject(t, "dram_requests", (double)r->dram_requests);
+    add_num(t, "cycles", (double)r->cycles);
+    add_num(t, "clock_ps", (double)r->clk_ps);
+    add_num(t, "seconds", r->seconds);
+    add_num(t, "dram_read_bytes", (double)r->dram_rd_bytes);
+    add_num(t, "dram_write_bytes", (double)r->dram_wr_bytes);
+    add_num(t, "dram_requests", (double)r->dram_requests);
     cJSON_AddItemToObject(t, "bytes", u64arr_obj(r->bytes, ACC_TRAFFIC_NAMES, ACC_TR_N));
-    cJSON_AddNumberToObject(t, "rows", (double)r->rows);
-    cJSON_AddNumberToObject(t, "k_rows", (double)r->k_rows);
-    cJSON_AddNumberToObject(t, "v_rows", (double)r->v_rows);
-    cJSON_AddNumberToObject(t, "lsb_refetch_rows", (double)r->lsb_refetch_rows);
+    add_num(t, "rows", (double)r->rows);
+    add_num(t, "k_rows", (double)r->k_rows);
+    add_num(t, "v_rows", (double)r->v_rows);
+    add_num(t, "lsb_refetch_rows", (double)r->lsb_refetch_rows);
     add_ratio(t, "lsb_refetch_fraction", (double)r->lsb_refetch_rows, (double)r->rows);
-    cJSON_AddNumberToObject(t, "masked_blocks", (double)r->masked_blocks);
-    cJSON_AddNumberToObject(t, "qk_macs", (double)r->qk_macs);
-    cJSON_AddNumberToObject(t, "pv_macs", (double)r->pv_macs);
+    add_num(t, "masked_blocks", (double)r->masked_blocks);
+    add_num(t, "qk_macs", (double)r->qk_macs);
+    add_num(t, "pv_macs", (double)r->pv_macs);
     cJSON_AddItemToObject(t, "busy_cycles", u64arr_obj(r->busy, ACC_MODULE_NAMES, ACC_M_N));
     cJSON_AddItemToObject(t, "stall_cycles", u64arr_obj(r->stall, ACC_MODULE_NAMES, ACC_M_N));
     cJSON *util = cJSON_AddObjectToObject(t, "utilisation");
     for (int m = 0; m < ACC_M_N; m++)
         add_ratio(util, ACC_MODULE_NAMES[m], (double)r->busy[m], (double)r->cycles);
     cJSON_AddItemToObject(t, "energy_pj", f64arr_obj(r->energy_pj, ACC_MODULE_NAMES, ACC_M_N));
-    cJSON_AddNumberToObject(t, "energy_total_pj", r->energy_total_pj);
-    cJSON_AddNumberToObject(t, "golden_rows_checked", (double)r->golden_rows_checked);
+    add_num(t, "energy_total_pj", r->energy_total_pj);
+    add_num(t, "golden_rows_checked", (double)r->golden_rows_checked);
 
     cJSON *gb = cJSON_AddArrayToObject(root, "gpu_baseline");
     for (int k = 0; k < 2; k++) {

@@ -121,7 +121,12 @@ void stats_to_json(const stats *st, cJSON *obj)
         double v = e->u64 ? (double)*e->u64 : *e->f64;
         if (e->f64 && v != v)                       /* NaN: say null explicitly */
             cJSON_AddNullToObject(obj, e->key);
-        else
+        else if (e->u64 || v == (double)(int64_t)v)
             cJSON_AddNumberToObject(obj, e->key, v);
+        else {                                      /* full precision, as in report.c */
+            char buf[40];
+            snprintf(buf, sizeof buf, "%.17g", v);
+            cJSON_AddRawToObject(obj, e->key, buf);
+        }
     }
 }

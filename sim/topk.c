@@ -1,5 +1,6 @@
 /* topk.c - the top-k engine model (see topk.h and docs/arch/topk.md).
- * The core mirrors rtl/topk/topk.v register for register; the job driver wraps the core. */
+ * The core mirrors rtl/topk/topk.v register for register (except the compare-stage register,
+ * folded into PASS: see struct topk); the job driver wraps the core. */
 #include "topk.h"
 
 #include <stdlib.h>
@@ -7,7 +8,11 @@
 
 #define TOPK_LFSR_TAPS 0x80200003u
 
-typedef struct topk_elem { uint64_t v; uint32_t i; } topk_elem;  /* key and original index */
+typedef struct topk_elem {     /* key and original index */
+    uint64_t v;
+    uint32_t i;
+    uint32_t pad;              /* always 0: lets an element move as one 16-byte word */
+} topk_elem;
 
 struct topk {
     topk_cfg cfg;
@@ -156,7 +161,7 @@ void topk_core_reset(topk *t)
 /* a beats b: larger key, or equal key and lower index. */
 static inline bool beats(topk_elem a, topk_elem b)
 {
-    return a.v > b.v || (a.v == b.v && a.i < b.i);
+    return (a.v > b.v) | ((a.v == b.v) & (a.i < b.i));
 }
 
 void topk_core_outputs(const topk *t, topk_out *o)
@@ -207,8 +212,7 @@ void topk_core_clock(topk *t, const topk_in *in)
             topk_elem *b = t->buf[0] + t->cnt;
             for (uint32_t i = 0; i < nl; i++) {
                 o[i] = in->in_data[i];
-                b[i].v = in->in_data[i];
-                b[i].i = t->cnt + i;
+                b[i] = (topk_elem){ in->in_data[i], t->cnt + i, 0 };
             }
         }
         if (t->cnt + L >= t->n) {
@@ -246,10 +250,19 @@ void topk_core_clock(topk *t, const topk_in *in)
         topk_elem *dtop = dst + (t->cfg.max_n - 1);
         const topk_elem pv = t->pivot;
         uint32_t g = t->g, l = t->l;
+        /* Branch-free compaction: each element is written to both free slots (the next G
+         * slot and the next L slot; both lie in the gap between the two regions, which is
+         * never read) and only the count of its side advances. */
         for (uint32_t i = 0; i < nv; i++) {
-            topk_elem e = src[i];
-            if (beats(e, pv)) dst[g++] = e;
-            else if (beats(pv, e)) *(dtop - l++) = e;
+            const uint64_t ev = src[i].v;
+            const uint32_t ei = src[i].i;
+            /* keys are distinct by index, so e is the pivot, beats it, or is beaten by it */
+            uint32_t gt = (uint32_t)((ev > pv.v) | ((ev == pv.v) & (ei < pv.i)));
+            uint32_t lt = (gt ^ 1u) & (uint32_t)(ei != pv.i);
+            memcpy(&dst[g], &src[i], sizeof *dst);
+            memcpy(dtop - l, &src[i], sizeof *dst);
+            g += gt;
+            l += lt;
         }
         t->g = g;
         t->l = l;
@@ -292,7 +305,7 @@ void topk_core_clock(topk *t, const topk_in *in)
         } else {
             const topk_elem thr = t->thr;
             for (uint32_t i = 0; i < ne; i++) {
-                topk_elem e = { ok[i], base + i };
+                topk_elem e = { ok[i], base + i, 0 };
                 if (!beats(thr, e)) { oi[c] = e.i; ov[c] = e.v; c++; }
             }
         }

@@ -5,8 +5,8 @@
 #   tools/validation.sh --tables   # only print the tables from results already in out/validation/
 #
 # Environment: BUILD (build directory, default build), JOBS (parallel sweep points, default 2),
-# OUT (results directory, default out/validation). Whole run: about 15-20 minutes on 2 shared
-# cores (GPT-2 small ablation 16 points, GPT-2 medium 2 points of about 1 minute each).
+# OUT (results directory, default out/validation). Whole run: about 8 minutes on 2 cores (up to
+# 15 when they are shared); the GPT-2 small ablation (16 points) takes the longest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -25,7 +25,7 @@ if [ "${1:-}" != "--tables" ]; then
         "$SP" sweep "$f" -j "$JOBS" -o "$OUT/$s.csv" --resume >&2
     done
     # full reports (bytes by kind, energy by module, GPU times) of the shipped workloads
-    for w in bert-base bert-base-glue bert-large gpt2-small; do
+    for w in bert-base bert-base-glue bert-large gpt2-small gpt2-medium; do
         echo "== run $w" >&2
         "$SP" run "configs/workloads/$w.json" -o "$OUT/run-$w" -q >/dev/null
     done
@@ -67,9 +67,28 @@ for name in ("ablation-bert", "ablation-gpt2-small"):
             f((True, False, True, False)), f((True, True, True, False)), f(allk), tot(ra) / MB,
             float(ra["dram_reduction_unfused"]), float(ra["dram_reduction_fused"])))
 
+print("\n## Table 1b: cycles per technique (x = dense cycles / variant cycles; > 1 is faster)\n")
+print("| workload | dense cycles | token only | head only | local V only | progressive only | token + local V | token + head | token + head + local V | all (shipped) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for name in ("ablation-bert", "ablation-gpt2-small"):
+    by = {}
+    for r in rows(name):
+        key = (b(r["wl.policy.token_prune"]), b(r["wl.policy.head_prune"]), b(r["wl.policy.local_v"]),
+               b(r.get("wl.policy.progressive", "false")))
+        by.setdefault(r["workload"], {})[key] = int(r["cycles"])
+    for wl, d in by.items():
+        dense = d[(False, False, False, False)]
+        def f(k):
+            return "%.2fx" % (dense / d[k]) if k in d else "-"
+        has_pq = (False, False, False, True) in d
+        print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (wl, dense,
+            f((True, False, False, False)), f((False, True, False, False)), f((False, False, True, False)),
+            f((False, False, False, True)), f((True, False, True, False)), f((True, True, False, False)),
+            f((True, True, True, False)), f((True, True, True, has_pq))))
+
 R = rows("pq-bert-base")
 if R:
-    print("\n## Table 1b: progressive quantisation on BERT-base-384 (K split 6 + 6 bits, no pruning)\n")
+    print("\n## Table 1c: progressive quantisation on BERT-base-384 (K split 6 + 6 bits, no pruning)\n")
     print("| progressive | DRAM MB | x vs split-K dense | LSB re-fetch rows / rows | cycles |")
     print("|---|---:|---:|---:|---:|")
     d0 = tot(R[0])
@@ -112,7 +131,7 @@ for run in ("bert-base-dense", "bert-base", "gpt2-small-dense", "gpt2-small"):
 print("\n## Table 4: speed of the shipped workloads vs the ANALYTICAL TITAN Xp\n")
 print("| workload | cycles | time ms | GPU unfused ms | GPU fused ms | speedup unfused | speedup fused | top-k util | Q.K util | DRAM BW util | useful GOPS (2 x MACs / s) | dense-equivalent TFLOPS (GPU flops / s) |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for w in ("bert-base-glue", "bert-base", "bert-large", "gpt2-small"):
+for w in ("bert-base-glue", "bert-base", "bert-large", "gpt2-small", "gpt2-medium"):
     p = os.path.join(OUT, "run-" + w, "report.json")
     if not os.path.exists(p):
         continue
@@ -139,8 +158,8 @@ for name in ("topk-bert", "topk-gpt2-small"):
               base[r["workload"]] / int(r["cycles"]), float(r["energy_pj"]) * 1e-9))
 
 print("\n## Table 6: energy by module, shipped workloads (share of the total; check: parts sum to the total)\n")
-print("| workload | total mJ | avg power W | DRAM | SRAM | compute (qk+softmax+pv+topk+imp) | fetch | sum of parts == total |")
-print("|---|---:|---:|---:|---:|---:|---:|---|")
+print("| workload | total mJ | avg power W | on-chip power W (total - DRAM) | DRAM | SRAM | compute (qk+softmax+pv+topk+imp) | fetch | DRAM background+refresh share of DRAM | DRAM pJ/bit | sum of parts == total |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for w in ("bert-base-glue", "bert-base", "bert-large", "gpt2-small", "bert-base-dense", "gpt2-small-dense"):
     p = os.path.join(OUT, "run-" + w, "report.json")
     if not os.path.exists(p):
@@ -150,7 +169,9 @@ for w in ("bert-base-glue", "bert-base", "bert-large", "gpt2-small", "bert-base-
     for v in e.values():
         s += v
     comp = sum(e[k] for k in ("qk", "softmax", "pv", "topk", "imp"))
-    print("| %s | %.3f | %.2f | %.1f%% | %.1f%% | %.1f%% | %.2f%% | %s |" % (
-        w, t * 1e-9, t * 1e-12 / a["seconds"], 100 * e["dram"] / t, 100 * e["sram"] / t, 100 * comp / t,
-        100 * e["fetch"] / t, "exact" if s == t else "DIFFERS by %g pJ" % (s - t)))
+    st = r["stats"]
+    print("| %s | %.3f | %.2f | %.2f | %.1f%% | %.1f%% | %.1f%% | %.2f%% | %.0f%% | %.1f | %s |" % (
+        w, t * 1e-9, t * 1e-12 / a["seconds"], (t - e["dram"]) * 1e-12 / a["seconds"], 100 * e["dram"] / t, 100 * e["sram"] / t, 100 * comp / t,
+        100 * e["fetch"] / t, 100 * (st["dram.energy_bg_pj"] + st["dram.energy_ref_pj"]) / st["dram.energy_total_pj"],
+        st["dram.energy_pj_per_bit"], "exact" if s == t else "DIFFERS by %g pJ" % (s - t)))
 PYEOF
