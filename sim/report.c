@@ -140,6 +140,17 @@ int report_console(const report_in *in, FILE *out)
             ", V rows %" PRIu64 "\n", r->rows, r->lsb_refetch_rows,
             r->rows ? 100.0 * (double)r->lsb_refetch_rows / (double)r->rows : 0.0, r->k_rows,
             r->v_rows);
+    /* cascade pruning at a glance: alive tokens/heads per layer of the first and last step */
+    for (int which = 0; which < 2 && r->n_pass; which++) {
+        uint32_t step = which ? r->pass[r->n_pass - 1].step : r->pass[0].step;
+        if (which && step == r->pass[0].step) break;
+        if (step == 0) fprintf(out, "summarization, tokens/heads alive per layer:");
+        else fprintf(out, "generation step %u, tokens/heads alive per layer:", step);
+        for (uint32_t i = 0; i < r->n_pass; i++)
+            if (r->pass[i].step == step)
+                fprintf(out, " %u/%u", r->pass[i].n_tok, r->pass[i].n_head);
+        fprintf(out, "\n");
+    }
     if (!r->timing_only)
         fprintf(out, "golden check: %" PRIu64 " output rows, kept sets, LSB decisions and "
                 "importance scores all match the reference model\n", r->golden_rows_checked);
