@@ -237,6 +237,7 @@ void topk_core_clock(topk *t, const topk_in *in)
         t->pivot = t->buf[t->cur][t->lo + r];
         t->g = 0; t->l = 0; t->cnt = 0;
         t->st.passes++;
+        t->st.pass_cycles++;
         t->state = TOPK_S_PASS;
         break;
     }
@@ -267,15 +268,18 @@ void topk_core_clock(topk *t, const topk_in *in)
         t->g = g;
         t->l = l;
         t->st.compares += nv;
+        t->st.pass_cycles++;
         bool last = t->broken ? base + P > t->m : base + P >= t->m;
         if (last) t->state = TOPK_S_DRAIN;
         else t->cnt++;
         break;
     }
     case TOPK_S_DRAIN:
+        t->st.pass_cycles++;
         t->state = TOPK_S_DECIDE;
         break;
     case TOPK_S_DECIDE:
+        t->st.pass_cycles++;
         if (t->kk <= t->g) {
             t->cur ^= 1u; t->lo = 0; t->m = t->g;
             t->state = TOPK_S_PIVOT;

@@ -190,6 +190,18 @@ TEST(TopkTiming, PivotFromSeedDecidesThePassCountByHand) {
   EXPECT_EQ(b.cycles, 1u + 1 + 4 + 4 + 1 + 2);
 }
 
+TEST(TopkStats, PassCyclesCountEachPassAsCeilMOverPPlusThree) {
+  // The two jobs above, on a fresh engine each: one pass over m = 2 (4 cycles), then two
+  // passes over m = 2 and m = 1 (4 + 4 cycles); docs/arch/topk.md's per-pass formula.
+  std::vector<uint64_t> v = {5, 3};
+  Engine e1(Cfg(16, 16, 2048, 4));
+  RunJob(e1.t, v, 1, 2);
+  EXPECT_EQ(e1.Stat("topk.pass_cycles"), 4u);
+  Engine e2(Cfg(16, 16, 2048, 4));
+  RunJob(e2.t, v, 1, 1);
+  EXPECT_EQ(e2.Stat("topk.pass_cycles"), 8u);
+}
+
 TEST(TopkTiming, FifoDepthOneHalvesTheEmissionRate) {
   // n = k = 64, 16 lanes, 16 comparators: 4 load beats, 4 emit rows. Depth 1: a row can be
   // pushed only when the FIFO was empty at the start of the cycle, so rows go out at emit
