@@ -3,6 +3,7 @@
 // crash (run under `make asan` to catch memory errors too).
 #include <gtest/gtest.h>
 #include <cstring>
+#include <glob.h>
 #include <string>
 #include <vector>
 extern "C" {
@@ -72,4 +73,29 @@ TEST(CfgFuzz, MutatedConfigsOfEveryKindFailCleanlyWithOneLine) {
   // The loop must exercise both outcomes, or it tests nothing.
   EXPECT_GT(rejected, 1000);
   EXPECT_GT(loaded, 10);
+}
+
+TEST(CfgShipped, EveryShippedConfigLoadsWithItsOwnLoader) {
+  struct { const char *pattern; int (*load)(const char *, sim_err *); int min; } kinds[] = {
+      {"configs/hw/*.json", [](const char *p, sim_err *e) {
+         hw_cfg h{}; int rc = hw_cfg_load(p, &h, e); hw_cfg_release(&h); return rc; }, 3},
+      {"configs/dram/*.json", [](const char *p, sim_err *e) {
+         dram_cfg d{}; return dram_cfg_load(p, &d, e); }, 3},
+      {"configs/energy/*.json", [](const char *p, sim_err *e) {
+         energy_cfg c{}; return energy_cfg_load(p, &c, e); }, 2},
+      {"configs/gpu/*.json", [](const char *p, sim_err *e) {
+         gpu_cfg g{}; return gpu_cfg_load(p, &g, e); }, 4},
+      {"configs/workloads/*.json", [](const char *p, sim_err *e) {
+         wl_cfg w{}; return wl_cfg_load(p, &w, e); }, 6},
+  };
+  for (auto &k : kinds) {
+    glob_t g{};
+    ASSERT_EQ(glob(k.pattern, 0, nullptr, &g), 0) << k.pattern;
+    EXPECT_GE((int)g.gl_pathc, k.min) << k.pattern;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+      sim_err e{};
+      EXPECT_EQ(k.load(g.gl_pathv[i], &e), SIM_OK) << g.gl_pathv[i] << ": " << e.msg;
+    }
+    globfree(&g);
+  }
 }
