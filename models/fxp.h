@@ -13,7 +13,7 @@
  *    (scale = 2^(-2 frac) / sqrt(d) rounded to binary32 once), m = max x, e_j = fxp_exp(x_j - m)
  *    (our own range reduction + polynomial, so no libm differences across machines), sum in index
  *    order, p_j = e_j / sum, quantised to prob_bits unsigned fraction bits: round(p * 2^pb)
- *    half up, saturated to 2^pb - 1 ... 2^pb. Masked (causal / pruned) entries have p = 0.
+ *    half up, so p lies in [0, 2^pb]. Masked (causal / pruned) entries have p = 0.
  *  - prob x V: int64 accumulate sum(p_j * v_j), output = (acc + 2^(pb-1)) >> pb (arithmetic),
  *    giving `frac` fraction bits, saturated to int32.
  */

@@ -111,7 +111,6 @@ struct accel {
     uint32_t *cur_tok_alive; uint32_t cur_tok_n;   /* kept set of the last pass */
     uint32_t *cur_head_alive; uint32_t cur_head_n;
     uint64_t *tk_vals;
-    float    *sm_exp;      /* [max_tok + 1] softmax scratch: each key's exponential */
     uint32_t  ncand, kcand;
     bool      tk_job;
     cycle_t   tk_t0;
@@ -191,81 +190,6 @@ static const int16_t *q_row(const accel *a, const arow *r)
 /* Exact int32 dot product (the value of fxp_dot: integer sums are order-independent and a
  * 12-bit x 12-bit product summed over d <= 1024 cannot overflow int32). SSE2 pmaddwd when
  * available - a simulator-speed matter only. */
-#if defined(__SSE2__)
-#include <emmintrin.h>
-static int32_t dot16(const int16_t *a, const int16_t *b, uint32_t d)
-{
-    uint32_t i = 0;
-    __m128i acc = _mm_setzero_si128();
-    for (; i + 8 <= d; i += 8)
-        acc = _mm_add_epi32(acc, _mm_madd_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a + i)),
-                                                _mm_loadu_si128((const __m128i *)(const void *)(b + i))));
-    int32_t t[4];
-    _mm_storeu_si128((__m128i *)(void *)t, acc);
-    int32_t s = t[0] + t[1] + t[2] + t[3];
-    for (; i < d; i++) s += (int32_t)a[i] * (int32_t)b[i];
-    return s;
-}
-
-/* prob x V exactly as fxp_pv (int64 sums, then round and shift), rows at vbase + pos[t] * d with
- * probability p[pos[t]]: pairs of rows through pmaddwd into int32 partial sums flushed to int64
- * before they can overflow. Falls back to fxp_pv when the operands do not fit int16 lanes or
- * d is not a multiple of 8 (<= 1024). */
-static void pv_exact(const uint32_t *p, const int16_t *vbase, const uint32_t *pos, uint32_t k,
-                     const fxp_fmt *f, int32_t *out, uint32_t n_all)
-{
-    const uint32_t d = f->d;
-    const uint64_t pair_max = (uint64_t)2 << (f->prob_bits + f->bits - 1);  /* 2 * 2^pb * 2^(bits-1) */
-    if (d % 8 || d > 1024 || f->prob_bits > 14 || pair_max > (1ull << 30)) {
-        fxp_pv(p, vbase, pos, k, n_all, f, out);
-        return;
-    }
-    const uint32_t flush = (uint32_t)((((uint64_t)1 << 31) - 1) / pair_max);
-    const uint32_t nv = d / 8;
-    int64_t acc[1024];
-    __m128i part[256];
-    memset(acc, 0, d * sizeof acc[0]);
-    for (uint32_t i = 0; i < 2 * nv; i++) part[i] = _mm_setzero_si128();
-    uint32_t pairs = 0;
-    for (uint32_t t = 0; t < k; t += 2) {
-        const int16_t *ra = vbase + (size_t)pos[t] * d;
-        uint32_t pa = p[pos[t]], pb = 0;
-        const int16_t *rb = ra;
-        if (t + 1 < k) { rb = vbase + (size_t)pos[t + 1] * d; pb = p[pos[t + 1]]; }
-        const __m128i w = _mm_set1_epi32((int32_t)((pb << 16) | pa));
-        for (uint32_t v = 0; v < nv; v++) {
-            __m128i xa = _mm_loadu_si128((const __m128i *)(const void *)(ra + 8 * v));
-            __m128i xb = _mm_loadu_si128((const __m128i *)(const void *)(rb + 8 * v));
-            part[2 * v] = _mm_add_epi32(part[2 * v], _mm_madd_epi16(_mm_unpacklo_epi16(xa, xb), w));
-            part[2 * v + 1] = _mm_add_epi32(part[2 * v + 1], _mm_madd_epi16(_mm_unpackhi_epi16(xa, xb), w));
-        }
-        if (++pairs == flush || t + 2 >= k) {
-            int32_t tmp[4];
-            for (uint32_t v = 0; v < 2 * nv; v++) {
-                _mm_storeu_si128((__m128i *)(void *)tmp, part[v]);
-                for (int e = 0; e < 4; e++) acc[4 * v + (uint32_t)e] += tmp[e];
-                part[v] = _mm_setzero_si128();
-            }
-            pairs = 0;
-        }
-    }
-    const int64_t half = (int64_t)1 << (f->prob_bits - 1);
-    for (uint32_t i = 0; i < d; i++) {
-        int64_t o = (acc[i] + half) >> f->prob_bits;
-        if (o > INT32_MAX) o = INT32_MAX;
-        if (o < INT32_MIN) o = INT32_MIN;
-        out[i] = (int32_t)o;
-    }
-}
-#else
-static int32_t dot16(const int16_t *a, const int16_t *b, uint32_t d) { return fxp_dot(a, b, d); }
-static void pv_exact(const uint32_t *p, const int16_t *vbase, const uint32_t *pos, uint32_t k,
-                     const fxp_fmt *f, int32_t *out, uint32_t n_all)
-{
-    fxp_pv(p, vbase, pos, k, n_all, f, out);
-}
-#endif
-
 static void cb_qk_done(void *ctx, uint32_t id, cycle_t now)
 {
     accel *a = ctx;
@@ -277,131 +201,7 @@ static void cb_qk_done(void *ctx, uint32_t id, cycle_t now)
     const int16_t *img = (a->progressive && !r->lsb_pass) ? a->kmsb : a->kimg;
     uint32_t head = p->head_idx[r->hs];
     for (uint32_t t = 0; t < r->n_att; t++)
-        r->s[t] = dot16(q, img + img_off(a, p->layer, head, pp_tok(p, r->att[t])), a->d);
-}
-
-/* fxp_softmax(s, NULL, n, f, p) (models/fxp.c), step for step and bit for bit, except that
- * each key's exponential is evaluated once and kept instead of twice (fxp_exp is a pure
- * function: same argument, same float) and computed by exp_row, which returns fxp_exp's
- * float for every argument. Every output row is still checked against the
- * golden trace, which the reference model computed with fxp_softmax itself. */
-/* fxp_exp (models/fxp.c) with its final ldexpf(p, n) done on the bits when the result is a
- * normal float: p lies in [0.70, 1.42] (binary exponent -1 or 0), so for n >= -125 the
- * product p * 2^n is normal and exact, and adding n to the exponent field gives the very
- * float ldexpf returns. n = -126 (x near -87) goes through ldexpf. Checked against fxp_exp
- * for every float in [-88, 0] (docs/performance-accel.md). */
-static inline float exp_row(float x)
-{
-    if (x < -87.0f) return 0.0f;
-    if (x > 0.0f) x = 0.0f;
-    const float ln2_hi = 0.693145751953125f, ln2_lo = 1.428606765330187e-06f;
-    float kf = x * 1.44269504088896341f;
-    int n = (int)(kf < 0 ? kf - 0.5f : kf + 0.5f);
-    float r = (x - (float)n * ln2_hi) - (float)n * ln2_lo;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    if (n < -125) return ldexpf(p, n);
-    uint32_t u;
-    memcpy(&u, &p, sizeof u);
-    u = (uint32_t)((int32_t)u + n * (1 << 23));
-    memcpy(&p, &u, sizeof p);
-    return p;
-}
-
-#if defined(__SSE2__)
-/* exp_row on four lanes: the same IEEE binary32 operations in the same order (SSE2 mulps,
- * addps, subps, cvtdq2ps and cvttps2dq round exactly as their scalar forms do; no FMA). A
- * group with a lane below -87 or with n < -125 is redone lane by lane with exp_row. Checked
- * against fxp_exp for every float in [-88, 0] (docs/performance-accel.md). */
-static inline void exp_row4(const float *xs, float *out)
-{
-    const __m128 zero = _mm_setzero_ps(), half = _mm_set1_ps(0.5f);
-    __m128 x = _mm_loadu_ps(xs);
-    __m128 special = _mm_cmplt_ps(x, _mm_set1_ps(-87.0f));
-    x = _mm_andnot_ps(_mm_cmpgt_ps(x, zero), x);                 /* x > 0 -> 0 */
-    __m128 kf = _mm_mul_ps(x, _mm_set1_ps(1.44269504088896341f));
-    __m128 neg = _mm_cmplt_ps(kf, zero);
-    __m128 rk = _mm_or_ps(_mm_and_ps(neg, _mm_sub_ps(kf, half)),
-                          _mm_andnot_ps(neg, _mm_add_ps(kf, half)));
-    __m128i n = _mm_cvttps_epi32(rk);
-    __m128 nf = _mm_cvtepi32_ps(n);
-    __m128 r = _mm_sub_ps(_mm_sub_ps(x, _mm_mul_ps(nf, _mm_set1_ps(0.693145751953125f))),
-                          _mm_mul_ps(nf, _mm_set1_ps(1.428606765330187e-06f)));
-    __m128 p = _mm_set1_ps(1.0f / 720.0f);
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f / 120.0f));
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f / 24.0f));
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f / 6.0f));
-    p = _mm_add_ps(_mm_mul_ps(p, r), half);
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f));
-    p = _mm_add_ps(_mm_mul_ps(p, r), _mm_set1_ps(1.0f));
-    special = _mm_or_ps(special, _mm_castsi128_ps(_mm_cmplt_epi32(n, _mm_set1_epi32(-125))));
-    if (_mm_movemask_ps(special)) {
-        for (int i = 0; i < 4; i++) out[i] = exp_row(xs[i]);
-        return;
-    }
-    _mm_storeu_ps(out, _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(p), _mm_slli_epi32(n, 23))));
-}
-#endif
-
-static uint32_t softmax_row(const int32_t *s, uint32_t n, const fxp_fmt *f, uint32_t *p,
-                            float *e)
-{
-    float m = -INFINITY;
-    for (uint32_t j = 0; j < n; j++) {
-        float x = (float)s[j] * f->scale;
-        if (x > m) m = x;
-    }
-    uint32_t j0 = 0;
-#if defined(__SSE2__)
-    {
-        const __m128 sc = _mm_set1_ps(f->scale), mv = _mm_set1_ps(m);
-        for (; j0 + 4 <= n; j0 += 4) {
-            __m128 x = _mm_sub_ps(_mm_mul_ps(_mm_cvtepi32_ps(
-                                      _mm_loadu_si128((const __m128i *)(const void *)(s + j0))), sc), mv);
-            float xs[4];
-            _mm_storeu_ps(xs, x);
-            exp_row4(xs, e + j0);
-        }
-    }
-#endif
-    for (uint32_t j = j0; j < n; j++) e[j] = exp_row((float)s[j] * f->scale - m);
-    float sum = 0.0f;
-    for (uint32_t j = 0; j < n; j++) sum += e[j];          /* in index order, as fxp_softmax */
-    const float one = ldexpf(1.0f, (int)f->prob_bits);
-    uint32_t pmax = 0;
-    j0 = 0;
-#if defined(__SSE2__)
-    if (sum != 0.0f) {        /* prob_bits <= 24 (fxp_fmt_init): q < 2^24 + 1 fits cvttps2dq */
-        const __m128 sv = _mm_set1_ps(sum), ov = _mm_set1_ps(one), hv = _mm_set1_ps(0.5f);
-        const __m128i oi = _mm_set1_epi32((int32_t)one);
-        __m128i mx = _mm_setzero_si128();
-        for (; j0 + 4 <= n; j0 += 4) {
-            __m128 q = _mm_add_ps(_mm_mul_ps(_mm_div_ps(_mm_loadu_ps(e + j0), sv), ov), hv);
-            __m128i ge = _mm_castps_si128(_mm_cmpge_ps(q, ov));
-            __m128i v = _mm_or_si128(_mm_and_si128(ge, oi), _mm_andnot_si128(ge, _mm_cvttps_epi32(q)));
-            _mm_storeu_si128((__m128i *)(void *)(p + j0), v);
-            mx = _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi32(v, mx), v),
-                              _mm_andnot_si128(_mm_cmpgt_epi32(v, mx), mx));
-        }
-        uint32_t t[4];
-        _mm_storeu_si128((__m128i *)(void *)t, mx);
-        for (int i = 0; i < 4; i++) if (t[i] > pmax) pmax = t[i];
-    }
-#endif
-    for (uint32_t j = j0; j < n; j++) {
-        if (sum == 0.0f) { p[j] = 0; continue; }
-        float pj = e[j] / sum;
-        float q = pj * one + 0.5f;
-        uint32_t v = q >= one ? (uint32_t)one : (uint32_t)q;
-        p[j] = v;
-        if (v > pmax) pmax = v;
-    }
-    return pmax;
+        r->s[t] = fxp_dot(q, img + img_off(a, p->layer, head, pp_tok(p, r->att[t])), a->d);
 }
 
 static void cb_sm_start(void *ctx, uint32_t id, cycle_t now)
@@ -414,7 +214,7 @@ static void cb_sm_start(void *ctx, uint32_t id, cycle_t now)
         r->need_lsb = (uint8_t)(p->c_requant[r->hs] && !r->lsb_pass);
         return;
     }
-    r->pmax = r->n_att ? softmax_row(r->s, r->n_att, &a->tr->fmt, r->p, a->sm_exp) : 0;
+    r->pmax = r->n_att ? fxp_softmax(r->s, NULL, r->n_att, &a->tr->fmt, r->p) : 0;
     r->need_lsb = (uint8_t)(!r->lsb_pass && pol_needs_lsb(&a->tr->policy, &a->tr->fmt, r->pmax));
 }
 
@@ -437,8 +237,8 @@ static void cb_pv_done(void *ctx, uint32_t id, cycle_t now)
         pp32[ps] = r->p[u];
         pos[t] = ps;
     }
-    pv_exact(pp32, a->vimg + img_off(a, p->layer, head, 0), pos, r->n_sel, &a->tr->fmt, r->out,
-             a->max_pos);
+    fxp_pv(pp32, a->vimg + img_off(a, p->layer, head, 0), pos, r->n_sel, a->max_pos,
+           &a->tr->fmt, r->out);
 }
 
 static void cb_imp_start(void *ctx, uint32_t id, cycle_t now)
@@ -1231,7 +1031,6 @@ static int create_blocks(accel *a, sim_err *err)
         a->vres[h] = sim_xcalloc(mt, 1);
     }
     a->tk_vals = sim_xcalloc(mt + a->heads, sizeof(uint64_t));
-    a->sm_exp = sim_xcalloc(mt, sizeof(float));
     a->tmp_u32 = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
     a->tmp_u32b = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
     a->tok_alive = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
@@ -1649,7 +1448,7 @@ void accel_destroy(accel *a)
         free(a->kc[h]); free(a->lc[h]); free(a->vc[h]);
         free(a->kres[h]); free(a->lres[h]); free(a->vres[h]);
     }
-    free(a->tk_vals); free(a->sm_exp); free(a->tmp_u32); free(a->tmp_u32b); free(a->tok_alive); free(a->head_alive);
+    free(a->tk_vals); free(a->tmp_u32); free(a->tmp_u32b); free(a->tok_alive); free(a->head_alive);
     free(a->cur_tok_alive); free(a->cur_head_alive); free(a->pv_p); free(a->pv_pos);
     fifo *fs[] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, a->f_sm_out, a->f_sm_lsb, a->f_pv_in,
                    a->f_pv_out, a->f_wb, a->f_free };

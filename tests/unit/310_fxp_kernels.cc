@@ -1,0 +1,68 @@
+// 310_fxp_kernels: the fast (SSE2) paths of models/fxp.c against plain loops written here and
+// against fxp.c's own scalar paths: softmax without a mask must equal softmax with an all-zero
+// mask (the scalar path) bit for bit; the dot product and prob x V equal naive integer sums.
+#include <gtest/gtest.h>
+#include <cstdint>
+#include <vector>
+extern "C" {
+#include "fxp.h"
+}
+
+namespace {
+uint64_t lcg(uint64_t &s) { s = s * 6364136223846793005ULL + 1442695040888963407ULL; return s >> 33; }
+}
+
+TEST(FxpKernels, DotProductEqualsTheNaiveIntegerSum) {
+  uint64_t seed = 1;
+  for (uint32_t d : {1u, 7u, 8u, 64u, 65u, 128u}) {
+    std::vector<int16_t> a(d), b(d);
+    for (int rep = 0; rep < 50; rep++) {
+      int64_t want = 0;
+      for (uint32_t i = 0; i < d; i++) {
+        a[i] = (int16_t)((int)(lcg(seed) % 4096) - 2048);
+        b[i] = (int16_t)((int)(lcg(seed) % 4096) - 2048);
+        want += (int64_t)a[i] * b[i];
+      }
+      ASSERT_EQ(fxp_dot(a.data(), b.data(), d), want) << "d " << d;
+    }
+  }
+}
+
+TEST(FxpKernels, UnmaskedSoftmaxEqualsTheScalarPathBitForBit) {
+  uint64_t seed = 2;
+  fxp_fmt f;
+  fxp_fmt_init(&f, 12, 7, 6, 12, 64);
+  for (uint32_t n : {1u, 3u, 4u, 5u, 17u, 384u, 1025u}) {
+    std::vector<int32_t> s(n);
+    std::vector<uint8_t> zero(n, 0);
+    std::vector<uint32_t> p_fast(n), p_scalar(n);
+    for (int rep = 0; rep < 20; rep++) {
+      int spread = rep % 2 ? 1 << 20 : 1 << 14;   // flat and peaked rows
+      for (uint32_t j = 0; j < n; j++) s[j] = (int32_t)(lcg(seed) % (uint64_t)(2 * spread)) - spread;
+      uint32_t m1 = fxp_softmax(s.data(), nullptr, n, &f, p_fast.data());
+      uint32_t m2 = fxp_softmax(s.data(), zero.data(), n, &f, p_scalar.data());
+      ASSERT_EQ(m1, m2) << "n " << n;
+      ASSERT_EQ(p_fast, p_scalar) << "n " << n;
+    }
+  }
+}
+
+TEST(FxpKernels, ProbTimesVOverSelectedRowsEqualsTheNaiveRoundedSum) {
+  uint64_t seed = 3;
+  fxp_fmt f;
+  fxp_fmt_init(&f, 12, 7, 0, 12, 64);
+  const uint32_t n = 300, d = 64;
+  std::vector<int16_t> v((size_t)n * d);
+  std::vector<uint32_t> p(n), sel;
+  for (auto &x : v) x = (int16_t)((int)(lcg(seed) % 4096) - 2048);
+  for (auto &x : p) x = (uint32_t)(lcg(seed) % 4097);
+  for (uint32_t j = 0; j < n; j += 1 + (uint32_t)(lcg(seed) % 3)) sel.push_back(j);
+  std::vector<int32_t> out(d);
+  fxp_pv(p.data(), v.data(), sel.data(), (uint32_t)sel.size(), n, &f, out.data());
+  for (uint32_t i = 0; i < d; i++) {
+    int64_t acc = 0;
+    for (uint32_t j : sel) acc += (int64_t)p[j] * v[(size_t)j * d + i];
+    int64_t want = (acc + (1 << 11)) >> 12;   // round half up, then floor shift (fxp.h)
+    ASSERT_EQ(out[i], want) << "element " << i;
+  }
+}
