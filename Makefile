@@ -58,6 +58,8 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 	    LDFLAGS="-fsanitize=address,undefined" test-build
 	@BUILD=build-asan PYTHON=$(PYTHON) TEST_STEPS="" bash tests/run_all.sh
+	@$(MAKE) --no-print-directory -j2 all
+	@bash tests/asan_identical.sh
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
