@@ -727,30 +727,39 @@ static void ctx_release(ctx *c)
     free(c->head_imp);
 }
 
+/* Set-up shared by model_run and model_float_dump: shapes, then the inputs (a weights file or
+ * the synthetic model). The caller frees *m (wt_free) and *x0. */
+static int ctx_open(ctx *c, const wl_cfg *w, wt_model **m, double **x0, sim_err *err)
+{
+    memset(c, 0, sizeof *c);
+    c->w = w;
+    c->n_total = w->n_prompt + w->n_gen;
+    c->D = w->d_model;
+    c->H = w->heads;
+    c->dh = w->d_head;
+    c->L = w->layers;
+    if (w->source == WL_SRC_WEIGHTS) {
+        int rc = wt_load(w, m, x0, err);
+        if (rc) return rc;
+    } else {
+        *m = synth_model(w);
+        *x0 = synth_inputs(w, w->seed, c->n_total);
+    }
+    c->m = *m;
+    c->x0 = *x0;
+    return SIM_OK;
+}
+
 int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
 {
     *out = NULL;
     SIM_ASSERT(((uint64_t)w->d_head << (2 * (w->fxp.bits - 1))) < ((uint64_t)1 << 31));
     SIM_ASSERT(w->source != WL_SRC_SYNTHETIC || w->d_head >= 4);   /* wl_check enforces both */
     ctx c;
-    memset(&c, 0, sizeof c);
-    c.w = w;
-    c.n_total = w->n_prompt + w->n_gen;
-    c.D = w->d_model;
-    c.H = w->heads;
-    c.dh = w->d_head;
-    c.L = w->layers;
     wt_model *m = NULL;
     double *x0 = NULL;
-    if (w->source == WL_SRC_WEIGHTS) {
-        int rc = wt_load(w, &m, &x0, err);
-        if (rc) return rc;
-    } else {
-        m = synth_model(w);
-        x0 = synth_inputs(w, w->seed, c.n_total);
-    }
-    c.m = m;
-    c.x0 = x0;
+    int rc0 = ctx_open(&c, w, &m, &x0, err);
+    if (rc0) return rc0;
     int rc = POL_TABLE[w->policy.kind]->setup(w, &c.pol, err);
     if (rc) { wt_free(m); free(x0); return rc; }
     fxp_fmt_init(&c.fmt, w->fxp.bits, w->fxp.frac, w->fxp.k_lsb_bits, w->fxp.prob_bits, c.dh);
@@ -839,24 +848,10 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
 int model_float_dump(const wl_cfg *w, const char *path, sim_err *err)
 {
     ctx c;
-    memset(&c, 0, sizeof c);
-    c.w = w;
-    c.n_total = w->n_prompt + w->n_gen;
-    c.D = w->d_model;
-    c.H = w->heads;
-    c.dh = w->d_head;
-    c.L = w->layers;
     wt_model *m = NULL;
     double *x0 = NULL;
-    if (w->source == WL_SRC_WEIGHTS) {
-        int rc = wt_load(w, &m, &x0, err);
-        if (rc) return rc;
-    } else {
-        m = synth_model(w);
-        x0 = synth_inputs(w, w->seed, c.n_total);
-    }
-    c.m = m;
-    c.x0 = x0;
+    int rc0 = ctx_open(&c, w, &m, &x0, err);
+    if (rc0) return rc0;
     c.dump = st_writer_new();
     st_add_meta(c.dump, "format", "spatten-float-dump");
     st_add_meta(c.dump, "causal", w->causal ? "true" : "false");

@@ -617,6 +617,19 @@ static bool tok_prune_start(accel *a, cycle_t now)
     return true;
 }
 
+
+/* A kept set selected by the top-k engine against the trace's golden set. */
+static void check_kept(accel *a, const ppass *p, const char *what, const uint32_t *keep,
+                       uint32_t n, const uint32_t *golden, uint32_t gn)
+{
+    if (same_set(keep, n, golden, gn)) return;
+    char x[96], y[96];
+    set_desc(x, sizeof x, keep, n);
+    set_desc(y, sizeof y, golden, gn);
+    fail(a, SIM_EMISMATCH, "golden mismatch at step %u layer %u: kept %s %s, trace says %s",
+         p->step, p->layer, what, x, y);
+}
+
 static void tok_prune_finish(accel *a, bool ran)
 {
     const ppass *p = &a->pp[a->pi];
@@ -636,13 +649,7 @@ static void tok_prune_finish(accel *a, bool ran)
                 if (a->tok_alive[i] == newp) keep[n++] = newp;
         qsort(keep, n, sizeof(uint32_t), cmp_u32);
     }
-    if (!same_set(keep, n, p->sp->tok_idx, p->sp->n_tok)) {
-        char x[96], y[96];
-        set_desc(x, sizeof x, keep, n);
-        set_desc(y, sizeof y, p->sp->tok_idx, p->sp->n_tok);
-        fail(a, SIM_EMISMATCH, "golden mismatch at step %u layer %u: kept tokens %s, trace says %s",
-             p->step, p->layer, x, y);
-    }
+    check_kept(a, p, "tokens", keep, n, p->sp->tok_idx, p->sp->n_tok);
 }
 
 static bool head_prune_start(accel *a, cycle_t now)
@@ -671,13 +678,7 @@ static void head_prune_finish(accel *a, bool ran)
         uint32_t c = topk_result(a->tk, &idx);
         for (uint32_t t = 0; t < c; t++) keep[n++] = a->head_alive[idx[t]];
     }
-    if (!same_set(keep, n, p->sp->head_idx, p->sp->n_head)) {
-        char x[96], y[96];
-        set_desc(x, sizeof x, keep, n);
-        set_desc(y, sizeof y, p->sp->head_idx, p->sp->n_head);
-        fail(a, SIM_EMISMATCH, "golden mismatch at step %u layer %u: kept heads %s, trace says %s",
-             p->step, p->layer, x, y);
-    }
+    check_kept(a, p, "heads", keep, n, p->sp->head_idx, p->sp->n_head);
 }
 
 static void pass_end(accel *a, cycle_t now)
