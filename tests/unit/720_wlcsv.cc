@@ -6,6 +6,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "test_util.h"
+using testutil::slurp;
+using testutil::tmp_path;
 extern "C" {
 #include "wlcsv.h"
 #include "fxp.h"
@@ -22,18 +25,7 @@ int read_str(const std::string &s, wlcsv **w, sim_err *e) {
   return wlcsv_read_mem(s.data(), s.size(), "w.csv", w, e);
 }
 
-std::string slurp(const std::string &p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
-std::string tmp_path(const char *name) {
-  char dir[] = "/tmp/egc720XXXXXX";
-  EXPECT_NE(mkdtemp(dir), nullptr);
-  return std::string(dir) + "/" + name;
-}
 }  // namespace
 
 TEST(WlCsv, ReadsAHandWrittenFileWithExactValues) {

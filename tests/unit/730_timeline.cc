@@ -5,23 +5,12 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "test_util.h"
+using testutil::slurp;
+using testutil::tmp_path;
 extern "C" {
 #include "timeline.h"
 }
-
-namespace {
-std::string slurp(const std::string &p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-std::string tmp_path(const char *name) {
-  char dir[] = "/tmp/egc730XXXXXX";
-  EXPECT_NE(mkdtemp(dir), nullptr);
-  return std::string(dir) + "/" + name;
-}
-}  // namespace
 
 TEST(Timeline, WritesParseableJsonWithNamedTracksAndCompleteEvents) {
   timeline *t = tl_create();
