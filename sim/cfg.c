@@ -39,7 +39,8 @@ static void seen_free(cfg_seen *s)
 static void *at(void *obj, size_t off) { return (char *)obj + off; }
 static const void *cat(const void *obj, size_t off) { return (const char *)obj + off; }
 
-void cfg_defaults(const cfg_table *t, void *out)
+/* Fill every field's default (required fields get 0 / ""). */
+static void cfg_defaults(const cfg_table *t, void *out)
 {
     for (size_t i = 0; i < t->n; i++) {
         const cfg_field *f = &t->fields[i];

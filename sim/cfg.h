@@ -96,8 +96,6 @@ int  cfg_load_file(const cfg_table *t, const char *path, void *out, sim_err *err
 /* Same from a string; name is used in messages; includes resolve relative to the cwd. */
 int  cfg_load_string(const cfg_table *t, const char *json, const char *name, void *out,
                      sim_err *err);
-/* Fill defaults only (every non-required field). */
-void cfg_defaults(const cfg_table *t, void *out);
 /* Serialise the struct back to a cJSON object (for reports: "the config it came from"). */
 struct cJSON *cfg_to_json(const cfg_table *t, const void *obj);
 /* Markdown reference of a table (key, type, range/names, required/default, doc). */

@@ -35,12 +35,6 @@ int sim_rc_exit(sim_rc code)
     return 3;
 }
 
-const char *sim_rc_name(sim_rc code)
-{
-    static const char *const names[] = { "ok", "usage", "invalid input", "bad trace",
-                                         "i/o error", "deadlock", "mismatch", "out of memory" };
-    return (unsigned)code < sizeof names / sizeof names[0] ? names[code] : "unknown";
-}
 
 _Noreturn void sim_panic(const char *file, int line, const char *expr)
 {

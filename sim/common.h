@@ -46,7 +46,6 @@ int  sim_errf(sim_err *e, sim_rc code, const char *fmt, ...)
 #endif
     ;
 int  sim_rc_exit(sim_rc code);           /* process exit code for a return code */
-const char *sim_rc_name(sim_rc code);
 
 /* Tier 2: always-on invariant check. */
 #if defined(__cplusplus)

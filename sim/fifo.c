@@ -14,8 +14,6 @@ struct fifo {
     uint32_t  count;         /* entries stored */
     cycle_t   pop_cycle;     /* cycle of the most recent pops */
     uint32_t  pops_in_cycle; /* pops done in pop_cycle: their slots free only next cycle */
-    uint32_t  max_count;     /* high-water mark */
-    uint64_t  pushes;
 };
 
 fifo *fifo_create(const char *name, size_t elem_size, uint32_t depth)
@@ -55,8 +53,6 @@ void fifo_push(fifo *f, const void *elem, cycle_t now, cycle_t ready)
     memcpy(f->data + (size_t)slot * f->elem_size, elem, f->elem_size);
     f->ready[slot] = ready;
     f->count++;
-    f->pushes++;
-    if (f->count > f->max_count) f->max_count = f->count;
 }
 
 const void *fifo_peek(const fifo *f, cycle_t now)
@@ -79,13 +75,3 @@ uint32_t    fifo_depth(const fifo *f)      { return f->depth; }
 bool        fifo_empty(const fifo *f)      { return f->count == 0; }
 cycle_t     fifo_head_ready(const fifo *f) { return f->count ? f->ready[f->head] : CYCLE_NEVER; }
 const char *fifo_name(const fifo *f)       { return f->name; }
-uint64_t    fifo_pushes(const fifo *f)     { return f->pushes; }
-uint32_t    fifo_max_count(const fifo *f)  { return f->max_count; }
-
-void fifo_clear(fifo *f)
-{
-    f->head = 0;
-    f->count = 0;
-    f->pop_cycle = CYCLE_NEVER;
-    f->pops_in_cycle = 0;
-}

@@ -32,9 +32,6 @@ uint32_t    fifo_depth(const fifo *f);
 bool        fifo_empty(const fifo *f);
 cycle_t     fifo_head_ready(const fifo *f);              /* CYCLE_NEVER when empty */
 const char *fifo_name(const fifo *f);
-uint64_t    fifo_pushes(const fifo *f);                  /* lifetime pushes (for stats) */
-uint32_t    fifo_max_count(const fifo *f);               /* high-water mark */
-void        fifo_clear(fifo *f);
 
 #ifdef __cplusplus
 }

@@ -48,7 +48,7 @@ bool report_gpu(const report_in *in, int kernel, gpu_result *out);
 int report_console(const report_in *in, FILE *out);
 int report_write_json(const report_in *in, const char *path, sim_err *err);
 int report_write_csv(const report_in *in, const char *path, sim_err *err);
-/* The JSON document as a string (malloc'ed; tests and the SystemC wrapper use it). */
+/* The JSON document as a string (malloc'ed), as report_write_json writes it. */
 char *report_json_string(const report_in *in);
 
 #ifdef __cplusplus

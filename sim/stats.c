@@ -67,11 +67,6 @@ void stats_add_f64(stats *st, const char *module, const char *name, const char *
 size_t      stats_count(const stats *st)            { return st->n; }
 const char *stats_key(const stats *st, size_t i)    { return st->e[i].key; }
 
-double stats_value(const stats *st, size_t i)
-{
-    const stat_entry *e = &st->e[i];
-    return e->u64 ? (double)*e->u64 : *e->f64;
-}
 
 static const stat_entry *find(const stats *st, const char *key)
 {

@@ -32,7 +32,6 @@ void stats_add_f64(stats *st, const char *module, const char *name, const char *
 
 size_t      stats_count(const stats *st);
 const char *stats_key(const stats *st, size_t i);          /* "module.name" */
-double      stats_value(const stats *st, size_t i);
 /* Value of "module.name"; returns false if not registered. For tests and reports, not hot paths. */
 bool        stats_get(const stats *st, const char *key, double *out);
 bool        stats_get_u64(const stats *st, const char *key, uint64_t *out);
