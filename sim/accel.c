@@ -1059,6 +1059,7 @@ static int create_blocks(accel *a, sim_err *err)
         else snprintf(nm, sizeof nm, "topk%u", e);
         a->lv[e].tk = topk_create(&tc, a->st, nm, err);
         if (!a->lv[e].tk) return err->code;
+        topk_set_fast(a->lv[e].tk, a->skip);
         a->lv[e].vals = sim_xcalloc(mt, sizeof(uint64_t));
     }
     a->tk = a->lv[0].tk;
@@ -1218,7 +1219,14 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
     return a;
 }
 
-void accel_set_time_skip(accel *a, bool on) { a->skip = on; }
+/* Off also turns off the top-k engines' job-level evaluation, so a --no-skip run clocks every
+ * block, the engines' cores included, on every cycle (the reference the skip path is checked
+ * against: tests/unit/800, tests/e2e/800, bench/30_accel.sh). */
+void accel_set_time_skip(accel *a, bool on)
+{
+    a->skip = on;
+    for (uint32_t e = 0; e < a->n_lv; e++) topk_set_fast(a->lv[e].tk, on);
+}
 
 void accel_set_timeline(accel *a, timeline *tl)
 {
@@ -1247,22 +1255,31 @@ void accel_set_dump(accel *a, void *file) { a->dump = file; }
 
 static unsigned accel_tick(accel *a, cycle_t now)
 {
+    /* ACT_* bits (arow.h); the fetcher, the controller's stages and the top-k engines
+     * report any action as an event */
     unsigned p = 0;
-    p += fetch_tick(a->fe, now);
-    p += qk_tick(a->qk, now);
-    p += sm_tick(a->sm, now);
-    p += pv_tick(a->pv, now);
-    p += imp_tick(a->im, now);
-    p += wb_tick(a, now);
-    p += lsb_tick(a, now);
-    p += lv_tick(a, now);
-    p += ctl_tick(a, now);
+    p |= fetch_tick(a->fe, now) ? ACT_EVENT : 0u;
+    p |= qk_tick(a->qk, now);
+    p |= sm_tick(a->sm, now);
+    p |= pv_tick(a->pv, now);
+    p |= imp_tick(a->im, now);
+    p |= wb_tick(a, now) ? ACT_EVENT : 0u;
+    p |= lsb_tick(a, now) ? ACT_EVENT : 0u;
+    p |= lv_tick(a, now) ? ACT_EVENT : 0u;
+    p |= ctl_tick(a, now) ? ACT_EVENT : 0u;
     for (uint32_t e = 0; e < a->n_lv; e++)
-        if (topk_busy(a->lv[e].tk)) p += topk_tick(a->lv[e].tk, now);
+        if (topk_busy(a->lv[e].tk) && topk_tick(a->lv[e].tk, now)) p |= ACT_EVENT;
     return p;
 }
 
 static cycle_t min_c(cycle_t x, cycle_t y) { return x < y ? x : y; }
+
+static bool topk_working(const accel *a)
+{
+    for (uint32_t e = 0; e < a->n_lv; e++)
+        if (topk_busy(a->lv[e].tk)) return true;
+    return false;
+}
 
 static cycle_t fifo_ev(const fifo *f, cycle_t now)
 {
@@ -1270,18 +1287,34 @@ static cycle_t fifo_ev(const fifo *f, cycle_t now)
     return r == CYCLE_NEVER ? r : (r > now + 1 ? r : now + 1);
 }
 
-/* earliest cycle > now at which any block may act (now + 1 when one is busy) */
-static cycle_t accel_next_event(const accel *a, cycle_t now)
+/* The earliest cycle > now in which any block may act visibly (ACT_EVENT, arow.h): now + 1
+ * while one acts every cycle. Cycles before it only count down or process beats, which the
+ * blocks' skip functions replay. dram_limit (the first cycle a DRAM event can be seen) bounds
+ * the result and the beat searches of Q.K and prob.V. */
+static cycle_t accel_next_event(const accel *a, cycle_t now, cycle_t dram_limit)
 {
     cycle_t n = CYCLE_NEVER;
-    for (uint32_t e = 0; e < a->n_lv; e++)
-        if (topk_busy(a->lv[e].tk) || (a->lv[e].valid && !a->lv[e].running)) return now + 1;
-    if (a->phase != PH_ROWS && a->phase != PH_DRAIN && a->phase != PH_DONE) return now + 1;
+    /* a top-k engine acts at its next event (every cycle while its core is clocked, only the
+     * DONE cycle of a job evaluated at job level); a slot holding a row without a running
+     * job acts now */
+    for (uint32_t e = 0; e < a->n_lv; e++) {
+        if (a->lv[e].valid && !a->lv[e].running) return now + 1;
+        n = min_c(n, topk_next_event(a->lv[e].tk, now));
+    }
+    if (a->phase == PH_TOK || a->phase == PH_HEAD) {
+        if (!a->tk_job) return now + 1;       /* else: waits for the engine (above) */
+    } else if (a->phase != PH_ROWS && a->phase != PH_DRAIN && a->phase != PH_DONE) {
+        return now + 1;
+    }
     if (a->phase == PH_ROWS) {
         const ppass *p = &a->pp[a->pi];
         if (a->next_hs < p->n_head) {
             if (!a->ctl_stall) return now + 1;
-            n = min_c(n, fifo_ev(a->f_free, now));
+            /* admission waits for a free row slot (its ready cycle), or, with one ready, for
+             * the Q.K input FIFO, the fetcher's queues or a K/V buffer half: each freed by
+             * another block's event */
+            cycle_t fr = fifo_head_ready(a->f_free);
+            if (fr != CYCLE_NEVER && fr > now) n = min_c(n, fr);
         } else if (a->rows_retired == a->rows_total) return now + 1;
     }
     if (a->phase == PH_DRAIN && fetch_idle(a->fe) && dram_idle(a->dr)) return now + 1;
@@ -1292,22 +1325,26 @@ static cycle_t accel_next_event(const accel *a, cycle_t now)
     n = min_c(n, fifo_ev(a->f_sm_lsb, now));
     n = min_c(n, fifo_ev(a->f_wb, now));
     n = min_c(n, fetch_next_event(a->fe, now));
-    n = min_c(n, qk_next_event(a->qk, now));
     n = min_c(n, sm_next_event(a->sm, now));
-    n = min_c(n, pv_next_event(a->pv, now));
     n = min_c(n, imp_next_event(a->im, now));
+    n = min_c(n, dram_limit);
+    /* the beat searches last, bounded by what is known so far */
+    if (n > now + 1) n = min_c(n, qk_next_event(a->qk, now, n));
+    if (n > now + 1) n = min_c(n, pv_next_event(a->pv, now, n));
     return n;
 }
 
-static void skip_account(accel *a, uint64_t c)
+/* accounts c skipped cycles in every block; true if any block worked in them (ACT_BUSY) */
+static bool skip_account(accel *a, uint64_t c)
 {
     fetch_skip(a->fe, c);
-    qk_skip(a->qk, c);
-    sm_skip(a->sm, c);
-    pv_skip(a->pv, c);
-    imp_skip(a->im, c);
+    bool busy = qk_skip(a->qk, c);
+    busy |= sm_skip(a->sm, c);
+    busy |= pv_skip(a->pv, c);
+    busy |= imp_skip(a->im, c);
     if (a->ctl_stall) a->c.ctl_stall += c;
     a->c.skipped += c;
+    return busy;
 }
 
 static void dump_queues(const accel *a, char *buf, size_t cap)
@@ -1361,22 +1398,26 @@ int accel_run(accel *a, sim_err *err)
             return a->ferr.code;
         }
         if (a->phase == PH_DONE) break;
-        if (prog) a->idle_streak = 0;
+        /* a top-k job in flight always finishes (bounded by its cycle formula), so it counts
+         * as progress for the watchdog even in the cycles a job-level engine does not act */
+        bool working = prog || topk_working(a);
+        if (working) a->idle_streak = 0;
         else if (++a->idle_streak > a->hw->watchdog_cycles) goto deadlock;
-        if (a->skip && !prog) {
-            cycle_t n = accel_next_event(a, now);
+        if (a->skip && !(prog & ACT_EVENT)) {
             dn = dram_next_event(a->dr);
-            uint64_t T = n == CYCLE_NEVER ? UINT64_MAX : n * clk;
             /* a DRAM event at cycle e (dram.h: completions pop once dram_cycle() >= e) is
              * visible after the DRAM edge at (e - 1) * tck: conservative for both kinds */
             uint64_t tD = (dn > 0 ? dn - 1 : 0) * tck;
+            cycle_t n = accel_next_event(a, now, (cycle_t)sim_ceil_div(tD, clk));
+            uint64_t T = n == CYCLE_NEVER ? UINT64_MAX : n * clk;
             if (tD < T) T = tD;
             if (T > (now + 1) * clk) {
                 cycle_t nn = (cycle_t)sim_ceil_div(T, clk);
                 uint64_t c = nn - now - 1;
                 if (c > 0) {
-                    skip_account(a, c);
-                    a->idle_streak += c;
+                    /* the watchdog sees the skipped cycles as clocking would have */
+                    if (skip_account(a, c) || topk_working(a)) a->idle_streak = 0;
+                    else a->idle_streak += c;
                     if (a->idle_streak > a->hw->watchdog_cycles) goto deadlock;
                     now += c;
                     t_acc += c * clk;
@@ -1417,7 +1458,7 @@ int accel_run(accel *a, sim_err *err)
     memcpy(r->energy_pj, tot.energy_pj, sizeof r->energy_pj);
     r->energy_total_pj = tot.energy_total_pj;
     r->seconds = (double)r->cycles * (double)clk * 1e-12;
-    r->skipped_cycles = a->c.skipped;
+    r->skipped_cycles = a->c.skipped; if (getenv("SPATTEN_DBG")) fprintf(stderr, "skipped %lu\n", (unsigned long)a->c.skipped);
     r->golden_rows_checked = a->c.golden_rows;
     r->done = true;
     dram_update_stats(a->dr);

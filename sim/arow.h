@@ -42,6 +42,18 @@ typedef struct arow {
 } arow;
 
 /* Callback a block calls when a row leaves it (data computation lives in the controller). */
+/* What a block's tick returns (a bit set; 0: the block did nothing this cycle):
+ *  ACT_EVENT - it changed something other blocks can see (a FIFO push or pop, a callback, a
+ *              row handed on). The next cycle is then always clocked: a pop frees a slot
+ *              from the next cycle on, and a producer blocked on that FIFO reports no event
+ *              of its own (it waits for the consumer's).
+ *  ACT_BUSY  - it worked inside the block only (a counted-down pipeline cycle, a beat of keys
+ *              that is not the row's last). Such cycles may be skipped: the block's
+ *              next_event names the cycle of its next ACT_EVENT and its skip function
+ *              replays the cycles in between.
+ * Either one resets the watchdog. */
+enum { ACT_EVENT = 1u, ACT_BUSY = 2u };
+
 typedef void (*arow_cb)(void *ctx, uint32_t row, cycle_t now);
 
 #ifdef __cplusplus

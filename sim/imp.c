@@ -45,6 +45,7 @@ void imp_destroy(imp *m) { free(m); }
 unsigned imp_tick(imp *m, cycle_t now)
 {
     m->stall_out = 0;
+    unsigned progress = 0;
     if (!m->cur_valid) {
         const uint32_t *id = fifo_peek(m->in, now);
         if (!id) return 0;
@@ -59,29 +60,40 @@ unsigned imp_tick(imp *m, cycle_t now)
         m->st.tok_adds += r->n_att;
         m->st.head_adds += m->c.d;
         m->on_start(m->ctx, m->cur, now);
+        progress = ACT_EVENT;
     }
-    unsigned progress = 0;
     if (m->left) {
         m->left--;
         m->st.busy++;
-        progress = 1;
+        progress |= ACT_BUSY;
         if (m->left) return progress;
     }
     if (!fifo_can_push(m->out, now)) { m->st.stall++; m->stall_out = 1; return progress; }
     fifo_push(m->out, &m->cur, now, now + 1);
     m->st.rows++;
     m->cur_valid = false;
-    return 1;
+    return progress | ACT_EVENT;
 }
 
 cycle_t imp_next_event(const imp *m, cycle_t now)
 {
-    if (m->cur_valid) return now + 1;
+    /* counting down: acts when the count reaches 0; blocked: waits for the consumer's pop */
+    if (m->cur_valid) return m->left ? now + m->left : CYCLE_NEVER;
     cycle_t r = fifo_head_ready(m->in);
     return r == CYCLE_NEVER ? r : (r > now + 1 ? r : now + 1);
 }
 
-void imp_skip(imp *m, uint64_t cycles) { (void)m; (void)cycles; }
+bool imp_skip(imp *m, uint64_t cycles)
+{
+    if (m->cur_valid && m->left) {
+        SIM_ASSERT(m->left > cycles);
+        m->left -= cycles;
+        m->st.busy += cycles;
+        return true;
+    }
+    if (m->stall_out) m->st.stall += cycles;
+    return false;
+}
 bool     imp_idle(const imp *m)         { return !m->cur_valid; }
 uint64_t imp_busy_cycles(const imp *m)  { return m->st.busy; }
 uint64_t imp_stall_cycles(const imp *m) { return m->st.stall; }

@@ -28,7 +28,8 @@ imp     *imp_create(const imp_cfg *c, arow *pool, fifo *in, fifo *out, stats *st
 void     imp_destroy(imp *m);
 unsigned imp_tick(imp *m, cycle_t now);
 cycle_t  imp_next_event(const imp *m, cycle_t now);
-void     imp_skip(imp *m, uint64_t cycles);
+/* Accounts `cycles` skipped cycles (all before imp_next_event); true if it counted down. */
+bool     imp_skip(imp *m, uint64_t cycles);
 bool     imp_idle(const imp *m);
 uint64_t imp_busy_cycles(const imp *m);
 uint64_t imp_stall_cycles(const imp *m);

@@ -11,7 +11,8 @@ struct pv {
     void    *ctx;
     bool     cur_valid, beats_done;
     uint32_t cur, cursor;
-    int      stall_state;
+    int      stall_state;  /* 0 none, 1 waiting for a V row, 2 output full */
+    cycle_t  now;          /* cycle of the last tick (pv_skip replays the cycles after it) */
     struct { uint64_t busy, stall_data, stall_out, rows, vrows; } st;
 };
 
@@ -41,9 +42,26 @@ pv *pv_create(const pv_cfg *c, arow *pool, fifo *in, fifo *out, stats *st, const
 
 void pv_destroy(pv *p) { free(p); }
 
+/* The V-row beats of cycle t: the next rows_per_cycle selected V rows in the buffer.
+ * Returns 1 if rows were processed, 0 for a data-stall cycle. */
+static unsigned pv_beat(pv *p, const arow *r, cycle_t t)
+{
+    uint32_t n = 0;
+    while (n < p->c.rows_per_cycle && p->cursor < r->n_sel && r->v_cells[r->sel[p->cursor]] <= t) {
+        p->cursor++;
+        n++;
+    }
+    if (n == 0 && p->cursor < r->n_sel) { p->st.stall_data++; p->stall_state = 1; return 0; }
+    p->st.busy++;
+    p->st.vrows += n;
+    return 1;
+}
+
 unsigned pv_tick(pv *p, cycle_t now)
 {
+    p->now = now;
     p->stall_state = 0;
+    unsigned progress = 0;
     if (!p->cur_valid) {
         const uint32_t *id = fifo_peek(p->in, now);
         if (!id) return 0;
@@ -53,21 +71,14 @@ unsigned pv_tick(pv *p, cycle_t now)
         p->cursor = 0;
         p->beats_done = false;
         p->pool[p->cur].t_pv0 = now;
+        progress = ACT_EVENT;         /* a pop frees a slot for the producer */
     }
     arow *r = &p->pool[p->cur];
-    unsigned progress = 0;
     if (!p->beats_done) {
-        uint32_t n = 0;
-        while (n < p->c.rows_per_cycle && p->cursor < r->n_sel &&
-               r->v_cells[r->sel[p->cursor]] <= now) {
-            p->cursor++;
-            n++;
-        }
-        if (n == 0 && p->cursor < r->n_sel) { p->st.stall_data++; p->stall_state = 1; return 0; }
-        p->st.busy++;
-        p->st.vrows += n;
-        progress = 1;
+        if (!pv_beat(p, r, now)) return progress;
+        progress |= ACT_BUSY;
         if (p->cursor < r->n_sel) return progress;
+        progress |= ACT_EVENT;
         p->beats_done = true;
         p->on_done(p->ctx, p->cur, now);
     }
@@ -75,27 +86,52 @@ unsigned pv_tick(pv *p, cycle_t now)
     fifo_push(p->out, &p->cur, now, now + 1 + p->c.latency);
     p->st.rows++;
     p->cur_valid = false;
-    return 1;
+    return progress | ACT_EVENT;
 }
 
-cycle_t pv_next_event(const pv *p, cycle_t now)
+cycle_t pv_next_event(const pv *p, cycle_t now, cycle_t limit)
 {
     if (!p->cur_valid) {
         cycle_t m = fifo_head_ready(p->in);
         return m == CYCLE_NEVER ? m : (m > now + 1 ? m : now + 1);
     }
-    if (p->stall_state == 1) {
-        const arow *r = &p->pool[p->cur];
-        cycle_t c = r->v_cells[r->sel[p->cursor]];
-        return c == CYCLE_NEVER ? c : (c > now + 1 ? c : now + 1);
+    /* output full: the consumer's pop is its event */
+    if (p->beats_done) return p->stall_state == 2 ? CYCLE_NEVER : now + 1;
+    /* V-row beats change nothing outside the unit until the row's last beat: find that cycle
+     * with the buffer contents known now (a row not yet fetched is the fetcher's event) */
+    const arow *r = &p->pool[p->cur];
+    uint32_t cur = p->cursor;
+    cycle_t t = now + 1;
+    for (;;) {
+        if (t >= limit) return t;
+        uint32_t n = 0;
+        while (n < p->c.rows_per_cycle && cur < r->n_sel && r->v_cells[r->sel[cur]] <= t) {
+            cur++;
+            n++;
+        }
+        if (n == 0 && cur < r->n_sel) {
+            cycle_t v = r->v_cells[r->sel[cur]];
+            if (v == CYCLE_NEVER) return CYCLE_NEVER;
+            t = v;
+            continue;
+        }
+        if (cur >= r->n_sel) return t;
+        t++;
     }
-    return now + 1;
 }
 
-void pv_skip(pv *p, uint64_t cycles)
+/* Replays the skipped cycles p->now + 1 .. p->now + cycles, all before the event above. */
+bool pv_skip(pv *p, uint64_t cycles)
 {
-    if (p->stall_state == 1) p->st.stall_data += cycles;
-    else if (p->stall_state == 2) p->st.stall_out += cycles;
+    unsigned worked = 0;
+    if (p->cur_valid && !p->beats_done) {
+        const arow *r = &p->pool[p->cur];
+        for (uint64_t i = 1; i <= cycles; i++) worked |= pv_beat(p, r, p->now + i);
+        SIM_ASSERT(p->cursor < r->n_sel);
+    } else if (p->stall_state == 2) {
+        p->st.stall_out += cycles;
+    }
+    return worked != 0;
 }
 
 bool     pv_idle(const pv *p)         { return !p->cur_valid; }

@@ -25,8 +25,10 @@ pv      *pv_create(const pv_cfg *c, arow *pool, fifo *in, fifo *out, stats *st,
                    const char *prefix, arow_cb on_done, void *ctx);
 void     pv_destroy(pv *p);
 unsigned pv_tick(pv *p, cycle_t now);
-cycle_t  pv_next_event(const pv *p, cycle_t now);
-void     pv_skip(pv *p, uint64_t cycles);
+/* As qk_next_event (qk.h): the next visible action, searched up to `limit`. */
+cycle_t  pv_next_event(const pv *p, cycle_t now, cycle_t limit);
+/* Replays the `cycles` cycles after the last tick (all before the next event). */
+bool     pv_skip(pv *p, uint64_t cycles);       /* true if it processed V rows in them */
 bool     pv_idle(const pv *p);
 uint64_t pv_busy_cycles(const pv *p);
 uint64_t pv_stall_cycles(const pv *p);

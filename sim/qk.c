@@ -14,6 +14,7 @@ struct qk {
     uint32_t cursor;       /* keys processed */
     bool     beats_done;   /* all keys processed, waiting to push */
     int      stall_state;  /* 0 none, 1 waiting for data, 2 output full */
+    cycle_t  now;          /* cycle of the last tick (qk_skip replays the cycles after it) */
     struct { uint64_t busy, stall_data, stall_out, rows, keys, keys_lsb, out_refused; } st;
 };
 
@@ -46,9 +47,28 @@ qk *qk_create(const qk_cfg *c, arow *pool, fifo *in_new, fifo *in_lsb, fifo *out
 
 void qk_destroy(qk *q) { free(q); }
 
+/* The key beats of cycle t for the current row: the next keys_per_cycle keys in the buffer
+ * (Q must be there too). Returns 1 if keys were processed, 0 for a data-stall cycle. */
+static unsigned qk_beat(qk *q, const arow *r, cycle_t t)
+{
+    if (*r->q_cell > t) { q->st.stall_data++; q->stall_state = 1; return 0; }
+    uint32_t n = 0;
+    while (n < q->c.keys_per_cycle && q->cursor < r->n_att && r->k_cells[r->att[q->cursor]] <= t) {
+        q->cursor++;
+        n++;
+    }
+    if (n == 0 && q->cursor < r->n_att) { q->st.stall_data++; q->stall_state = 1; return 0; }
+    q->st.busy++;
+    q->st.keys += n;
+    if (r->lsb_pass) q->st.keys_lsb += n;
+    return 1;
+}
+
 unsigned qk_tick(qk *q, cycle_t now)
 {
+    q->now = now;
     q->stall_state = 0;
+    unsigned progress = 0;
     if (!q->cur_valid) {
         fifo *src = fifo_peek(q->in_lsb, now) ? q->in_lsb : fifo_peek(q->in_new, now) ? q->in_new : NULL;
         if (!src) return 0;
@@ -58,23 +78,14 @@ unsigned qk_tick(qk *q, cycle_t now)
         q->cursor = 0;
         q->beats_done = false;
         q->pool[q->cur].t_qk0 = now;
+        progress = ACT_EVENT;         /* a pop frees a slot for the producer */
     }
     arow *r = &q->pool[q->cur];
-    unsigned progress = 0;
     if (!q->beats_done) {
-        if (*r->q_cell > now) { q->st.stall_data++; q->stall_state = 1; return 0; }
-        uint32_t n = 0;
-        while (n < q->c.keys_per_cycle && q->cursor < r->n_att &&
-               r->k_cells[r->att[q->cursor]] <= now) {
-            q->cursor++;
-            n++;
-        }
-        if (n == 0 && q->cursor < r->n_att) { q->st.stall_data++; q->stall_state = 1; return 0; }
-        q->st.busy++;
-        q->st.keys += n;
-        if (r->lsb_pass) q->st.keys_lsb += n;
-        progress = 1;
+        if (!qk_beat(q, r, now)) return progress;
+        progress |= ACT_BUSY;
         if (q->cursor < r->n_att) return progress;
+        progress |= ACT_EVENT;
         q->beats_done = true;
         q->on_done(q->ctx, q->cur, now);
     }
@@ -86,29 +97,60 @@ unsigned qk_tick(qk *q, cycle_t now)
     fifo_push(q->out, &q->cur, now, now + 1 + q->c.latency);
     q->st.rows++;
     q->cur_valid = false;
-    return 1;
+    return progress | ACT_EVENT;
 }
 
-cycle_t qk_next_event(const qk *q, cycle_t now)
+cycle_t qk_next_event(const qk *q, cycle_t now, cycle_t limit)
 {
     if (!q->cur_valid) {
         cycle_t a = fifo_head_ready(q->in_lsb), b = fifo_head_ready(q->in_new);
         cycle_t m = a < b ? a : b;
         return m == CYCLE_NEVER ? m : (m > now + 1 ? m : now + 1);
     }
-    if (q->stall_state == 2) return now + 1;   /* output FIFO: retry every cycle */
-    if (q->stall_state == 1) {
-        const arow *r = &q->pool[q->cur];
-        cycle_t c = *r->q_cell > now ? *r->q_cell : r->k_cells[r->att[q->cursor]];
-        return c == CYCLE_NEVER ? c : (c > now + 1 ? c : now + 1);
+    /* output FIFO full: only the consumer's pop frees it, and a pop is that block's event
+     * (ACT_EVENT in arow.h: the cycle after a pop is always clocked) */
+    if (q->beats_done) return q->stall_state == 2 ? CYCLE_NEVER : now + 1;
+    /* Key beats change nothing outside the unit until the row's last beat (the on_done
+     * callback and the push): find that cycle with the buffer contents known now. A key or Q
+     * not yet fetched (CYCLE_NEVER) is waited for: its arrival is the fetcher's event. */
+    const arow *r = &q->pool[q->cur];
+    uint32_t cur = q->cursor;
+    cycle_t t = now + 1;
+    for (;;) {
+        if (t >= limit) return t;
+        if (*r->q_cell > t) {
+            if (*r->q_cell == CYCLE_NEVER) return CYCLE_NEVER;
+            t = *r->q_cell;
+            continue;
+        }
+        uint32_t n = 0;
+        while (n < q->c.keys_per_cycle && cur < r->n_att && r->k_cells[r->att[cur]] <= t) {
+            cur++;
+            n++;
+        }
+        if (n == 0 && cur < r->n_att) {
+            cycle_t k = r->k_cells[r->att[cur]];
+            if (k == CYCLE_NEVER) return CYCLE_NEVER;
+            t = k;
+            continue;
+        }
+        if (cur >= r->n_att) return t;
+        t++;
     }
-    return now + 1;
 }
 
-void qk_skip(qk *q, uint64_t cycles)
+/* Replays the skipped cycles q->now + 1 .. q->now + cycles, all before the event above. */
+bool qk_skip(qk *q, uint64_t cycles)
 {
-    if (q->stall_state == 1) q->st.stall_data += cycles;
-    else if (q->stall_state == 2) q->st.stall_out += cycles;
+    unsigned worked = 0;
+    if (q->cur_valid && !q->beats_done) {
+        const arow *r = &q->pool[q->cur];
+        for (uint64_t i = 1; i <= cycles; i++) worked |= qk_beat(q, r, q->now + i);
+        SIM_ASSERT(q->cursor < r->n_att);
+    } else if (q->stall_state == 2) {
+        q->st.stall_out += cycles;
+    }
+    return worked != 0;
 }
 
 bool     qk_idle(const qk *q)         { return !q->cur_valid; }

@@ -32,8 +32,11 @@ qk      *qk_create(const qk_cfg *c, arow *pool, fifo *in_new, fifo *in_lsb, fifo
                    stats *st, const char *prefix, arow_cb on_done, void *ctx);
 void     qk_destroy(qk *q);
 unsigned qk_tick(qk *q, cycle_t now);
-cycle_t  qk_next_event(const qk *q, cycle_t now);
-void     qk_skip(qk *q, uint64_t cycles);
+/* The next cycle > now in which the unit acts visibly (ACT_EVENT, arow.h), with the buffer
+ * contents known now; a search stops at `limit` (any value >= limit means "not before limit"). */
+cycle_t  qk_next_event(const qk *q, cycle_t now, cycle_t limit);
+/* Replays the `cycles` cycles after the last tick (all before the next event). */
+bool     qk_skip(qk *q, uint64_t cycles);       /* true if it processed keys in them */
 bool     qk_idle(const qk *q);
 uint64_t qk_busy_cycles(const qk *q);
 uint64_t qk_stall_cycles(const qk *q);

@@ -76,10 +76,11 @@ unsigned sm_tick(sm *s, cycle_t now)
             s->b.row = *id;
             s->b.left = beats(s, &s->pool[*id]);
             fifo_pop(s->ab, now);
+            progress = ACT_EVENT;
         }
     }
     if (s->b.valid) {
-        if (s->b.left) { s->b.left--; busy = true; progress = 1; }
+        if (s->b.left) { s->b.left--; busy = true; progress |= ACT_BUSY; }
         if (s->b.left == 0) {
             arow *r = &s->pool[s->b.row];
             fifo *dst = r->need_lsb ? s->out_lsb : s->out;
@@ -88,7 +89,7 @@ unsigned sm_tick(sm *s, cycle_t now)
                 s->st.rows++;
                 if (r->need_lsb) s->st.rows_lsb++;
                 s->b.valid = false;
-                progress = 1;
+                progress |= ACT_EVENT;
             } else {
                 s->stall_b = 1;
             }
@@ -105,16 +106,17 @@ unsigned sm_tick(sm *s, cycle_t now)
             s->pool[*id].t_sm0 = now;
             s->st.elems += s->pool[*id].n_att;
             s->on_start(s->ctx, *id, now);
+            progress |= ACT_EVENT;
         }
     }
     if (s->a.valid) {
-        if (s->a.left) { s->a.left--; busy = true; progress = 1; }
+        if (s->a.left) { s->a.left--; busy = true; progress |= ACT_BUSY; }
         if (s->a.left == 0) {
             if (fifo_can_push(s->ab, now)) {
                 fifo_push(s->ab, &s->a.row, now,
                           now + 1 + s->c.lat_dequant + s->c.lat_exp + s->c.lat_acc);
                 s->a.valid = false;
-                progress = 1;
+                progress |= ACT_EVENT;
             } else {
                 s->stall_a = 1;
             }
@@ -127,13 +129,32 @@ unsigned sm_tick(sm *s, cycle_t now)
 
 cycle_t sm_next_event(const sm *s, cycle_t now)
 {
-    if (s->a.valid || s->b.valid) return now + 1;
-    cycle_t a = fifo_head_ready(s->in), b = fifo_head_ready(s->ab);
-    cycle_t m = a < b ? a : b;
+    /* A phase with `left` elements to go acts (hands its row on) in cycle now + left; the
+     * cycles before only count down. A finished phase whose output FIFO is full waits for the
+     * consumer's pop, which is that block's event. An empty phase waits for its input. */
+    cycle_t m = CYCLE_NEVER;
+    const phase *ph[2] = { &s->a, &s->b };
+    const fifo *src[2] = { s->in, s->ab };
+    for (int i = 0; i < 2; i++) {
+        cycle_t e;
+        if (ph[i]->valid) e = ph[i]->left ? now + ph[i]->left : CYCLE_NEVER;
+        else e = fifo_head_ready(src[i]);
+        if (e < m) m = e;
+    }
     return m == CYCLE_NEVER ? m : (m > now + 1 ? m : now + 1);
 }
 
-void sm_skip(sm *s, uint64_t cycles) { (void)s; (void)cycles; /* never skips while holding a row */ }
+/* Skipped cycles lie before every phase's event (above): counting phases count down (busy),
+ * otherwise a blocked phase stays blocked. */
+bool sm_skip(sm *s, uint64_t cycles)
+{
+    bool busy = false;
+    if (s->a.valid && s->a.left) { SIM_ASSERT(s->a.left > cycles); s->a.left -= cycles; busy = true; }
+    if (s->b.valid && s->b.left) { SIM_ASSERT(s->b.left > cycles); s->b.left -= cycles; busy = true; }
+    if (busy) s->st.busy += cycles;
+    else if (s->stall_a || s->stall_b) s->st.stall_out += cycles;
+    return busy;
+}
 bool     sm_idle(const sm *s)         { return !s->a.valid && !s->b.valid && fifo_empty(s->ab); }
 uint64_t sm_busy_cycles(const sm *s)  { return s->st.busy; }
 uint64_t sm_stall_cycles(const sm *s) { return s->st.stall_out; }

@@ -36,7 +36,8 @@ sm      *sm_create(const sm_cfg *c, arow *pool, fifo *in, fifo *out, fifo *out_l
 void     sm_destroy(sm *s);
 unsigned sm_tick(sm *s, cycle_t now);
 cycle_t  sm_next_event(const sm *s, cycle_t now);
-void     sm_skip(sm *s, uint64_t cycles);
+/* Accounts `cycles` skipped cycles (all before sm_next_event); true if a phase counted down. */
+bool     sm_skip(sm *s, uint64_t cycles);
 bool     sm_idle(const sm *s);
 uint64_t sm_busy_cycles(const sm *s);
 uint64_t sm_stall_cycles(const sm *s);

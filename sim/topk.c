@@ -50,16 +50,19 @@ struct topk {
     const uint64_t *jv;        /* keys of the current job */
     uint32_t jn, jk, jseed, jfed;
     bool     j_active, j_started, j_done;
+    bool     fast;             /* job-level evaluation allowed (topk_set_fast) */
+    bool     j_fast;           /* the current job is evaluated at job level */
+    cycle_t  j_due;            /* fast job: the cycle of its DONE state */
     cycle_t  j_start;
     uint64_t j_cycles;
     uint32_t j_passes, j_count;
     uint32_t *res;             /* [max_n] result indices */
 
     /* ---- counters ---- */
-    struct {
+    struct topk_counters {
         uint64_t jobs, busy_cycles, load_cycles, load_stall_cycles, passes, pass_cycles,
                  compares, emit_cycles, out_stall_cycles, out_beats, out_pairs;
-    } st;
+    } st, j_st;                /* j_st: a fast job's increments, added at its DONE cycle */
 };
 
 uint32_t topk_lfsr_next(uint32_t x)
@@ -180,6 +183,33 @@ void topk_core_outputs(const topk *t, topk_out *o)
     o->out_val = t->f_val + (size_t)h * t->P;
 }
 
+/* The zero eliminators of a pass: the elements of src[0, nv) that beat the pivot go to the
+ * other buffer from the bottom up (after the g already there), those the pivot beats from the
+ * top down (the t-th to max_n - 1 - t); g and l count them. */
+static inline void partition(topk *t, const topk_elem *src, uint32_t nv)
+{
+    topk_elem *dst = t->buf[t->cur ^ 1u];
+    topk_elem *dtop = dst + (t->cfg.max_n - 1);
+    const topk_elem pv = t->pivot;
+    uint32_t g = t->g, l = t->l;
+    /* Branch-free compaction: each element is written to both free slots (the next G slot
+     * and the next L slot; both lie in the gap between the two regions, which is never read)
+     * and only the count of its side advances. */
+    for (uint32_t i = 0; i < nv; i++) {
+        const uint64_t ev = src[i].v;
+        const uint32_t ei = src[i].i;
+        /* keys are distinct by index, so e is the pivot, beats it, or is beaten by it */
+        uint32_t gt = (uint32_t)((ev > pv.v) | ((ev == pv.v) & (ei < pv.i)));
+        uint32_t lt = (gt ^ 1u) & (uint32_t)(ei != pv.i);
+        memcpy(&dst[g], &src[i], sizeof *dst);
+        memcpy(dtop - l, &src[i], sizeof *dst);
+        g += gt;
+        l += lt;
+    }
+    t->g = g;
+    t->l = l;
+}
+
 void topk_core_clock(topk *t, const topk_in *in)
 {
     const uint32_t P = t->P, L = t->L;
@@ -246,27 +276,7 @@ void topk_core_clock(topk *t, const topk_in *in)
          * the bottom up and the L survivors from the top down of the other buffer */
         uint32_t base = t->cnt * P;
         uint32_t nv = base < t->m ? (t->m - base < P ? t->m - base : P) : 0;
-        const topk_elem *src = t->buf[t->cur] + t->lo + base;
-        topk_elem *dst = t->buf[t->cur ^ 1u];
-        topk_elem *dtop = dst + (t->cfg.max_n - 1);
-        const topk_elem pv = t->pivot;
-        uint32_t g = t->g, l = t->l;
-        /* Branch-free compaction: each element is written to both free slots (the next G
-         * slot and the next L slot; both lie in the gap between the two regions, which is
-         * never read) and only the count of its side advances. */
-        for (uint32_t i = 0; i < nv; i++) {
-            const uint64_t ev = src[i].v;
-            const uint32_t ei = src[i].i;
-            /* keys are distinct by index, so e is the pivot, beats it, or is beaten by it */
-            uint32_t gt = (uint32_t)((ev > pv.v) | ((ev == pv.v) & (ei < pv.i)));
-            uint32_t lt = (gt ^ 1u) & (uint32_t)(ei != pv.i);
-            memcpy(&dst[g], &src[i], sizeof *dst);
-            memcpy(dtop - l, &src[i], sizeof *dst);
-            g += gt;
-            l += lt;
-        }
-        t->g = g;
-        t->l = l;
+        partition(t, t->buf[t->cur] + t->lo + base, nv);
         t->st.compares += nv;
         t->st.pass_cycles++;
         bool last = t->broken ? base + P > t->m : base + P >= t->m;
@@ -351,16 +361,117 @@ void topk_start(topk *t, const uint64_t *vals, uint32_t n, uint32_t k, uint32_t 
     SIM_ASSERT(n <= t->cfg.max_n);
     SIM_ASSERT(n == 0 || vals != NULL);
     t->jv = vals; t->jn = n; t->jk = k; t->jseed = seed; t->jfed = 0;
-    t->j_active = true; t->j_started = false; t->j_done = false;
+    t->j_active = true; t->j_started = false; t->j_done = false; t->j_fast = false;
     t->j_start = now; t->j_cycles = 0; t->j_passes = 0; t->j_count = 0;
 }
+
+void topk_set_fast(topk *t, bool on) { t->fast = on; }
 
 bool topk_busy(const topk *t) { return t->j_active; }
 bool topk_done(const topk *t) { return t->j_done; }
 
+static uint32_t cdiv(uint32_t a, uint32_t b) { return a / b + (a % b != 0); }
+
+/* Job-level evaluation of a job that the driver has just started on an idle core (the start
+ * handshake is this cycle). The driver offers keys on every LOAD cycle and takes every output
+ * beat, and with fifo_depth >= 2 the FIFO never fills (a beat pushed in one cycle is popped in
+ * the next), so the job's course follows from its keys alone: the same passes as the core
+ * (same LFSR, same pivot positions, same buffer layout through partition()), the same result,
+ * the cycle count of docs/arch/topk.md section 5 and the same counter increments, which are
+ * added in the DONE cycle. tests/unit/400_topk.cc compares both ways on every counter. */
+static void fast_job(topk *t)
+{
+    const uint32_t P = t->P, n = t->jn, k = t->jk < n ? t->jk : n;
+    struct topk_counters *c = &t->j_st;
+    memset(c, 0, sizeof *c);
+    c->jobs = 1;
+    uint64_t T;
+    if (n == 0) {
+        T = 2;                                     /* start, DONE */
+    } else {
+        const uint32_t Lc = cdiv(n, t->L), E = cdiv(n, P);
+        c->load_cycles = Lc;
+        T = 1 + (uint64_t)Lc + 1;                  /* start, LOAD, DONE */
+        bool accept_all = k >= n;
+        if (k > 0 && !accept_all) {
+            topk_elem *b = t->buf[0];
+            for (uint32_t i = 0; i < n; i++) b[i] = (topk_elem){ t->jv[i], i, 0 };
+            t->cur = 0; t->lo = 0; t->m = n; t->kk = k;
+            t->lfsr = t->jseed ? t->jseed : 1u;
+            for (;;) {
+                uint32_t x = topk_lfsr_next(t->lfsr);
+                uint32_t r = (uint32_t)(((uint64_t)(x >> 16) * t->m) >> 16);
+                t->lfsr = x;
+                t->pivot = t->buf[t->cur][t->lo + r];
+                t->g = 0; t->l = 0;
+                partition(t, t->buf[t->cur] + t->lo, t->m);
+                c->passes++;
+                c->pass_cycles += cdiv(t->m, P) + 3u;  /* PIVOT, PASS rows, DRAIN, DECIDE */
+                c->compares += t->m;
+                if (t->kk <= t->g) {
+                    t->cur ^= 1u; t->lo = 0; t->m = t->g;
+                } else if (t->kk == t->g + 1) {
+                    t->thr = t->pivot;
+                    break;
+                } else {
+                    t->cur ^= 1u; t->lo = t->cfg.max_n - t->l; t->m = t->l;
+                    t->kk -= t->g + 1;
+                }
+            }
+            T += c->pass_cycles;
+        }
+        if (k > 0) {                               /* EMIT rows, OUTWAIT */
+            const topk_elem thr = t->thr;
+            uint32_t cnt = 0;
+            for (uint32_t base = 0; base < n; base += P) {
+                uint32_t ne = n - base < P ? n - base : P, c0 = cnt;
+                for (uint32_t i = base; i < base + ne; i++) {
+                    t->res[cnt] = i;
+                    cnt += accept_all || !beats(thr, (topk_elem){ t->jv[i], i, 0 });
+                }
+                if (cnt > c0 || base + P >= n) c->out_beats++;
+            }
+            t->j_count = cnt;
+            c->out_pairs = cnt;
+            c->compares += n;
+            c->emit_cycles = E;
+            T += (uint64_t)E + 1;
+        }
+    }
+    c->busy_cycles = T - 1;                        /* every cycle but the start (IDLE) one */
+    t->j_due = t->j_start + T - 1;
+    t->j_cycles = T;
+    t->j_passes = (uint32_t)c->passes;
+    t->f_head = (uint32_t)((t->f_head + c->out_beats) % t->D);
+}
+
+static void counters_add(struct topk_counters *d, const struct topk_counters *s)
+{
+    d->jobs += s->jobs; d->busy_cycles += s->busy_cycles; d->load_cycles += s->load_cycles;
+    d->load_stall_cycles += s->load_stall_cycles; d->passes += s->passes;
+    d->pass_cycles += s->pass_cycles; d->compares += s->compares;
+    d->emit_cycles += s->emit_cycles; d->out_stall_cycles += s->out_stall_cycles;
+    d->out_beats += s->out_beats; d->out_pairs += s->out_pairs;
+}
+
 unsigned topk_tick(topk *t, cycle_t now)
 {
     if (!t->j_active) return 0;
+    if (t->j_fast) {                               /* job-level: only the DONE cycle acts */
+        if (now < t->j_due) return 0;
+        counters_add(&t->st, &t->j_st);
+        t->j_active = false;
+        t->j_done = true;
+        return 1;
+    }
+    if (!t->j_started && t->state == TOPK_S_IDLE && t->fast && t->D >= 2 && !t->broken &&
+        t->f_count == 0) {
+        t->j_started = true;
+        t->j_fast = true;
+        t->j_start = now;
+        fast_job(t);
+        return 1;
+    }
     /* The driver reads the core's Moore outputs straight from its registers (the same values
      * topk_core_outputs reports) and drives its inputs: start until accepted, the next L keys
      * while any are left (in_data points into the job's keys: the core reads only lanes below
@@ -413,7 +524,9 @@ uint32_t topk_result(const topk *t, const uint32_t **idx)
 
 cycle_t topk_next_event(const topk *t, cycle_t now)
 {
-    return t->j_active ? now : CYCLE_NEVER;
+    if (!t->j_active) return CYCLE_NEVER;
+    if (t->j_fast) return t->j_due > now ? t->j_due : now + 1;
+    return now + 1;
 }
 
 uint64_t topk_job_cycles(const topk *t) { return t->j_cycles; }

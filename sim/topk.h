@@ -59,12 +59,21 @@ void     topk_destroy(topk *t);                     /* NULL is a no-op */
 void     topk_start(topk *t, const uint64_t *vals, uint32_t n, uint32_t k, uint32_t seed,
                     cycle_t now);
 bool     topk_busy(const topk *t);                  /* a job started and not yet done */
-unsigned topk_tick(topk *t, cycle_t now);           /* one clock; 1 while busy, 0 when idle */
+/* One clock; returns 1 if the engine acted (every busy cycle of the core; a fast job's start
+ * and DONE cycles), 0 otherwise. */
+unsigned topk_tick(topk *t, cycle_t now);
 bool     topk_done(const topk *t);                  /* the last job's result is ready */
 /* count (= min(k, n)) and the selected indices in ascending index order. */
 uint32_t topk_result(const topk *t, const uint32_t **idx);
-/* `now` while busy (it must be ticked every cycle), CYCLE_NEVER when idle. */
+/* The next cycle > now at which the job acts: now + 1 while the core runs cycle by cycle, the
+ * DONE cycle of a job evaluated at job level (topk_set_fast); CYCLE_NEVER when idle. */
 cycle_t  topk_next_event(const topk *t, cycle_t now);
+/* Job-level evaluation (off by default). With it on and fifo_depth >= 2, a job is evaluated
+ * in its start cycle (docs/arch/topk.md section 6): the same passes, result, cycle count and
+ * counters as the cycle-by-cycle core driven as above, with the counters added in the DONE
+ * cycle; topk_tick returns 1 only in the start and DONE cycles, so a simulator may skip the
+ * cycles between. Off, or with fifo_depth 1, every job runs on the core cycle by cycle. */
+void     topk_set_fast(topk *t, bool on);
 /* Cycles the last job took: from the start cycle to the done cycle, both included. */
 uint64_t topk_job_cycles(const topk *t);
 uint32_t topk_job_passes(const topk *t);            /* quick-select passes of the last job */

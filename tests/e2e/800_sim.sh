@@ -15,12 +15,42 @@ echo "$out" | grep -q "golden check" || fail "no golden-check line in: $out"
 for f in a.json a.csv tl.json a.txt; do [ -s "$T/$f" ] || fail "missing $f"; done
 "$PYTHON" -c "import json,sys; json.load(open('$T/tl.json')); json.load(open('$T/a.json'))" || fail "bad JSON"
 
-# time skipping off: identical reports and stats
-"$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" -q --no-skip --json "$T/b.json" \
-    --csv "$T/b.csv" --stats "$T/b.txt" >/dev/null || fail "no-skip run"
-cmp -s "$T/a.json" "$T/b.json" || fail "JSON differs with --no-skip"
-cmp -s "$T/a.csv" "$T/b.csv" || fail "CSV differs with --no-skip"
-cmp -s "$T/a.txt" "$T/b.txt" || fail "stats differ with --no-skip"
+# time skipping off (every block, the top-k cores included, clocked on every cycle): identical
+# reports, stats and timelines, on the default machine, on the tiny-FIFO machine (top-k FIFO
+# depth 1: no job-level top-k) and on a machine with two narrow top-k engines
+cat >"$T/two.json" <<JSON
+{ "include": "$ROOT/configs/hw/spatten.json", "topk_engines": 2, "topk_comparators": 8,
+  "topk_in_lanes": 4, "topk_fifo_depth": 2 }
+JSON
+# Two mid-size traces with rows long enough for skips inside Q.K, softmax, prob.V and top-k
+# jobs: GPT-2-shaped generation (progressive quantization, local V) and BERT-shaped summarization.
+cat >"$T/mid-gpt2.json" <<JSON
+{ "name": "mid-gpt2", "model": "gpt2-small", "arch": "gpt2", "layers": 2, "stage": "generate",
+  "n_prompt": 200, "n_gen": 3, "seed": 5,
+  "fxp": {"bits": 12, "frac": 7, "k_lsb_bits": 6, "prob_bits": 12},
+  "policy": {"name": "spatten", "tok_start": 1, "tok_keep": [0.7], "head_start": 1,
+             "head_keep": [0.75], "v_keep": 0.3, "progressive": true, "pq_threshold": 0.05} }
+JSON
+cat >"$T/mid-bert.json" <<JSON
+{ "name": "mid-bert", "model": "bert-base", "layers": 3, "stage": "summarize", "n_prompt": 160,
+  "seed": 3, "policy": {"name": "spatten", "tok_start": 1, "tok_keep": [0.8], "head_start": 2,
+  "head_keep": [0.75], "v_keep": 0.5} }
+JSON
+"$SPATTEN" trace "$T/mid-gpt2.json" -o "$T/mg.spt" -q || fail "trace mid-gpt2"
+"$SPATTEN" trace "$T/mid-bert.json" -o "$T/mb.spt" -q || fail "trace mid-bert"
+for tr in g mg mb; do
+    for hw in configs/hw/spatten.json configs/hw/tiny.json "$T/two.json"; do
+        for mode in skip no-skip; do
+            flag=""; [ $mode = no-skip ] && flag=--no-skip
+            "$SPATTEN" sim --hw "$hw" --trace "$T/$tr.spt" -q $flag --json "$T/$mode.json" \
+                --csv "$T/$mode.csv" --stats "$T/$mode.txt" --timeline "$T/$mode.tl" >/dev/null \
+                || fail "$mode run of $tr on $hw"
+        done
+        for f in json csv txt tl; do
+            cmp -s "$T/skip.$f" "$T/no-skip.$f" || fail "$f of $tr differs with --no-skip on $hw"
+        done
+    done
+done
 
 # the tiny-FIFO machine gives the same golden values
 "$SPATTEN" sim --hw configs/hw/tiny.json --trace "$T/g.spt" -q >/dev/null || fail "tiny machine"

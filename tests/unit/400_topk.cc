@@ -32,7 +32,7 @@ Job RunJob(topk *t, const std::vector<uint64_t> &v, uint32_t k, uint32_t seed, c
   topk_start(t, v.data(), (uint32_t)v.size(), k, seed, t0);
   cycle_t now = t0;
   while (topk_busy(t)) {
-    EXPECT_EQ(topk_next_event(t, now), now);
+    EXPECT_EQ(topk_next_event(t, now), now + 1);   // cycle by cycle: due every cycle
     topk_tick(t, now++);
     if (now - t0 > 1000000) { ADD_FAILURE() << "no done"; break; }
   }
@@ -332,4 +332,81 @@ TEST(TopkCore, BrokenVariantAddsACycleWhenTheSetIsAMultipleOfP) {
   Job a = RunJob(good.t, v, 3, 2), b = RunJob(bad.t, v, 3, 2);
   EXPECT_EQ(a.idx, b.idx);
   EXPECT_GT(b.cycles, a.cycles);
+}
+
+// Job-level evaluation (topk_set_fast): the same jobs on two engines, one cycle by cycle and
+// one job-level with the cycles between its start and DONE cycles skipped (as the simulator
+// skips them). Everything observable must agree: result, DONE cycle, passes, every counter.
+TEST(TopkFast, AgreesWithTheCycleByCycleCoreOnEveryCounter) {
+  const char *names[] = {"jobs", "busy_cycles", "load_cycles", "load_stall_cycles", "passes",
+                         "pass_cycles", "compares", "emit_cycles", "out_stall_cycles",
+                         "out_beats", "out_pairs"};
+  struct { uint32_t p, l, fifo; } cfgs[] = {{16, 16, 4}, {8, 4, 2}, {32, 16, 3}, {4, 3, 2},
+                                            {16, 16, 1}};
+  uint64_t s = 777;
+  auto rnd = [&s]() { s = s * 6364136223846793005ull + 1442695040888963407ull; return s >> 17; };
+  for (auto c : cfgs) {
+    Engine slow(Cfg(c.p, c.l, 2048, c.fifo)), fast(Cfg(c.p, c.l, 2048, c.fifo));
+    topk_set_fast(fast.t, true);
+    cycle_t now_s = 0, now_f = 0;
+    for (int t = 0; t < 120; t++) {
+      uint32_t n = (uint32_t)(rnd() % (t % 5 == 0 ? 2049 : 300));
+      uint32_t k = (uint32_t)(rnd() % (n + 3));
+      if (t % 7 == 0) k = 0;
+      uint64_t range = (t % 4 == 0) ? 3 : (t % 4 == 1) ? ~0ull : 1000;
+      std::vector<uint64_t> v(n);
+      for (auto &x : v) x = range == ~0ull ? (rnd() << 20) ^ rnd() : rnd() % (range + 1);
+      uint32_t seed = (uint32_t)rnd();
+      now_s += rnd() % 5;
+      now_f = now_s;
+      Job a = RunJob(slow.t, v, k, seed, now_s);
+      cycle_t done_s = now_s + a.cycles - 1;
+      // job-level engine: tick the start cycle, then jump to each announced event
+      topk_start(fast.t, v.data(), n, k, seed, now_f);
+      cycle_t now = now_f;
+      unsigned acted = topk_tick(fast.t, now);
+      if (c.fifo >= 2) { EXPECT_EQ(acted, 1u); }
+      int guard = 0;
+      while (topk_busy(fast.t) && guard++ < 100000) {
+        cycle_t ev = topk_next_event(fast.t, now);
+        ASSERT_GT(ev, now);
+        now = ev;
+        topk_tick(fast.t, now);
+      }
+      ASSERT_TRUE(topk_done(fast.t));
+      EXPECT_EQ(now, done_s) << "P=" << c.p << " n=" << n << " k=" << k;
+      const uint32_t *idx = nullptr;
+      uint32_t cnt = topk_result(fast.t, &idx);
+      EXPECT_EQ(std::vector<uint32_t>(idx, idx + cnt), a.idx) << "n=" << n << " k=" << k;
+      EXPECT_EQ(topk_job_cycles(fast.t), a.cycles);
+      EXPECT_EQ(topk_job_passes(fast.t), a.passes);
+      for (const char *nm : names) {
+        std::string key = std::string("topk.") + nm;
+        ASSERT_EQ(fast.Stat(key.c_str()), slow.Stat(key.c_str()))
+            << key << " P=" << c.p << " fifo=" << c.fifo << " job " << t;
+      }
+      now_s = done_s + 1;
+    }
+  }
+}
+
+TEST(TopkFast, ActsOnlyInTheStartAndDoneCycles) {
+  // n = 64, k = 16, P = L = 16: the tick returns 1 in the start cycle and the DONE cycle only,
+  // and the announced event is the DONE cycle (start + T - 1, T from the cycle formula).
+  Engine e(Cfg(16, 16, 2048, 4));
+  topk_set_fast(e.t, true);
+  std::vector<uint64_t> v(64);
+  for (uint32_t i = 0; i < 64; i++) v[i] = (i * 37u) % 64u;
+  uint32_t passes;
+  uint64_t T = Predict(v, 16, 9, 16, 16, &passes);
+  topk_start(e.t, v.data(), 64, 16, 9, 50);
+  EXPECT_EQ(topk_tick(e.t, 50), 1u);
+  EXPECT_EQ(topk_next_event(e.t, 50), (cycle_t)(50 + T - 1));
+  EXPECT_EQ(topk_tick(e.t, 51), 0u);
+  EXPECT_FALSE(topk_done(e.t));
+  EXPECT_EQ(topk_tick(e.t, 50 + T - 1), 1u);
+  EXPECT_TRUE(topk_done(e.t));
+  EXPECT_EQ(topk_next_event(e.t, 50 + T - 1), CYCLE_NEVER);
+  EXPECT_EQ(e.Stat("topk.busy_cycles"), T - 1);
+  EXPECT_EQ(e.Stat("topk.passes"), passes);
 }
