@@ -1458,7 +1458,7 @@ int accel_run(accel *a, sim_err *err)
     memcpy(r->energy_pj, tot.energy_pj, sizeof r->energy_pj);
     r->energy_total_pj = tot.energy_total_pj;
     r->seconds = (double)r->cycles * (double)clk * 1e-12;
-    r->skipped_cycles = a->c.skipped; if (getenv("SPATTEN_DBG")) fprintf(stderr, "skipped %lu\n", (unsigned long)a->c.skipped);
+    r->skipped_cycles = a->c.skipped;
     r->golden_rows_checked = a->c.golden_rows;
     r->done = true;
     dram_update_stats(a->dr);
