@@ -945,8 +945,12 @@ static int setup_geometry(accel *a, uint32_t bits, uint32_t msb_bits, uint32_t l
     a->msb_bits = a->progressive ? msb_bits : bits;
     uint64_t addr = 0;
     for (int k = 0; k < ACC_TR_N; k++) {
-        uint32_t b = a->bytes[k] ? a->bytes[k] : 1;
-        a->stride[k] = (uint32_t)(sim_ceil_div(b, rb) * rb);
+        /* packed: rows back to back; aligned: each row padded to whole requests. A kind that
+         * moves no rows (no LSB plane; appends reuse the K/V regions) keeps a one-request
+         * stride, so its (unused) region places the others as in the aligned layout. */
+        uint32_t b = a->bytes[k];
+        a->stride[k] = b && a->hw->row_layout == HW_ROWS_PACKED ? b
+                                                                : (uint32_t)(sim_ceil_div(b ? b : 1, rb) * rb);
         a->region[k] = addr;
         addr += (uint64_t)a->layers * a->heads * a->max_pos * a->stride[k];
         addr = sim_ceil_div(addr, 4096) * 4096;

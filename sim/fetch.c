@@ -20,6 +20,7 @@ typedef struct stream {
     uint32_t  row;           /* next row of the head job */
     uint32_t  req;           /* next request of that row */
     uint32_t  cur_slot;      /* ROB slot of the row being issued */
+    uint64_t  last_blk;      /* address of the last read request issued (request sharing) */
     rob_ent  *rob;           /* ring, cap entries */
     uint32_t  rob_head, rob_count;
     uint64_t  useful_bytes, rows;
@@ -111,7 +112,7 @@ bool fetch_can_push(const fetch *f, int s, cycle_t now) { return fifo_can_push(f
 
 void fetch_push(fetch *f, int s, const fetch_job *j, cycle_t now)
 {
-    SIM_ASSERT(j->stride % f->req_bytes == 0 && j->row_bytes <= j->stride);
+    SIM_ASSERT(j->row_bytes >= 1 && j->row_bytes <= j->stride);
     SIM_ASSERT(stream_is_write(s) == (j->cells == NULL));
     if (j->cells)
         for (uint32_t r = 0; r < j->n; r++) j->cells[j->ids ? j->ids[r] : j->first + r] = CYCLE_NEVER;
@@ -173,33 +174,54 @@ unsigned fetch_tick(fetch *f, cycle_t now)
         while (issued < f->cfg.ports) {
             const fetch_job *j = fifo_peek(s->jobs, now);
             if (!j) break;
+            /* A row covers the aligned requests its bytes touch. In a packed layout a read row
+             * whose first request is the previous row's last one (same job, issued just
+             * before) shares it: the request is issued once, and the in-order delivery below
+             * hands this row over only after the previous row, i.e. after that request. */
+            const uint32_t rb = f->req_bytes;
             uint32_t id = j->ids ? j->ids[s->row] : j->first + s->row;
             uint32_t pos = j->pos ? j->pos[id] : id;
-            uint64_t addr = j->base + (uint64_t)pos * j->stride + (uint64_t)s->req * f->req_bytes;
-            uint32_t ch = dram_channel_of(f->d, addr);
-            if (s->req == 0 && s->rob_count == f->rob_cap) { f->st.stall_rob_full++; blocked = true; break; }
-            if (f->inflight >= f->cfg.max_outstanding) { f->st.stall_rob_full++; blocked = true; break; }
-            if (!fifo_can_push(f->chq[ch], now)) { f->st.stall_chq_full++; blocked = true; break; }
-            uint32_t nreq = (j->row_bytes + f->req_bytes - 1) / f->req_bytes;
-            if (s->req == 0) {
+            uint64_t start = j->base + (uint64_t)pos * j->stride;
+            uint64_t fb = start / rb * rb;
+            uint32_t nreq = (uint32_t)((start + j->row_bytes - 1) / rb - start / rb + 1);
+            bool fresh = s->req == 0;
+            uint32_t shared = fresh && !stream_is_write(si) && s->row > 0 && fb == s->last_blk;
+            uint32_t q = fresh ? shared : s->req;
+            if (fresh && s->rob_count == f->rob_cap) { f->st.stall_rob_full++; blocked = true; break; }
+            uint64_t addr = fb + (uint64_t)q * rb;
+            if (q < nreq) {
+                if (f->inflight >= f->cfg.max_outstanding) { f->st.stall_rob_full++; blocked = true; break; }
+                if (!fifo_can_push(f->chq[dram_channel_of(f->d, addr)], now)) {
+                    f->st.stall_chq_full++; blocked = true; break;
+                }
+            }
+            if (fresh) {
                 uint32_t slot = s->rob_head + s->rob_count;
                 if (slot >= f->rob_cap) slot -= f->rob_cap;
                 s->rob[slot].cell = j->cells ? &j->cells[id] : NULL;
-                s->rob[slot].remaining = nreq;
+                s->rob[slot].remaining = nreq - shared;
                 s->rob_count++;
                 s->cur_slot = slot;
                 s->useful_bytes += j->row_bytes;
                 s->rows++;
             }
-            xreq x = { addr, ((uint64_t)si << 32) | s->cur_slot, (uint8_t)stream_is_write(si) };
-            fifo_push(f->chq[ch], &x, now, now + lat);
-            f->queued++;
-            f->inflight++;
-            if (f->inflight > f->st.max_inflight) f->st.max_inflight = f->inflight;
-            f->st.requests++;
-            if (x.is_write) f->st.wr_bytes += f->req_bytes; else f->st.rd_bytes += f->req_bytes;
-            issued++;
-            if (++s->req == nreq) {
+            if (q < nreq) {
+                xreq x = { addr, ((uint64_t)si << 32) | s->cur_slot, (uint8_t)stream_is_write(si) };
+                fifo_push(f->chq[dram_channel_of(f->d, addr)], &x, now, now + lat);
+                f->queued++;
+                f->inflight++;
+                if (f->inflight > f->st.max_inflight) f->st.max_inflight = f->inflight;
+                f->st.requests++;
+                if (x.is_write) f->st.wr_bytes += rb; else f->st.rd_bytes += rb;
+                s->last_blk = addr;
+                issued++;
+                q++;
+            } else {
+                deliver(s, now + lat, f->rob_cap);   /* all of it came with the previous row */
+                progress++;
+            }
+            s->req = q;
+            if (q == nreq) {
                 s->req = 0;
                 if (++s->row == j->n) {
                     s->row = 0;

@@ -46,7 +46,8 @@ typedef struct fetch_job {
     const uint32_t *pos;       /* id -> position in the matrix (NULL: identity) */
     cycle_t        *cells;     /* arrival cells indexed by id (reads); NULL for writes */
     uint64_t        base;      /* byte address of position 0 */
-    uint32_t        stride;    /* bytes between positions (multiple of the request size) */
+    uint32_t        stride;    /* bytes between positions (>= row_bytes; any value: a row covers
+                                  the aligned requests its bytes touch) */
     uint32_t        row_bytes; /* useful bytes per row */
 } fetch_job;
 

@@ -10,6 +10,8 @@
 
 #define HW_U32(k, f, lo, hi, req, d, doc) CFG_U32F(hw_cfg, k, f, lo, hi, req, d, doc)
 
+static const char *const ROW_LAYOUT_NAMES[] = { "packed", "aligned", NULL };
+
 static const cfg_field HW_FIELDS[] = {
     CFG_STRF(hw_cfg, "name", name, false, "spatten", "machine name (reports)"),
     HW_U32("clock_mhz", clock_mhz, 1, 1000000, true, 0,
@@ -42,6 +44,9 @@ static const cfg_field HW_FIELDS[] = {
     HW_U32("xbar_latency", xbar_latency, 0, 64, false, 1, "crossbar traversal cycles, each direction"),
     HW_U32("max_outstanding", max_outstanding, 1, 1u << 20, true, 0,
            "DRAM read requests in flight (reorder-buffer entries)"),
+    CFG_ENUMF(hw_cfg, "row_layout", row_layout, ROW_LAYOUT_NAMES, false, HW_ROWS_PACKED,
+              "DRAM layout of Q/K/V/output rows: packed (each head's rows back to back, so a row "
+              "may share a request with its neighbour) or aligned (each row padded to whole requests)"),
     HW_U32("fifo_req_depth", fifo_req_depth, 1, 1u << 20, true, 0, "fetcher request queue depth"),
     HW_U32("fifo_row_depth", fifo_row_depth, 1, 1u << 20, true, 0,
            "depth of the row work queues between pipeline stages"),

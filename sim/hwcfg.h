@@ -23,6 +23,10 @@ struct gpu_cfg;      /* sim/gpu.h */
 
 #define HW_PATH_MAX 256
 
+/* row_layout: packed = each head's rows back to back (rows of 48 bytes share requests, as in
+ * the authors' release); aligned = each row padded to whole DRAM requests */
+enum { HW_ROWS_PACKED = 0, HW_ROWS_ALIGNED = 1 };
+
 typedef struct hw_cfg {
     char     name[64];            /* machine name, e.g. "spatten" */
     uint32_t clock_mhz;           /* accelerator clock (1000 = 1 GHz); 10^6 / clock_mhz must be whole ps */
@@ -51,6 +55,7 @@ typedef struct hw_cfg {
     uint32_t fetchers;            /* fetcher ports on the crossbar (32) */
     uint32_t xbar_latency;        /* crossbar traversal, cycles, each direction */
     uint32_t max_outstanding;     /* DRAM requests in flight (reorder buffer entries) */
+    uint32_t row_layout;          /* HW_ROWS_PACKED or HW_ROWS_ALIGNED (DRAM layout of matrix rows) */
     /* FIFO depths between blocks */
     uint32_t fifo_req_depth;      /* fetcher -> crossbar/DRAM request queue */
     uint32_t fifo_row_depth;      /* per-stage row work queues (fetch->QK->softmax->topk->PV) */

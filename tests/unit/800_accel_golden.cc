@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <string>
 #include "800_tracegen.h"
+#include "test_util.h"
+#include <fstream>
 extern "C" {
 #include "accel.h"
 #include "hwcfg.h"
@@ -67,6 +69,39 @@ TEST(AccelGolden, DenseBidirectionalRunMatchesGoldenAndFetchesExactlyTheTraceByt
   EXPECT_EQ(r.res.dram_wr_bytes, b.out);
   EXPECT_EQ(r.res.golden_rows_checked, 2u * 3u * 24u);
   EXPECT_GT(r.res.cycles, 0u);
+  spt_free(t);
+}
+
+// The K MSB plane of a 12-bit K with a 6-bit LSB plane is 64 x 6 bits = 48 bytes per row. Each
+// head's K rows are fetched once, all 24 of them, so in the packed layout (default) a head's
+// K MSB costs 24 x 48 = 1152 bytes = 36 whole 32-byte requests (the head's rows start at a
+// multiple of 24 x 48 = 1152 in a 4096-aligned region); padded to whole requests ("aligned")
+// each row costs 64 bytes. Q and V rows are 96 bytes either way. No row re-fetches its LSB
+// plane (threshold 0).
+TEST(AccelGolden, PackedRowsShareRequestsAlignedRowsArePadded) {
+  tg::Opts o;
+  o.layers = 2; o.heads = 3; o.n_prompt = 24;
+  o.progressive = true; o.lsb_bits = 6; o.pq_threshold = 0.0;
+  spt_trace *t = tg::build(o);
+  tg::Bytes b = tg::dense_bytes(t);
+  const uint64_t kmsb_rows = 2u * 3u * 24u;
+  Hw packed("configs/hw/spatten.json");
+  std::string p = testutil::tmp_path("aligned.json");
+  char *base = realpath("configs/hw/spatten.json", nullptr);
+  ASSERT_NE(base, nullptr);
+  std::ofstream(p) << "{ \"include\": \"" << base << "\", \"row_layout\": \"aligned\" }";
+  free(base);
+  Hw aligned(p.c_str());
+  ASSERT_EQ(aligned.hw.row_layout, (uint32_t)HW_ROWS_ALIGNED);
+  SimRun a = run(&packed.hw, t), c = run(&aligned.hw, t);
+  ASSERT_EQ(a.rc, SIM_OK) << a.err.msg;
+  ASSERT_EQ(c.rc, SIM_OK) << c.err.msg;
+  EXPECT_EQ(a.res.bytes[ACC_TR_K_MSB], kmsb_rows * 48u);   // useful bytes: same in both
+  EXPECT_EQ(c.res.bytes[ACC_TR_K_MSB], kmsb_rows * 48u);
+  EXPECT_EQ(a.res.lsb_refetch_rows, 0u);
+  EXPECT_EQ(a.res.dram_rd_bytes, b.q + kmsb_rows * 48u + b.v);
+  EXPECT_EQ(c.res.dram_rd_bytes, b.q + kmsb_rows * 64u + b.v);
+  EXPECT_EQ(a.res.golden_rows_checked, c.res.golden_rows_checked);
   spt_free(t);
 }
 
