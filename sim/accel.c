@@ -76,7 +76,6 @@ struct accel {
     uint32_t  msb_bits;              /* K bits fetched first (MSB plane; full width if not progressive) */
     uint32_t  stride[ACC_TR_N];
     uint64_t  region[ACC_TR_N];      /* base address of each kind's region */
-    uint32_t  half_rows_k, half_rows_v; /* rows one buffer half holds */
     /* host image of DRAM contents (data mode): [layers][heads][max_pos][d] */
     int16_t  *kimg, *kmsb, *vimg;
     uint64_t *tok_imp;               /* [max_pos] cumulative token importance */
@@ -96,10 +95,15 @@ struct accel {
     uint32_t  pool_n;
     cycle_t  *qcell;                 /* [pool_n] */
     uint32_t *row_qpos;              /* [pool_n] Q position of the row (addresses) */
-    /* buffers: per half, cells and valid flags indexed by pass key id */
-    cycle_t  *kc[2], *lc[2], *vc[2];
-    uint8_t  *kres[2], *lres[2], *vres[2];
-    uint32_t  half_owner[2], half_rows[2];
+    /* K/V buffers: kv_slots regions, one per resident head, taken and recycled in head order
+     * (the release's BufferManager); per slot, arrival cells and valid flags by pass key id */
+    uint32_t  n_slots;
+    cycle_t **kc, **lc, **vc;          /* [n_slots][max_tok] */
+    uint8_t **kres, **lres, **vres;
+    uint32_t *slot_owner, *slot_rows;  /* head slot holding it (UINT32_MAX: free), rows in flight */
+    uint64_t  head_kb, head_vb;        /* K / V buffer bytes one head of the pass takes */
+    uint64_t  k_used, v_used;          /* bytes held by resident heads */
+    uint32_t  free_hs;                 /* oldest head whose slot is not yet recycled */
     bool      tiled;
     /* passes */
     ppass    *pp;
@@ -281,7 +285,7 @@ static bool build_att(accel *a, const ppass *p, arow *r)
     return true;
 }
 
-/* keys of r not valid (nor requested) in the half; marks them requested */
+/* keys of r not valid (nor requested) in its slot; marks them requested */
 static uint32_t missing(accel *a, arow *r, const uint32_t *ids, uint32_t n, uint8_t *res)
 {
     uint32_t m = 0;
@@ -295,38 +299,58 @@ static uint32_t missing(accel *a, arow *r, const uint32_t *ids, uint32_t n, uint
     return m;
 }
 
-static void head_take_half(accel *a, uint32_t hs)
+/* Recycles, in head order, the slots of heads whose rows have all been admitted and retired. */
+static void slots_recycle(accel *a)
 {
-    uint32_t h = hs & 1;
+    while (a->free_hs < a->next_hs) {
+        uint32_t s = a->free_hs % a->n_slots;
+        if (a->slot_owner[s] != a->free_hs || a->slot_rows[s] != 0) break;
+        a->slot_owner[s] = UINT32_MAX;
+        a->k_used -= a->head_kb;
+        a->v_used -= a->head_vb;
+        a->free_hs++;
+    }
+}
+
+/* Head hs may take its slot: the slot is free and both buffers have room for the head. */
+static bool slot_can_take(accel *a, uint32_t hs)
+{
+    slots_recycle(a);
+    const uint64_t cap = a->hw->kv_buffer_bytes;
+    return a->slot_owner[hs % a->n_slots] == UINT32_MAX && a->k_used + a->head_kb <= cap &&
+           a->v_used + a->head_vb <= cap;
+}
+
+static void slot_take(accel *a, uint32_t hs)
+{
+    uint32_t s = hs % a->n_slots;
     const ppass *p = &a->pp[a->pi];
-    a->half_owner[h] = hs;
-    a->half_rows[h] = 0;
-    memset(a->kres[h], 0, p->n_tok);
-    memset(a->lres[h], 0, p->n_tok);
-    memset(a->vres[h], 0, p->n_tok);
+    a->slot_owner[s] = hs;
+    a->slot_rows[s] = 0;
+    a->k_used += a->head_kb;
+    a->v_used += a->head_vb;
+    memset(a->kres[s], 0, p->n_tok);
+    memset(a->lres[s], 0, p->n_tok);
+    memset(a->vres[s], 0, p->n_tok);
 }
 
 static bool admit_row(accel *a, cycle_t now)
 {
     const ppass *p = &a->pp[a->pi];
-    uint32_t hs = a->next_hs, h = hs & 1;
-    /* double buffering: head hs needs its half free (owner retired) or already its own */
-    if (a->half_owner[h] != hs) {
-        if (a->half_owner[h] != UINT32_MAX && a->half_rows[h] != 0) return false;
-    }
+    uint32_t hs = a->next_hs, h = hs % a->n_slots;
+    /* head hs needs its slot (free, and room in both buffers) or already holds it */
+    if (a->slot_owner[h] != hs && !slot_can_take(a, hs)) return false;
     if (!fifo_peek(a->f_free, now)) return false;
     if (!fifo_can_push(a->f_qk_new, now) || !fetch_can_push(a->fe, ACC_TR_Q, now) ||
         !fetch_can_push(a->fe, ACC_TR_K_MSB, now))
         return false;
-    if (a->half_owner[h] != hs) {
-        head_take_half(a, hs);
-    }
+    if (a->slot_owner[h] != hs) slot_take(a, hs);
     uint32_t id = *(const uint32_t *)fifo_peek(a->f_free, now);
     fifo_pop(a->f_free, now);
     arow *r = &a->pool[id];
     r->hs = hs;
     r->qi = a->next_qi;
-    r->half = h;
+    r->slot = h;
     r->lsb_pass = 0;
     r->need_lsb = 0;
     r->n_sel = 0;
@@ -348,7 +372,7 @@ static bool admit_row(accel *a, cycle_t now)
     fetch_push(a->fe, ACC_TR_K_MSB, &kj, now);
     a->c.krows += m;
     fifo_push(a->f_qk_new, &id, now, now + 1);
-    a->half_rows[h]++;
+    a->slot_rows[h]++;
     if (++a->next_qi == p->n_q) { a->next_qi = 0; a->next_hs++; }
     return true;
 }
@@ -369,9 +393,9 @@ static unsigned lsb_tick(accel *a, cycle_t now)
     const ppass *p = &a->pp[a->pi];
     r->lsb_pass = 1;
     r->need_lsb = 0;
-    r->k_cells = a->lc[r->half];
-    uint32_t m = missing(a, r, r->att, r->n_att, a->lres[r->half]);
-    fetch_job j = { m, r->miss, 0, p->tok_pos, a->lc[r->half],
+    r->k_cells = a->lc[r->slot];
+    uint32_t m = missing(a, r, r->att, r->n_att, a->lres[r->slot]);
+    fetch_job j = { m, r->miss, 0, p->tok_pos, a->lc[r->slot],
                     base_addr(a, ACC_TR_K_LSB, p->layer, p->head_idx[r->hs]),
                     a->stride[ACC_TR_K_LSB], a->bytes[ACC_TR_K_LSB] };
     fetch_push(a->fe, ACC_TR_K_LSB, &j, now);
@@ -391,8 +415,8 @@ static void lv_push_ready(accel *a, lvslot *l, cycle_t now, unsigned *prog)
         return;
     }
     arow *r = &a->pool[l->row];
-    uint32_t m = missing(a, r, r->sel, r->n_sel, a->vres[r->half]);
-    fetch_job j = { m, r->miss, 0, p->tok_pos, a->vc[r->half],
+    uint32_t m = missing(a, r, r->sel, r->n_sel, a->vres[r->slot]);
+    fetch_job j = { m, r->miss, 0, p->tok_pos, a->vc[r->slot],
                     base_addr(a, ACC_TR_V, p->layer, p->head_idx[r->hs]),
                     a->stride[ACC_TR_V], a->bytes[ACC_TR_V] };
     fetch_push(a->fe, ACC_TR_V, &j, now);
@@ -505,7 +529,7 @@ static unsigned wb_tick(accel *a, cycle_t now)
             if (sp[2 * k + 1] == CYCLE_NEVER || en[k] > sp[2 * k + 1]) sp[2 * k + 1] = en[k];
         }
     }
-    a->half_rows[r->half]--;
+    a->slot_rows[r->slot]--;
     a->rows_retired++;
     a->c.rows++;
     fifo_push(a->f_free, &id, now, now + 1);
@@ -585,13 +609,23 @@ static void pass_begin(accel *a, cycle_t now)
     a->rows_retired = 0;
     a->rows_total = p->n_head * p->n_q;
     a->append_i = 0;
-    a->half_owner[0] = a->half_owner[1] = UINT32_MAX;
-    a->half_rows[0] = a->half_rows[1] = 0;
+    for (uint32_t s = 0; s < a->n_slots; s++) {
+        a->slot_owner[s] = UINT32_MAX;
+        a->slot_rows[s] = 0;
+    }
+    a->k_used = a->v_used = 0;
+    a->free_hs = 0;
     if (a->tl)
         for (uint32_t h = 0; h < p->n_head; h++)
             for (int k = 0; k < 8; k++) a->hspan[h][k] = CYCLE_NEVER;
+    /* A head's K (full precision: MSB and LSB planes land in the same rows) and V rows. A head
+     * larger than half a buffer is tiled (every row fetches its keys and values again) and
+     * takes half the buffer, so the next head can still be fetched while it runs. */
+    const uint64_t half = a->hw->kv_buffer_bytes / 2;
     uint64_t kb = (uint64_t)p->n_tok * a->kfull_bytes, vb = (uint64_t)p->n_tok * a->bytes[ACC_TR_V];
-    a->tiled = kb > a->hw->kv_buffer_bytes / 2 || vb > a->hw->kv_buffer_bytes / 2;
+    a->tiled = kb > half || vb > half;
+    a->head_kb = kb < half ? kb : half;
+    a->head_vb = vb < half ? vb : half;
     if (a->data) apply_append(a, p);
 }
 
@@ -959,8 +993,6 @@ static int setup_geometry(accel *a, uint32_t bits, uint32_t msb_bits, uint32_t l
         return sim_errf(err, SIM_EINVAL, "%s: the workload's Q/K/V/output regions need %" PRIu64
                         " bytes; the DRAM holds %" PRIu64, a->hw->path, addr,
                         a->hw->dram->capacity_bytes);
-    a->half_rows_k = (a->hw->kv_buffer_bytes / 2) / a->kfull_bytes;
-    a->half_rows_v = (a->hw->kv_buffer_bytes / 2) / (a->bytes[ACC_TR_V] ? a->bytes[ACC_TR_V] : 1);
     return SIM_OK;
 }
 
@@ -1027,7 +1059,16 @@ static int create_blocks(accel *a, sim_err *err)
         a->qcell[i] = CYCLE_NEVER;
         fifo_push(a->f_free, &i, 0, 1);
     }
-    for (int h = 0; h < 2; h++) {
+    a->n_slots = hw->kv_slots;
+    a->kc = sim_xcalloc(a->n_slots, sizeof *a->kc);
+    a->lc = sim_xcalloc(a->n_slots, sizeof *a->lc);
+    a->vc = sim_xcalloc(a->n_slots, sizeof *a->vc);
+    a->kres = sim_xcalloc(a->n_slots, sizeof *a->kres);
+    a->lres = sim_xcalloc(a->n_slots, sizeof *a->lres);
+    a->vres = sim_xcalloc(a->n_slots, sizeof *a->vres);
+    a->slot_owner = sim_xcalloc(a->n_slots, sizeof *a->slot_owner);
+    a->slot_rows = sim_xcalloc(a->n_slots, sizeof *a->slot_rows);
+    for (uint32_t h = 0; h < a->n_slots; h++) {
         a->kc[h] = sim_xcalloc(mt, sizeof(cycle_t));
         a->lc[h] = sim_xcalloc(mt, sizeof(cycle_t));
         a->vc[h] = sim_xcalloc(mt, sizeof(cycle_t));
@@ -1081,7 +1122,7 @@ static int create_blocks(accel *a, sim_err *err)
     stats_add_u64(st, "accel", "wb_stall_cycles", "cycle", &a->c.wb_stall,
                   "cycles the writeback held a row (write job FIFO full)");
     stats_add_u64(st, "accel", "admit_stall_cycles", "cycle", &a->c.ctl_stall,
-                  "cycles the controller could not admit the next row (pool, buffer half, FIFOs)");
+                  "cycles the controller could not admit the next row (pool, buffer slot, FIFOs)");
     stats_add_u64(st, "accel", "cycles", "cycle", &a->res.cycles, "accelerator cycles");
     a->res.n_pass = a->n_pp;
     a->res.pass = sim_xcalloc(a->n_pp ? a->n_pp : 1, sizeof *a->res.pass);
@@ -1315,7 +1356,7 @@ static cycle_t accel_next_event(const accel *a, cycle_t now, cycle_t dram_limit)
         if (a->next_hs < p->n_head) {
             if (!a->ctl_stall) return now + 1;
             /* admission waits for a free row slot (its ready cycle), or, with one ready, for
-             * the Q.K input FIFO, the fetcher's queues or a K/V buffer half: each freed by
+             * the Q.K input FIFO, the fetcher's queues or a K/V buffer slot: each freed by
              * another block's event */
             cycle_t fr = fifo_head_ready(a->f_free);
             if (fr != CYCLE_NEVER && fr > now) n = min_c(n, fr);
@@ -1490,10 +1531,12 @@ void accel_destroy(accel *a)
     free(a->pool);
     free(a->qcell);
     free(a->row_qpos);
-    for (int h = 0; h < 2; h++) {
+    for (uint32_t h = 0; a->kc && h < a->n_slots; h++) {
         free(a->kc[h]); free(a->lc[h]); free(a->vc[h]);
         free(a->kres[h]); free(a->lres[h]); free(a->vres[h]);
     }
+    free(a->kc); free(a->lc); free(a->vc); free(a->kres); free(a->lres); free(a->vres);
+    free(a->slot_owner); free(a->slot_rows);
     free(a->tk_vals); free(a->tmp_u32); free(a->tmp_u32b); free(a->tok_alive); free(a->head_alive);
     free(a->cur_tok_alive); free(a->cur_head_alive); free(a->pv_p); free(a->pv_pos);
     fifo *fs[] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, a->f_sm_out, a->f_sm_lsb, a->f_pv_in,

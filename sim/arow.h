@@ -21,7 +21,7 @@ extern "C" {
 typedef struct arow {
     uint32_t hs;              /* head slot in the pass (index into head_idx) */
     uint32_t qi;              /* query row index in the pass */
-    uint32_t half;            /* K/V buffer half (double buffering) */
+    uint32_t slot;            /* K/V buffer slot of its head (accel.c, admission) */
     uint32_t n_att;           /* keys the row attends (after causal / static mask) */
     uint32_t *att;            /* [n_att] key ids (pass-local token index), ascending */
     const cycle_t *k_cells;   /* arrival cells of the K plane the current Q.K pass reads */

@@ -39,7 +39,10 @@ static const cfg_field HW_FIELDS[] = {
            "top-k engines working on local-V selections in parallel (engine 0 also does cascade pruning)"),
     HW_U32("topk_seed", topk_seed, 0, 4294967295.0, false, 1, "top-k pivot LFSR seed"),
     HW_U32("kv_buffer_bytes", kv_buffer_bytes, 64, 1u << 30, true, 0,
-           "bytes of the K buffer and of the V buffer, each (double-buffered halves)"),
+           "bytes of the K buffer and of the V buffer, each"),
+    HW_U32("kv_slots", kv_slots, 2, 64, false, 16,
+           "heads whose K/V rows the buffers hold at once, taken and recycled in head order "
+           "while both buffers have room (2 = double-buffered halves)"),
     HW_U32("fetchers", fetchers, 1, 1024, true, 0, "fetcher ports on the address crossbar"),
     HW_U32("xbar_latency", xbar_latency, 0, 64, false, 1, "crossbar traversal cycles, each direction"),
     HW_U32("max_outstanding", max_outstanding, 1, 1u << 20, true, 0,

@@ -51,7 +51,8 @@ typedef struct hw_cfg {
     uint32_t topk_seed;           /* pivot LFSR seed */
     uint32_t topk_engines;        /* top-k engines for local-V selection (1 = the paper's design) */
     /* memory system */
-    uint32_t kv_buffer_bytes;     /* K buffer and V buffer, each (196608 = 196 KB); double-buffered */
+    uint32_t kv_buffer_bytes;     /* K buffer and V buffer, each (196608 = 196 KB) */
+    uint32_t kv_slots;            /* heads resident at once in the K/V buffers (16; 2 = halves) */
     uint32_t fetchers;            /* fetcher ports on the crossbar (32) */
     uint32_t xbar_latency;        /* crossbar traversal, cycles, each direction */
     uint32_t max_outstanding;     /* DRAM requests in flight (reorder buffer entries) */

@@ -72,6 +72,18 @@ TEST(AccelGolden, DenseBidirectionalRunMatchesGoldenAndFetchesExactlyTheTraceByt
   spt_free(t);
 }
 
+namespace {
+// A machine file: configs/hw/spatten.json with `extra` JSON fields on top.
+std::string HwVariant(const char *name, const std::string &extra) {
+  std::string p = testutil::tmp_path(name);
+  char *base = realpath("configs/hw/spatten.json", nullptr);
+  EXPECT_NE(base, nullptr);
+  std::ofstream(p) << "{ \"include\": \"" << (base ? base : "") << "\", " << extra << " }";
+  free(base);
+  return p;
+}
+}  // namespace
+
 // The K MSB plane of a 12-bit K with a 6-bit LSB plane is 64 x 6 bits = 48 bytes per row. Each
 // head's K rows are fetched once, all 24 of them, so in the packed layout (default) a head's
 // K MSB costs 24 x 48 = 1152 bytes = 36 whole 32-byte requests (the head's rows start at a
@@ -86,12 +98,7 @@ TEST(AccelGolden, PackedRowsShareRequestsAlignedRowsArePadded) {
   tg::Bytes b = tg::dense_bytes(t);
   const uint64_t kmsb_rows = 2u * 3u * 24u;
   Hw packed("configs/hw/spatten.json");
-  std::string p = testutil::tmp_path("aligned.json");
-  char *base = realpath("configs/hw/spatten.json", nullptr);
-  ASSERT_NE(base, nullptr);
-  std::ofstream(p) << "{ \"include\": \"" << base << "\", \"row_layout\": \"aligned\" }";
-  free(base);
-  Hw aligned(p.c_str());
+  Hw aligned(HwVariant("aligned.json", "\"row_layout\": \"aligned\"").c_str());
   ASSERT_EQ(aligned.hw.row_layout, (uint32_t)HW_ROWS_ALIGNED);
   SimRun a = run(&packed.hw, t), c = run(&aligned.hw, t);
   ASSERT_EQ(a.rc, SIM_OK) << a.err.msg;
@@ -102,6 +109,31 @@ TEST(AccelGolden, PackedRowsShareRequestsAlignedRowsArePadded) {
   EXPECT_EQ(a.res.dram_rd_bytes, b.q + kmsb_rows * 48u + b.v);
   EXPECT_EQ(c.res.dram_rd_bytes, b.q + kmsb_rows * 64u + b.v);
   EXPECT_EQ(a.res.golden_rows_checked, c.res.golden_rows_checked);
+  spt_free(t);
+}
+
+// K/V buffer slots (kv_slots): heads are resident while both buffers have room, slots are
+// taken and recycled in head order. 6 heads of at most 42 tokens x 96 bytes = 4032 bytes each
+// (K and V alike). With an 8064-byte buffer at most two heads fit whatever kv_slots says, so
+// 16 slots must behave exactly like 2 (double-buffered halves). With 196 KB and 16 slots, the
+// generation steps (one query row per head) fetch several heads ahead: fewer cycles, the same
+// bytes and the same golden values.
+TEST(AccelGolden, KvSlotsFetchAheadAsFarAsTheBuffersHold) {
+  tg::Opts o;
+  o.layers = 1; o.heads = 6; o.n_prompt = 40; o.n_gen = 2; o.causal = true;
+  spt_trace *t = tg::build(o);
+  Hw two(HwVariant("two.json", "\"kv_slots\": 2, \"kv_buffer_bytes\": 8064").c_str());
+  Hw cap2(HwVariant("cap2.json", "\"kv_slots\": 16, \"kv_buffer_bytes\": 8064").c_str());
+  Hw deep(HwVariant("deep.json", "\"kv_slots\": 16").c_str());
+  Hw halves(HwVariant("halves.json", "\"kv_slots\": 2").c_str());
+  ASSERT_EQ(cap2.hw.kv_slots, 16u);
+  SimRun a = run(&two.hw, t), b = run(&cap2.hw, t), c = run(&deep.hw, t), d = run(&halves.hw, t);
+  for (const SimRun *r : {&a, &b, &c, &d}) ASSERT_EQ(r->rc, SIM_OK) << r->err.msg;
+  EXPECT_EQ(a.stats_text, b.stats_text);          // capacity binds: the same machine
+  EXPECT_LT(c.res.cycles, d.res.cycles);          // deeper fetch-ahead in generation
+  EXPECT_EQ(c.res.dram_rd_bytes, d.res.dram_rd_bytes);
+  EXPECT_EQ(c.res.golden_rows_checked, d.res.golden_rows_checked);
+  EXPECT_EQ(c.res.golden_rows_checked, 6u * (40u + 2u));
   spt_free(t);
 }
 
