@@ -61,6 +61,15 @@ typedef struct snap {
     double   dram_pj;
 } snap;
 
+/* One K/V buffer slot: the rows of one resident head (arrival cells and valid flags of its K
+ * full-precision / MSB, K LSB and V rows, indexed by pass key id). */
+typedef struct kvslot {
+    cycle_t *kc, *lc, *vc;             /* [max_tok] */
+    uint8_t *kres, *lres, *vres;       /* [max_tok] */
+    uint32_t owner;                    /* head slot holding it (UINT32_MAX: free) */
+    uint32_t rows;                     /* its rows admitted and not yet retired */
+} kvslot;
+
 struct accel {
     const hw_cfg *hw;
     const spt_trace *tr;
@@ -98,9 +107,7 @@ struct accel {
     /* K/V buffers: kv_slots regions, one per resident head, taken and recycled in head order
      * (the release's BufferManager); per slot, arrival cells and valid flags by pass key id */
     uint32_t  n_slots;
-    cycle_t **kc, **lc, **vc;          /* [n_slots][max_tok] */
-    uint8_t **kres, **lres, **vres;
-    uint32_t *slot_owner, *slot_rows;  /* head slot holding it (UINT32_MAX: free), rows in flight */
+    kvslot   *slot;                    /* [n_slots] */
     uint64_t  head_kb, head_vb;        /* K / V buffer bytes one head of the pass takes */
     uint64_t  k_used, v_used;          /* bytes held by resident heads */
     uint32_t  free_hs;                 /* oldest head whose slot is not yet recycled */
@@ -304,8 +311,8 @@ static void slots_recycle(accel *a)
 {
     while (a->free_hs < a->next_hs) {
         uint32_t s = a->free_hs % a->n_slots;
-        if (a->slot_owner[s] != a->free_hs || a->slot_rows[s] != 0) break;
-        a->slot_owner[s] = UINT32_MAX;
+        if (a->slot[s].owner != a->free_hs || a->slot[s].rows != 0) break;
+        a->slot[s].owner = UINT32_MAX;
         a->k_used -= a->head_kb;
         a->v_used -= a->head_vb;
         a->free_hs++;
@@ -317,7 +324,7 @@ static bool slot_can_take(accel *a, uint32_t hs)
 {
     slots_recycle(a);
     const uint64_t cap = a->hw->kv_buffer_bytes;
-    return a->slot_owner[hs % a->n_slots] == UINT32_MAX && a->k_used + a->head_kb <= cap &&
+    return a->slot[hs % a->n_slots].owner == UINT32_MAX && a->k_used + a->head_kb <= cap &&
            a->v_used + a->head_vb <= cap;
 }
 
@@ -325,13 +332,13 @@ static void slot_take(accel *a, uint32_t hs)
 {
     uint32_t s = hs % a->n_slots;
     const ppass *p = &a->pp[a->pi];
-    a->slot_owner[s] = hs;
-    a->slot_rows[s] = 0;
+    a->slot[s].owner = hs;
+    a->slot[s].rows = 0;
     a->k_used += a->head_kb;
     a->v_used += a->head_vb;
-    memset(a->kres[s], 0, p->n_tok);
-    memset(a->lres[s], 0, p->n_tok);
-    memset(a->vres[s], 0, p->n_tok);
+    memset(a->slot[s].kres, 0, p->n_tok);
+    memset(a->slot[s].lres, 0, p->n_tok);
+    memset(a->slot[s].vres, 0, p->n_tok);
 }
 
 static bool admit_row(accel *a, cycle_t now)
@@ -339,12 +346,12 @@ static bool admit_row(accel *a, cycle_t now)
     const ppass *p = &a->pp[a->pi];
     uint32_t hs = a->next_hs, h = hs % a->n_slots;
     /* head hs needs its slot (free, and room in both buffers) or already holds it */
-    if (a->slot_owner[h] != hs && !slot_can_take(a, hs)) return false;
+    if (a->slot[h].owner != hs && !slot_can_take(a, hs)) return false;
     if (!fifo_peek(a->f_free, now)) return false;
     if (!fifo_can_push(a->f_qk_new, now) || !fetch_can_push(a->fe, ACC_TR_Q, now) ||
         !fetch_can_push(a->fe, ACC_TR_K_MSB, now))
         return false;
-    if (a->slot_owner[h] != hs) slot_take(a, hs);
+    if (a->slot[h].owner != hs) slot_take(a, hs);
     uint32_t id = *(const uint32_t *)fifo_peek(a->f_free, now);
     fifo_pop(a->f_free, now);
     arow *r = &a->pool[id];
@@ -356,8 +363,8 @@ static bool admit_row(accel *a, cycle_t now)
     r->n_sel = 0;
     r->t_admit = now;
     build_att(a, p, r);
-    r->k_cells = a->kc[h];
-    r->v_cells = a->vc[h];
+    r->k_cells = a->slot[h].kc;
+    r->v_cells = a->slot[h].vc;
     r->q_cell = &a->qcell[id];
     uint32_t head = p->head_idx[hs];
     /* Q row */
@@ -366,13 +373,13 @@ static bool admit_row(accel *a, cycle_t now)
                      a->stride[ACC_TR_Q], a->bytes[ACC_TR_Q] };
     fetch_push(a->fe, ACC_TR_Q, &qj, now);
     /* K rows (MSB plane, or full K) not yet in the buffer */
-    uint32_t m = missing(a, r, r->att, r->n_att, a->kres[h]);
-    fetch_job kj = { m, r->miss, 0, p->tok_pos, a->kc[h], base_addr(a, ACC_TR_K_MSB, p->layer, head),
+    uint32_t m = missing(a, r, r->att, r->n_att, a->slot[h].kres);
+    fetch_job kj = { m, r->miss, 0, p->tok_pos, a->slot[h].kc, base_addr(a, ACC_TR_K_MSB, p->layer, head),
                      a->stride[ACC_TR_K_MSB], a->bytes[ACC_TR_K_MSB] };
     fetch_push(a->fe, ACC_TR_K_MSB, &kj, now);
     a->c.krows += m;
     fifo_push(a->f_qk_new, &id, now, now + 1);
-    a->slot_rows[h]++;
+    a->slot[h].rows++;
     if (++a->next_qi == p->n_q) { a->next_qi = 0; a->next_hs++; }
     return true;
 }
@@ -393,9 +400,9 @@ static unsigned lsb_tick(accel *a, cycle_t now)
     const ppass *p = &a->pp[a->pi];
     r->lsb_pass = 1;
     r->need_lsb = 0;
-    r->k_cells = a->lc[r->slot];
-    uint32_t m = missing(a, r, r->att, r->n_att, a->lres[r->slot]);
-    fetch_job j = { m, r->miss, 0, p->tok_pos, a->lc[r->slot],
+    r->k_cells = a->slot[r->slot].lc;
+    uint32_t m = missing(a, r, r->att, r->n_att, a->slot[r->slot].lres);
+    fetch_job j = { m, r->miss, 0, p->tok_pos, a->slot[r->slot].lc,
                     base_addr(a, ACC_TR_K_LSB, p->layer, p->head_idx[r->hs]),
                     a->stride[ACC_TR_K_LSB], a->bytes[ACC_TR_K_LSB] };
     fetch_push(a->fe, ACC_TR_K_LSB, &j, now);
@@ -415,8 +422,8 @@ static void lv_push_ready(accel *a, lvslot *l, cycle_t now, unsigned *prog)
         return;
     }
     arow *r = &a->pool[l->row];
-    uint32_t m = missing(a, r, r->sel, r->n_sel, a->vres[r->slot]);
-    fetch_job j = { m, r->miss, 0, p->tok_pos, a->vc[r->slot],
+    uint32_t m = missing(a, r, r->sel, r->n_sel, a->slot[r->slot].vres);
+    fetch_job j = { m, r->miss, 0, p->tok_pos, a->slot[r->slot].vc,
                     base_addr(a, ACC_TR_V, p->layer, p->head_idx[r->hs]),
                     a->stride[ACC_TR_V], a->bytes[ACC_TR_V] };
     fetch_push(a->fe, ACC_TR_V, &j, now);
@@ -529,7 +536,7 @@ static unsigned wb_tick(accel *a, cycle_t now)
             if (sp[2 * k + 1] == CYCLE_NEVER || en[k] > sp[2 * k + 1]) sp[2 * k + 1] = en[k];
         }
     }
-    a->slot_rows[r->slot]--;
+    a->slot[r->slot].rows--;
     a->rows_retired++;
     a->c.rows++;
     fifo_push(a->f_free, &id, now, now + 1);
@@ -610,8 +617,8 @@ static void pass_begin(accel *a, cycle_t now)
     a->rows_total = p->n_head * p->n_q;
     a->append_i = 0;
     for (uint32_t s = 0; s < a->n_slots; s++) {
-        a->slot_owner[s] = UINT32_MAX;
-        a->slot_rows[s] = 0;
+        a->slot[s].owner = UINT32_MAX;
+        a->slot[s].rows = 0;
     }
     a->k_used = a->v_used = 0;
     a->free_hs = 0;
@@ -1060,21 +1067,16 @@ static int create_blocks(accel *a, sim_err *err)
         fifo_push(a->f_free, &i, 0, 1);
     }
     a->n_slots = hw->kv_slots;
-    a->kc = sim_xcalloc(a->n_slots, sizeof *a->kc);
-    a->lc = sim_xcalloc(a->n_slots, sizeof *a->lc);
-    a->vc = sim_xcalloc(a->n_slots, sizeof *a->vc);
-    a->kres = sim_xcalloc(a->n_slots, sizeof *a->kres);
-    a->lres = sim_xcalloc(a->n_slots, sizeof *a->lres);
-    a->vres = sim_xcalloc(a->n_slots, sizeof *a->vres);
-    a->slot_owner = sim_xcalloc(a->n_slots, sizeof *a->slot_owner);
-    a->slot_rows = sim_xcalloc(a->n_slots, sizeof *a->slot_rows);
+    a->slot = sim_xcalloc(a->n_slots, sizeof *a->slot);
     for (uint32_t h = 0; h < a->n_slots; h++) {
-        a->kc[h] = sim_xcalloc(mt, sizeof(cycle_t));
-        a->lc[h] = sim_xcalloc(mt, sizeof(cycle_t));
-        a->vc[h] = sim_xcalloc(mt, sizeof(cycle_t));
-        a->kres[h] = sim_xcalloc(mt, 1);
-        a->lres[h] = sim_xcalloc(mt, 1);
-        a->vres[h] = sim_xcalloc(mt, 1);
+        kvslot *sl = &a->slot[h];
+        sl->kc = sim_xcalloc(mt, sizeof(cycle_t));
+        sl->lc = sim_xcalloc(mt, sizeof(cycle_t));
+        sl->vc = sim_xcalloc(mt, sizeof(cycle_t));
+        sl->kres = sim_xcalloc(mt, 1);
+        sl->lres = sim_xcalloc(mt, 1);
+        sl->vres = sim_xcalloc(mt, 1);
+        sl->owner = UINT32_MAX;
     }
     a->tk_vals = sim_xcalloc(mt + a->heads, sizeof(uint64_t));
     a->tmp_u32 = sim_xcalloc(mt + a->heads, sizeof(uint32_t));
@@ -1531,12 +1533,11 @@ void accel_destroy(accel *a)
     free(a->pool);
     free(a->qcell);
     free(a->row_qpos);
-    for (uint32_t h = 0; a->kc && h < a->n_slots; h++) {
-        free(a->kc[h]); free(a->lc[h]); free(a->vc[h]);
-        free(a->kres[h]); free(a->lres[h]); free(a->vres[h]);
+    for (uint32_t h = 0; a->slot && h < a->n_slots; h++) {
+        kvslot *sl = &a->slot[h];
+        free(sl->kc); free(sl->lc); free(sl->vc); free(sl->kres); free(sl->lres); free(sl->vres);
     }
-    free(a->kc); free(a->lc); free(a->vc); free(a->kres); free(a->lres); free(a->vres);
-    free(a->slot_owner); free(a->slot_rows);
+    free(a->slot);
     free(a->tk_vals); free(a->tmp_u32); free(a->tmp_u32b); free(a->tok_alive); free(a->head_alive);
     free(a->cur_tok_alive); free(a->cur_head_alive); free(a->pv_p); free(a->pv_pos);
     fifo *fs[] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, a->f_sm_out, a->f_sm_lsb, a->f_pv_in,

@@ -54,6 +54,38 @@ typedef struct arow {
  * Either one resets the watchdog. */
 enum { ACT_EVENT = 1u, ACT_BUSY = 2u };
 
+/* The beats of cycle t over a row's id list (Q.K: keys, prob.V: selected V rows): advances
+ * *cur over at most `width` ids whose arrival cell is <= t; returns how many. */
+static inline uint32_t arow_take(const uint32_t *ids, uint32_t *cur, uint32_t n,
+                                 const cycle_t *cells, uint32_t width, cycle_t t)
+{
+    uint32_t k = 0;
+    while (k < width && *cur < n && cells[ids[*cur]] <= t) {
+        (*cur)++;
+        k++;
+    }
+    return k;
+}
+
+/* The cycle of the last beat over ids[cur, n), the first beat no earlier than t, with the
+ * arrival cells known now; CYCLE_NEVER if an id is not fetched yet (its arrival is the
+ * fetcher's event). The search stops at `limit`: any result >= limit means "not before". */
+static inline cycle_t arow_last_beat(const uint32_t *ids, uint32_t cur, uint32_t n,
+                                     const cycle_t *cells, uint32_t width, cycle_t t,
+                                     cycle_t limit)
+{
+    for (;;) {
+        if (t >= limit) return t;
+        if (arow_take(ids, &cur, n, cells, width, t) == 0 && cur < n) {
+            t = cells[ids[cur]];               /* > t: a stall until it arrives */
+            if (t == CYCLE_NEVER) return CYCLE_NEVER;
+            continue;
+        }
+        if (cur >= n) return t;
+        t++;
+    }
+}
+
 typedef void (*arow_cb)(void *ctx, uint32_t row, cycle_t now);
 
 #ifdef __cplusplus

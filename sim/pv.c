@@ -46,11 +46,7 @@ void pv_destroy(pv *p) { free(p); }
  * Returns 1 if rows were processed, 0 for a data-stall cycle. */
 static unsigned pv_beat(pv *p, const arow *r, cycle_t t)
 {
-    uint32_t n = 0;
-    while (n < p->c.rows_per_cycle && p->cursor < r->n_sel && r->v_cells[r->sel[p->cursor]] <= t) {
-        p->cursor++;
-        n++;
-    }
+    uint32_t n = arow_take(r->sel, &p->cursor, r->n_sel, r->v_cells, p->c.rows_per_cycle, t);
     if (n == 0 && p->cursor < r->n_sel) { p->st.stall_data++; p->stall_state = 1; return 0; }
     p->st.busy++;
     p->st.vrows += n;
@@ -100,24 +96,8 @@ cycle_t pv_next_event(const pv *p, cycle_t now, cycle_t limit)
     /* V-row beats change nothing outside the unit until the row's last beat: find that cycle
      * with the buffer contents known now (a row not yet fetched is the fetcher's event) */
     const arow *r = &p->pool[p->cur];
-    uint32_t cur = p->cursor;
-    cycle_t t = now + 1;
-    for (;;) {
-        if (t >= limit) return t;
-        uint32_t n = 0;
-        while (n < p->c.rows_per_cycle && cur < r->n_sel && r->v_cells[r->sel[cur]] <= t) {
-            cur++;
-            n++;
-        }
-        if (n == 0 && cur < r->n_sel) {
-            cycle_t v = r->v_cells[r->sel[cur]];
-            if (v == CYCLE_NEVER) return CYCLE_NEVER;
-            t = v;
-            continue;
-        }
-        if (cur >= r->n_sel) return t;
-        t++;
-    }
+    return arow_last_beat(r->sel, p->cursor, r->n_sel, r->v_cells, p->c.rows_per_cycle, now + 1,
+                          limit);
 }
 
 /* Replays the skipped cycles p->now + 1 .. p->now + cycles, all before the event above. */

@@ -52,11 +52,7 @@ void qk_destroy(qk *q) { free(q); }
 static unsigned qk_beat(qk *q, const arow *r, cycle_t t)
 {
     if (*r->q_cell > t) { q->st.stall_data++; q->stall_state = 1; return 0; }
-    uint32_t n = 0;
-    while (n < q->c.keys_per_cycle && q->cursor < r->n_att && r->k_cells[r->att[q->cursor]] <= t) {
-        q->cursor++;
-        n++;
-    }
+    uint32_t n = arow_take(r->att, &q->cursor, r->n_att, r->k_cells, q->c.keys_per_cycle, t);
     if (n == 0 && q->cursor < r->n_att) { q->st.stall_data++; q->stall_state = 1; return 0; }
     q->st.busy++;
     q->st.keys += n;
@@ -114,29 +110,10 @@ cycle_t qk_next_event(const qk *q, cycle_t now, cycle_t limit)
      * callback and the push): find that cycle with the buffer contents known now. A key or Q
      * not yet fetched (CYCLE_NEVER) is waited for: its arrival is the fetcher's event. */
     const arow *r = &q->pool[q->cur];
-    uint32_t cur = q->cursor;
     cycle_t t = now + 1;
-    for (;;) {
-        if (t >= limit) return t;
-        if (*r->q_cell > t) {
-            if (*r->q_cell == CYCLE_NEVER) return CYCLE_NEVER;
-            t = *r->q_cell;
-            continue;
-        }
-        uint32_t n = 0;
-        while (n < q->c.keys_per_cycle && cur < r->n_att && r->k_cells[r->att[cur]] <= t) {
-            cur++;
-            n++;
-        }
-        if (n == 0 && cur < r->n_att) {
-            cycle_t k = r->k_cells[r->att[cur]];
-            if (k == CYCLE_NEVER) return CYCLE_NEVER;
-            t = k;
-            continue;
-        }
-        if (cur >= r->n_att) return t;
-        t++;
-    }
+    if (*r->q_cell > t) t = *r->q_cell;         /* the Q row first (CYCLE_NEVER: not fetched) */
+    if (t == CYCLE_NEVER) return CYCLE_NEVER;
+    return arow_last_beat(r->att, q->cursor, r->n_att, r->k_cells, q->c.keys_per_cycle, t, limit);
 }
 
 /* Replays the skipped cycles q->now + 1 .. q->now + cycles, all before the event above. */
