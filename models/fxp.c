@@ -24,6 +24,7 @@ void fxp_fmt_init(fxp_fmt *f, uint32_t bits, uint32_t frac, uint32_t k_lsb_bits,
     f->bits = bits;
     f->frac = frac;
     f->k_lsb_bits = k_lsb_bits;
+    f->v_bits = bits;
     f->prob_bits = prob_bits;
     f->d = d;
     f->scale = (float)(ldexp(1.0, -2 * (int)frac) / sqrt((double)d));
@@ -37,6 +38,23 @@ int16_t fxp_quantize(double x, const fxp_fmt *f)
     if (v > hi) v = hi;
     if (v < lo) v = lo;
     return (int16_t)v;
+}
+
+void fxp_fmt_set_v_bits(fxp_fmt *f, uint32_t v_bits)
+{
+    SIM_ASSERT(v_bits <= f->bits && v_bits + f->frac >= f->bits);
+    f->v_bits = v_bits;
+}
+
+int16_t fxp_quantize_v(double x, const fxp_fmt *f)
+{
+    const int s = (int)(f->bits - f->v_bits);
+    double v = ldexp(x, (int)f->frac - s);
+    v = v >= 0 ? floor(v + 0.5) : -floor(-v + 0.5);
+    double hi = ldexp(1.0, (int)f->v_bits - 1) - 1, lo = -ldexp(1.0, (int)f->v_bits - 1);
+    if (v > hi) v = hi;
+    if (v < lo) v = lo;
+    return (int16_t)((int32_t)v * (1 << s));
 }
 
 double fxp_to_double(int32_t v, uint32_t frac) { return ldexp((double)v, -(int)frac); }

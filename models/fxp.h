@@ -30,6 +30,8 @@ typedef struct fxp_fmt {
     uint32_t bits;        /* Q/K/V width, e.g. 12 */
     uint32_t frac;        /* fraction bits of Q/K/V and of outputs */
     uint32_t k_lsb_bits;  /* LSB plane width of K (0: no progressive quantisation planes) */
+    uint32_t v_bits;      /* stored width of V (<= bits; = bits unless set): V keeps the Q/K scale,
+                             its low bits - v_bits bits are 0 (fxp_quantize_v) */
     uint32_t prob_bits;   /* probability fraction bits, e.g. 12 */
     uint32_t d;           /* head dimension */
     float    scale;       /* 2^(-2 frac) / sqrt(d), binary32; set by fxp_fmt_init */
@@ -38,6 +40,11 @@ typedef struct fxp_fmt {
 void     fxp_fmt_init(fxp_fmt *f, uint32_t bits, uint32_t frac, uint32_t k_lsb_bits,
                       uint32_t prob_bits, uint32_t d);
 int16_t  fxp_quantize(double x, const fxp_fmt *f);               /* round half away, saturate */
+/* Sets the stored width of V: bits - frac <= v_bits <= bits (asserted). */
+void     fxp_fmt_set_v_bits(fxp_fmt *f, uint32_t v_bits);
+/* A V element: x rounded (half away from zero) to v_bits bits with frac - (bits - v_bits)
+ * fraction bits, saturated, and returned at the Q/K scale (shifted left by bits - v_bits). */
+int16_t  fxp_quantize_v(double x, const fxp_fmt *f);
 double   fxp_to_double(int32_t v, uint32_t frac);
 int16_t  fxp_k_msb(int16_t k, const fxp_fmt *f);                 /* k >> lsb_bits */
 uint8_t  fxp_k_lsb(int16_t k, const fxp_fmt *f);                 /* k & mask */

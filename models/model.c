@@ -382,7 +382,10 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
         const float *Ws[3] = { Lw->wq, Lw->wk, Lw->wv }, *bs[3] = { Lw->bq, Lw->bk, Lw->bv };
         for (int t = 0; t < 3; t++) {
             project(c, A, nq, Ws[t], bs[t], t < 2 ? Lw->qk_scale : NULL, h, Pd);
-            for (size_t e = 0; e < (size_t)nq * d; e++) dst[t][e] = fxp_quantize(Pd[e], f);
+            if (t < 2)
+                for (size_t e = 0; e < (size_t)nq * d; e++) dst[t][e] = fxp_quantize(Pd[e], f);
+            else
+                for (size_t e = 0; e < (size_t)nq * d; e++) dst[t][e] = fxp_quantize_v(Pd[e], f);
         }
     }
     /* keys/values of all alive tokens in S order */
@@ -430,12 +433,12 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
             vrows = 0;
             for (uint32_t r = 0; r < nq; r++) vrows += vcnt[(size_t)hi * nq + r];
         }
-        c->kv_bits += (double)vrows * f->bits;
+        c->kv_bits += (double)vrows * f->v_bits;
         k_rows += kn;
         v_rows += vrows;
         if (any) lsb_heads++;
     }
-    c->kv_bits_dense += 2.0 * (double)io->seq_len * c->H * f->bits;
+    c->kv_bits_dense += (double)io->seq_len * c->H * (f->bits + f->v_bits);
     /* statistics */
     if (c->ms) {
         model_layer_stats *st = &c->ms->layer[l];
@@ -763,6 +766,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
     int rc = POL_TABLE[w->policy.kind]->setup(w, &c.pol, err);
     if (rc) { wt_free(m); free(x0); return rc; }
     fxp_fmt_init(&c.fmt, w->fxp.bits, w->fxp.frac, w->fxp.k_lsb_bits, w->fxp.prob_bits, c.dh);
+    fxp_fmt_set_v_bits(&c.fmt, w->fxp.v_bits ? w->fxp.v_bits : w->fxp.bits);
     const uint32_t one = 1u << w->fxp.prob_bits;
     c.ent_tab = sim_xcalloc((size_t)one + 2, sizeof *c.ent_tab);
     for (uint32_t q = 1; q <= one; q++) {
@@ -818,6 +822,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
     tr->workload_json = wl_to_json(w);
     c.ms = ms;
     fxp_fmt_init(&c.fmt, w->fxp.bits, w->fxp.frac, w->fxp.k_lsb_bits, w->fxp.prob_bits, c.dh);
+    fxp_fmt_set_v_bits(&c.fmt, w->fxp.v_bits ? w->fxp.v_bits : w->fxp.bits);
     c.fxp = true;
     if (w->n_gen) ctx_caches(&c, true);
     run_fxp(&c, tr);

@@ -120,6 +120,7 @@ int spt_write(const spt_trace *t, const char *path, sim_err *err)
     cJSON_AddNumberToObject(fj, "bits", t->fmt.bits);
     cJSON_AddNumberToObject(fj, "frac", t->fmt.frac);
     cJSON_AddNumberToObject(fj, "k_lsb_bits", t->fmt.k_lsb_bits);
+    cJSON_AddNumberToObject(fj, "v_bits", t->fmt.v_bits);
     cJSON_AddNumberToObject(fj, "prob_bits", t->fmt.prob_bits);
     cJSON_AddNumberToObject(fj, "d", t->fmt.d);
     char desc[160];
@@ -127,6 +128,9 @@ int spt_write(const spt_trace *t, const char *path, sim_err *err)
              t->fmt.bits, t->fmt.frac);
     cJSON_AddStringToObject(fj, "q", desc);
     cJSON_AddStringToObject(fj, "k", desc);
+    snprintf(desc, sizeof desc, "I16 two's complement, %u bits used, %u fraction bits, the low %u "
+             "bits 0 (stored as %u bits)", t->fmt.bits, t->fmt.frac, t->fmt.bits - t->fmt.v_bits,
+             t->fmt.v_bits);
     cJSON_AddStringToObject(fj, "v", desc);
     snprintf(desc, sizeof desc, "K planes: msb = k >> %u (arithmetic), lsb = k & %u",
              t->fmt.k_lsb_bits, (1u << t->fmt.k_lsb_bits) - 1u);
@@ -290,6 +294,18 @@ static int check_i16(rd *r, const char *nm, const int16_t *v, size_t n, uint32_t
     return SIM_OK;
 }
 
+/* V stored with fmt.v_bits bits: the low bits - v_bits bits of every element are 0 */
+static int check_v_width(rd *r, const char *nm, const int16_t *v, size_t n, const fxp_fmt *f)
+{
+    const uint16_t mask = (uint16_t)((1u << (f->bits - f->v_bits)) - 1u);
+    for (size_t i = 0; mask && i < n; i++)
+        if ((uint16_t)v[i] & mask)
+            return rerr(r, tens(r, nm)->file_off + 2ull * i,
+                        "tensor '%s' element %zu = %d has nonzero low bits (V is stored with %u "
+                        "of %u bits)", nm, i, v[i], f->v_bits, f->bits);
+    return SIM_OK;
+}
+
 static int check_u8(rd *r, const char *nm, const uint8_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -338,6 +354,8 @@ static int read_pass(rd *r, spt_trace *t, spt_pass *p)
     if ((rc = check_i16(r, nm, p->k_new, (size_t)p->n_head * p->n_new * d, t->fmt.bits))) return rc;
     if ((rc = take(r, NM("v"), ST_I16, 3, sk, (void **)&p->v_new))) return rc;
     if ((rc = check_i16(r, nm, p->v_new, (size_t)p->n_head * p->n_new * d, t->fmt.bits))) return rc;
+    if ((rc = check_v_width(r, nm, p->v_new, (size_t)p->n_head * p->n_new * d, &t->fmt)))
+        return rc;
     if ((rc = take(r, NM("out"), ST_I32, 3, sq, (void **)&p->out))) return rc;
     s1[0] = p->n_tok;  if ((rc = take(r, NM("tok_imp"), ST_U64, 1, s1, (void **)&p->tok_imp))) return rc;
     s1[0] = p->n_head; if ((rc = take(r, NM("head_imp"), ST_U64, 1, s1, (void **)&p->head_imp))) return rc;
@@ -453,7 +471,13 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
         goto out;
     }
     if (pol->progressive && lsb == 0) { rc = rerr(&r, 8, "progressive policy without K LSB bits"); goto out; }
+    /* v_bits: absent in traces written before it existed (V then has the full width) */
+    uint32_t vb = bits;
+    if (cJSON_GetObjectItemCaseSensitive(fj, "v_bits") &&
+        (rc = ju32(&r, fj, "v_bits", bits > frac ? bits - frac : 1, bits, &vb)))
+        goto out;
     fxp_fmt_init(&t->fmt, bits, frac, lsb, pb, dd);
+    fxp_fmt_set_v_bits(&t->fmt, vb);
     (void)x;
     /* pass order */
     {
@@ -531,6 +555,7 @@ bool spt_equal(const spt_trace *a, const spt_trace *b)
         if (x->tok_keep[l] != y->tok_keep[l] || x->head_keep[l] != y->head_keep[l]) return false;
     if (a->fmt.bits != b->fmt.bits || a->fmt.frac != b->fmt.frac ||
         a->fmt.k_lsb_bits != b->fmt.k_lsb_bits || a->fmt.prob_bits != b->fmt.prob_bits ||
+        a->fmt.v_bits != b->fmt.v_bits ||
         a->fmt.d != b->fmt.d)
         return false;
     const size_t d = a->d_head;

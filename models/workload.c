@@ -49,6 +49,9 @@ static const cfg_field FXP_FIELDS[] = {
     CFG_U32F(wl_fxp, "frac", frac, 0, 15, false, 7, "fraction bits of Q/K/V and outputs"),
     CFG_U32F(wl_fxp, "k_lsb_bits", k_lsb_bits, 0, 12, false, 0,
              "K LSB-plane width for progressive quantisation (MSB plane = bits - k_lsb_bits)"),
+    CFG_U32F(wl_fxp, "v_bits", v_bits, 0, 16, false, 0,
+             "stored width of V in DRAM and the prob.V datapath (0 = bits; at least bits - frac): "
+             "V keeps the Q/K scale with its low bits - v_bits bits zero"),
     CFG_U32F(wl_fxp, "prob_bits", prob_bits, 4, 16, false, 12,
              "fraction bits of quantised probabilities"),
 };
@@ -206,6 +209,11 @@ static int wl_check(void *obj, const char *path, sim_err *err)
         return sim_errf(err, SIM_EINVAL,
                         "%s: field 'fxp.k_lsb_bits' = %u must be below fxp.bits (%u)", path,
                         f->k_lsb_bits, f->bits);
+    if (f->v_bits && (f->v_bits > f->bits || f->v_bits + f->frac < f->bits))
+        return sim_errf(err, SIM_EINVAL,
+                        "%s: field 'fxp.v_bits' = %u is out of range [%u, %u] (fxp.bits - fxp.frac "
+                        "to fxp.bits, or 0 for fxp.bits)", path, f->v_bits, f->bits - f->frac,
+                        f->bits);
     if (w->source == WL_SRC_WEIGHTS) {
         if (!w->weights[0] || !w->tokens[0])
             return sim_errf(err, SIM_EINVAL,

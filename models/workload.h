@@ -50,6 +50,7 @@ typedef struct wl_fxp {
     uint32_t bits;            /* Q/K/V width (12) */
     uint32_t frac;            /* fraction bits of Q/K/V and outputs */
     uint32_t k_lsb_bits;      /* K LSB plane width (progressive quantisation); 0 = none */
+    uint32_t v_bits;          /* stored width of V; 0 = bits */
     uint32_t prob_bits;       /* probability fraction bits */
 } wl_fxp;
 

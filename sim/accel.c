@@ -1185,7 +1185,7 @@ accel *accel_create(const hw_cfg *hw, const spt_trace *tr, stats *st, sim_err *e
     a->tok_imp = sim_xcalloc(a->max_pos + 1, sizeof(uint64_t));
     a->head_imp = sim_xcalloc(a->heads + 1, sizeof(uint64_t));
     uint32_t msb = tr->fmt.bits - tr->fmt.k_lsb_bits;
-    if (setup_geometry(a, tr->fmt.bits, msb, tr->fmt.k_lsb_bits, tr->fmt.bits, tr->fmt.bits, err) ||
+    if (setup_geometry(a, tr->fmt.bits, msb, tr->fmt.k_lsb_bits, tr->fmt.bits, tr->fmt.v_bits, err) ||
         create_blocks(a, err)) {
         accel_destroy(a);
         return NULL;

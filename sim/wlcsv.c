@@ -408,7 +408,7 @@ int wlcsv_from_trace(const spt_trace *t, wlcsv **out, sim_err *err)
                     if (ps->lsb_refetch[(size_t)h * ps->n_q + q]) { r->if_requant = true; break; }
             r->requant_incre = pol->progressive ? (int32_t)fmt->k_lsb_bits : -1;
             r->value_fetch = vfetch;
-            r->quant_value_bit = (int32_t)fmt->bits;
+            r->quant_value_bit = (int32_t)fmt->v_bits;
             r->accumulate_imp = pol->token_prune || pol->head_prune;
             r->rescale_prev_imp = false;
             r->if_topk = h + 1 == ps->n_head && topk >= 0;

@@ -66,3 +66,23 @@ TEST(FxpKernels, ProbTimesVOverSelectedRowsEqualsTheNaiveRoundedSum) {
     ASSERT_EQ(out[i], want) << "element " << i;
   }
 }
+
+// V stored with fewer bits (fxp.v_bits): bits 12, frac 7, v_bits 8 keeps 8 bits with 3 fraction
+// bits, returned at the 7-fraction-bit scale (x 16). By hand: 1.0 -> 8 -> 128; 0.06 * 8 = 0.48
+// -> 0; 0.0625 * 8 = 0.5 -> 1 (half away from zero) -> 16; -0.0625 -> -16; 0.07 * 8 = 0.56 ->
+// 16; 100 saturates at 127 -> 2032; -100 at -128 -> -2048. v_bits = bits is fxp_quantize.
+TEST(FxpV, StoredWidthRoundsToTheVBitsGrid) {
+  fxp_fmt f;
+  fxp_fmt_init(&f, 12, 7, 0, 12, 64);
+  EXPECT_EQ(f.v_bits, 12u);
+  for (double x : {1.0, 0.06, -0.33, 15.99, -16.0, 100.0})
+    EXPECT_EQ(fxp_quantize_v(x, &f), fxp_quantize(x, &f)) << x;
+  fxp_fmt_set_v_bits(&f, 8);
+  EXPECT_EQ(fxp_quantize_v(1.0, &f), 128);
+  EXPECT_EQ(fxp_quantize_v(0.06, &f), 0);
+  EXPECT_EQ(fxp_quantize_v(0.0625, &f), 16);
+  EXPECT_EQ(fxp_quantize_v(-0.0625, &f), -16);
+  EXPECT_EQ(fxp_quantize_v(0.07, &f), 16);
+  EXPECT_EQ(fxp_quantize_v(100.0, &f), 2032);
+  EXPECT_EQ(fxp_quantize_v(-100.0, &f), -2048);
+}

@@ -113,3 +113,43 @@ TEST(Trace, ReaderRejectsAMissingFileWithAnIoError) {
   EXPECT_EQ(spt_read("/nonexistent/x.spt", &t, &e), SIM_EIO);
   EXPECT_EQ(t, nullptr);
 }
+
+// fxp.v_bits: the trace records it, V values lie on its grid (low bits 0), the reader keeps it,
+// and a V element with nonzero low bits is an error naming the tensor.
+TEST(Trace, VStoredWithFewerBitsRoundTripsAndOffGridValuesAreRejected) {
+  std::string wp = tmpname("vb") + ".json";
+  FILE *f = fopen(wp.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fputs(R"({ "include": ")", f);
+  char *inc = realpath("configs/workloads/tiny-gpt2.json", nullptr);
+  ASSERT_NE(inc, nullptr);
+  fputs(inc, f);
+  free(inc);
+  fputs(R"(", "fxp": {"bits": 12, "frac": 7, "k_lsb_bits": 6, "v_bits": 9, "prob_bits": 12} })", f);
+  fclose(f);
+  spt_trace *t = make(wp.c_str());
+  remove(wp.c_str());
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->fmt.v_bits, 9u);
+  size_t nv = (size_t)t->pass[0].n_head * t->pass[0].n_new * t->d_head, nonzero = 0;
+  for (size_t i = 0; i < nv; i++) {
+    EXPECT_EQ(t->pass[0].v_new[i] % 8, 0) << i;   // 12 - 9 = 3 low bits are 0
+    nonzero += t->pass[0].v_new[i] != 0;
+  }
+  EXPECT_GT(nonzero, nv / 2);
+  std::string p = tmpname("vb");
+  sim_err e{};
+  ASSERT_EQ(spt_write(t, p.c_str(), &e), SIM_OK) << e.msg;
+  spt_trace *r = nullptr;
+  ASSERT_EQ(spt_read(p.c_str(), &r, &e), SIM_OK) << e.msg;
+  EXPECT_EQ(r->fmt.v_bits, 9u);
+  EXPECT_TRUE(spt_equal(t, r));
+  spt_free(r);
+  t->pass[0].v_new[5] |= 1;                         // off the 9-bit grid
+  ASSERT_EQ(spt_write(t, p.c_str(), &e), SIM_OK) << e.msg;
+  EXPECT_EQ(spt_read(p.c_str(), &r, &e), SIM_ETRACE);
+  EXPECT_NE(std::string(e.msg).find("element 5"), std::string::npos) << e.msg;
+  EXPECT_NE(std::string(e.msg).find("V is stored with 9 of 12 bits"), std::string::npos) << e.msg;
+  remove(p.c_str());
+  spt_free(t);
+}

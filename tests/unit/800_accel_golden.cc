@@ -84,6 +84,23 @@ std::string HwVariant(const char *name, const std::string &extra) {
 }
 }  // namespace
 
+// V stored with 8 of 12 bits (fxp.v_bits): a V row is 64 x 8 bits = 64 bytes, two whole requests,
+// instead of 96; Q and K rows stay 96 bytes. The golden values (computed from the trace's
+// 8-bit-grid V) still match.
+TEST(AccelGolden, EightBitValuesMoveSixtyFourBytesPerRow) {
+  Hw hw("configs/hw/spatten.json");
+  tg::Opts o;
+  o.layers = 2; o.heads = 3; o.n_prompt = 24; o.v_bits = 8;
+  spt_trace *t = tg::build(o);
+  SimRun r = run(&hw.hw, t);
+  ASSERT_EQ(r.rc, SIM_OK) << r.err.msg;
+  const uint64_t rows = 2u * 3u * 24u;
+  EXPECT_EQ(r.res.bytes[ACC_TR_V], rows * 64u);
+  EXPECT_EQ(r.res.dram_rd_bytes, rows * (96u + 96u + 64u));   // Q, K, V
+  EXPECT_EQ(r.res.golden_rows_checked, rows);
+  spt_free(t);
+}
+
 // The K MSB plane of a 12-bit K with a 6-bit LSB plane is 64 x 6 bits = 48 bytes per row. Each
 // head's K rows are fetched once, all 24 of them, so in the packed layout (default) a head's
 // K MSB costs 24 x 48 = 1152 bytes = 36 whole 32-byte requests (the head's rows start at a

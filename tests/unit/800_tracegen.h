@@ -24,6 +24,7 @@ struct Opts {
   bool causal = false, progressive = false, local_v = false;
   double v_keep = 0.5, pq_threshold = 0.1;
   uint32_t lsb_bits = 4;
+  uint32_t v_bits = 12;       // stored width of V (12 = full)
   int amp = 200;             // |Q/K/V| range of the random values (12-bit: up to 2047)
   uint64_t seed = 1;
 };
@@ -50,6 +51,7 @@ inline spt_trace *build(const Opts &o) {
   p.local_v = o.local_v; p.v_keep = o.v_keep;
   p.progressive = o.progressive; p.pq_threshold = o.pq_threshold;
   fxp_fmt_init(&t->fmt, 12, 8, o.progressive ? o.lsb_bits : 0, 12, o.d);
+  fxp_fmt_set_v_bits(&t->fmt, o.v_bits);
   const uint32_t d = o.d, H = o.heads, P = o.n_prompt + o.n_gen;
   t->n_pass = o.layers * (1 + o.n_gen);
   t->pass = alloc<spt_pass>(t->n_pass);
@@ -78,7 +80,8 @@ inline spt_trace *build(const Opts &o) {
       x.k_new = alloc<int16_t>((size_t)H * x.n_new * d);
       x.v_new = alloc<int16_t>((size_t)H * x.n_new * d);
       for (size_t e = 0; e < (size_t)H * x.n_q * d; e++) {
-        x.q[e] = rnd(); x.k_new[e] = rnd(); x.v_new[e] = rnd();
+        x.q[e] = rnd(); x.k_new[e] = rnd();
+        x.v_new[e] = (int16_t)(rnd() / (1 << (12 - o.v_bits)) * (1 << (12 - o.v_bits)));
       }
       for (uint32_t h = 0; h < H; h++)
         for (uint32_t i = 0; i < x.n_new; i++) {
