@@ -356,26 +356,62 @@ uint32_t fxp_prob_threshold(double thr, const fxp_fmt *f)
 
 typedef struct { uint64_t v; uint32_t i; } vi;
 
+/* a ranks before b: larger value, or equal value and lower index (a strict total order) */
+static inline bool vi_before(vi a, vi b) { return a.v > b.v || (a.v == b.v && a.i < b.i); }
+
 static int vi_cmp(const void *a, const void *b)
 {
     const vi *x = a, *y = b;
-    if (x->v != y->v) return x->v > y->v ? -1 : 1;   /* larger value first */
-    return x->i < y->i ? -1 : (x->i > y->i);          /* ties: lower index first */
+    return vi_before(*x, *y) ? -1 : vi_before(*y, *x);
 }
 
-static int u32_cmp(const void *a, const void *b)
+/* t[0, n) rearranged so that t[k] is the element of rank k (0 = best) and no element before it
+ * ranks after it: quick-select with a median-of-three pivot; a range that is not halving
+ * fast enough is sorted instead, so the worst case stays O(n log n). */
+static void vi_select(vi *t, uint32_t n, uint32_t k)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : (x > y);
+    uint32_t lo = 0, hi = n, budget = 64;
+    while (hi - lo > 16) {
+        if (budget-- == 0) break;
+        uint32_t mid = lo + (hi - lo) / 2;
+        vi a = t[lo], b = t[mid], c = t[hi - 1], p;
+        if (vi_before(a, b)) p = vi_before(b, c) ? b : (vi_before(a, c) ? c : a);
+        else p = vi_before(a, c) ? a : (vi_before(b, c) ? c : b);
+        /* three-way is not needed: the order is total, only p itself compares equal */
+        uint32_t i = lo, j = hi - 1;
+        for (;;) {
+            while (vi_before(t[i], p)) i++;
+            while (vi_before(p, t[j])) j--;
+            if (i >= j) break;
+            vi x = t[i]; t[i] = t[j]; t[j] = x;
+            i++; j--;
+        }
+        /* now t[lo, j] ranks at or before p and t[j + 1, hi) at or after it */
+        if (k <= j) hi = j + 1;
+        else lo = j + 1;
+    }
+    qsort(t + lo, hi - lo, sizeof *t, vi_cmp);
 }
 
 void fxp_topk_ref(const uint64_t *vals, uint32_t n, uint32_t k, uint32_t *out)
 {
     if (k > n) k = n;
+    if (k == 0) return;
+    if (k == n) {
+        for (uint32_t j = 0; j < n; j++) out[j] = j;
+        return;
+    }
+    /* the k-th best element T by selection; the result is every element ranking at or before
+     * T, collected in index order (so already ascending) */
     vi *t = sim_xmalloc((size_t)n * sizeof *t);
     for (uint32_t j = 0; j < n; j++) { t[j].v = vals[j]; t[j].i = j; }
-    qsort(t, n, sizeof *t, vi_cmp);
-    for (uint32_t j = 0; j < k; j++) out[j] = t[j].i;
-    qsort(out, k, sizeof *out, u32_cmp);
+    vi_select(t, n, k - 1);
+    const vi thr = t[k - 1];
     free(t);
+    uint32_t c = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        vi e = { vals[j], j };
+        if (!vi_before(thr, e)) out[c++] = j;
+    }
+    SIM_ASSERT(c == k);
 }

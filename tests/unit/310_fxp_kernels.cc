@@ -2,6 +2,7 @@
 // against fxp.c's own scalar paths: softmax without a mask must equal softmax with an all-zero
 // mask (the scalar path) bit for bit; the dot product and prob x V equal naive integer sums.
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 extern "C" {
@@ -85,4 +86,44 @@ TEST(FxpV, StoredWidthRoundsToTheVBitsGrid) {
   EXPECT_EQ(fxp_quantize_v(0.07, &f), 16);
   EXPECT_EQ(fxp_quantize_v(100.0, &f), 2032);
   EXPECT_EQ(fxp_quantize_v(-100.0, &f), -2048);
+}
+
+// fxp_topk_ref (selection, then an index-order scan) against the obvious definition written
+// here: sort (value desc, index asc), take k, sort the indices. Random values with many ties,
+// sorted, reversed, all-equal and organ-pipe inputs, every k at small n and edge k at large n.
+TEST(FxpTopk, SelectionGivesTheSortDefinitionsSet) {
+  auto naive = [](const std::vector<uint64_t> &v, uint32_t k) {
+    std::vector<uint32_t> idx(v.size());
+    for (uint32_t i = 0; i < v.size(); i++) idx[i] = i;
+    std::stable_sort(idx.begin(), idx.end(), [&](uint32_t a, uint32_t b) { return v[a] > v[b]; });
+    idx.resize(std::min<size_t>(k, v.size()));
+    std::sort(idx.begin(), idx.end());
+    return idx;
+  };
+  uint64_t s = 99;
+  auto rnd = [&s]() { s = s * 6364136223846793005ull + 1442695040888963407ull; return s >> 17; };
+  for (uint32_t n : {1u, 2u, 3u, 17u, 100u, 1000u, 5000u}) {
+    for (int shape = 0; shape < 6; shape++) {
+      std::vector<uint64_t> v(n);
+      for (uint32_t i = 0; i < n; i++) {
+        switch (shape) {
+          case 0: v[i] = rnd() % 7; break;                 // heavy ties
+          case 1: v[i] = rnd(); break;                     // distinct
+          case 2: v[i] = i; break;                         // ascending
+          case 3: v[i] = n - i; break;                     // descending
+          case 4: v[i] = 5; break;                         // all equal
+          default: v[i] = i < n / 2 ? i : n - i; break;    // organ pipe
+        }
+      }
+      std::vector<uint32_t> ks;
+      if (n <= 100) for (uint32_t k = 0; k <= n + 1; k++) ks.push_back(k);
+      else ks = {0u, 1u, 2u, n / 3, n / 2, n - 1, n, n + 5};
+      for (uint32_t k : ks) {
+        std::vector<uint32_t> out(std::min(k, n) + 1, 0xdeadu);
+        fxp_topk_ref(v.data(), n, k, out.data());
+        out.resize(std::min(k, n));
+        ASSERT_EQ(out, naive(v, k)) << "n=" << n << " shape=" << shape << " k=" << k;
+      }
+    }
+  }
 }
