@@ -26,7 +26,10 @@ typedef struct imp imp;
 imp     *imp_create(const imp_cfg *c, arow *pool, fifo *in, fifo *out, stats *st,
                     const char *prefix, arow_cb on_start, void *ctx);
 void     imp_destroy(imp *m);
+/* One clock; returns ACT_EVENT / ACT_BUSY bits (arow.h), 0 if idle. */
 unsigned imp_tick(imp *m, cycle_t now);
+/* Next cycle > now with an ACT_EVENT: the row's hand-on (now + left) or an input's arrival;
+ * CYCLE_NEVER while blocked on a full FIFO. */
 cycle_t  imp_next_event(const imp *m, cycle_t now);
 /* Accounts `cycles` skipped cycles (all before imp_next_event); true if it counted down. */
 bool     imp_skip(imp *m, uint64_t cycles);

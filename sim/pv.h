@@ -24,6 +24,7 @@ typedef struct pv pv;
 pv      *pv_create(const pv_cfg *c, arow *pool, fifo *in, fifo *out, stats *st,
                    const char *prefix, arow_cb on_done, void *ctx);
 void     pv_destroy(pv *p);
+/* One clock; returns ACT_EVENT / ACT_BUSY bits (arow.h), 0 if idle. */
 unsigned pv_tick(pv *p, cycle_t now);
 /* As qk_next_event (qk.h): the next visible action, searched up to `limit`. */
 cycle_t  pv_next_event(const pv *p, cycle_t now, cycle_t limit);

@@ -31,6 +31,7 @@ typedef struct qk qk;
 qk      *qk_create(const qk_cfg *c, arow *pool, fifo *in_new, fifo *in_lsb, fifo *out,
                    stats *st, const char *prefix, arow_cb on_done, void *ctx);
 void     qk_destroy(qk *q);
+/* One clock; returns ACT_EVENT / ACT_BUSY bits (arow.h), 0 if idle. */
 unsigned qk_tick(qk *q, cycle_t now);
 /* The next cycle > now in which the unit acts visibly (ACT_EVENT, arow.h), with the buffer
  * contents known now; a search stops at `limit` (any value >= limit means "not before limit"). */

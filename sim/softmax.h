@@ -34,7 +34,10 @@ typedef struct sm sm;
 sm      *sm_create(const sm_cfg *c, arow *pool, fifo *in, fifo *out, fifo *out_lsb, stats *st,
                    const char *prefix, arow_cb on_start, void *ctx);
 void     sm_destroy(sm *s);
+/* One clock; returns ACT_EVENT / ACT_BUSY bits (arow.h), 0 if idle. */
 unsigned sm_tick(sm *s, cycle_t now);
+/* Next cycle > now with an ACT_EVENT: a phase's hand-on (now + left) or an input's arrival;
+ * CYCLE_NEVER while blocked on a full FIFO (the consumer's pop is its event). */
 cycle_t  sm_next_event(const sm *s, cycle_t now);
 /* Accounts `cycles` skipped cycles (all before sm_next_event); true if a phase counted down. */
 bool     sm_skip(sm *s, uint64_t cycles);
