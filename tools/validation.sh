@@ -18,7 +18,7 @@ SP="$BUILD/spatten"
 if [ "${1:-}" != "--tables" ]; then
     make BUILD="$BUILD" -j2 all >/dev/null
     mkdir -p "$OUT"
-    sweeps="ablation-bert ablation-gpt2-small pq-bert-base topk-bert topk-gpt2-small dense-vs-spatten"
+    sweeps="ablation-bert ablation-gpt2-small pq-bert-base topk-bert topk-gpt2-small dense-vs-spatten memory-gpt2-small"
     for s in $sweeps; do
         f=configs/sweeps/$s.json
         echo "== sweep $f" >&2
@@ -156,6 +156,21 @@ for name in ("topk-bert", "topk-gpt2-small"):
         print("| %s | %s | %s | %s | %.3f | %.2fx | %.3f |" % (r["workload"], r["hw.topk_engines"],
               r["hw.topk_comparators"], r["cycles"], float(r["seconds"]) * 1e3,
               base[r["workload"]] / int(r["cycles"]), float(r["energy_pj"]) * 1e-9))
+
+R = rows("memory-gpt2-small")
+if R:
+    dense = None
+    for r in rows("dense-vs-spatten"):
+        if r["workload"].startswith("gpt2-small") and r["wl.policy.name"] == "none":
+            dense = int(r["dram_read_bytes"]) + int(r["dram_write_bytes"])
+    print("\n## Table 7: memory-system choices on GPT-2 small (shipped SpAtten policy)\n")
+    print("| row layout | K/V buffer slots | V bits | DRAM MB | x vs 12-bit dense | cycles | time ms | energy mJ |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in R:
+        b = int(r["dram_read_bytes"]) + int(r["dram_write_bytes"])
+        print("| %s | %s | %s | %.2f | %s | %s | %.3f | %.3f |" % (r["hw.row_layout"], r["hw.kv_slots"],
+              r["wl.fxp.v_bits"], b / 1e6, "%.2fx" % (dense / b) if dense else "-", r["cycles"],
+              float(r["seconds"]) * 1e3, float(r["energy_pj"]) * 1e-9))
 
 print("\n## Table 6: energy by module, shipped workloads (share of the total; check: parts sum to the total)\n")
 print("| workload | total mJ | avg power W | on-chip power W (total - DRAM) | DRAM | SRAM | compute (qk+softmax+pv+topk+imp) | fetch | DRAM background+refresh share of DRAM | DRAM pJ/bit | sum of parts == total |")
