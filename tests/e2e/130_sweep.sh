@@ -44,4 +44,9 @@ echo "$LAST_ERR" | grep -q "unknown field 'colour'" || fail "$LAST_ERR"
 sed 's/"topk_comparators": \[8, 16\]/"topk_comparators": [8, 0]/' "$T/s.json" >"$T/bad2.json"
 expect_exit 2 "$SPATTEN" sweep "$T/bad2.json" -o "$T/y.csv"
 echo "$LAST_ERR" | grep -q "point 2: .*field 'topk_comparators' = 0 is out of range" || fail "$LAST_ERR"
+# every shipped sweep loads: its points' hw and workload files are written and validated
+for f in configs/sweeps/*.json; do
+    "$SPATTEN" sweep "$f" --slurm -o "$T/shipped-$(basename "$f" .json).csv" >/dev/null \
+        || fail "shipped sweep $f does not load"
+done
 exit 0
