@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 130_sweep: `spatten sweep` runs the cross product, in point order, the same for any -j;
-# --resume reuses finished points; --slurm writes an array script; bad sweeps are one line.
+# points with the same workload share one cached trace; --resume reuses finished points;
+# --slurm writes an array script; bad sweeps are one line.
 source "$(dirname "$0")/../lib.bash"
 set -u
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -31,6 +32,17 @@ assert c[("8", "0.5")]["dram_read_bytes"] == c[("16", "0.5")]["dram_read_bytes"]
 # fewer comparators: the top-k engine is slower, never faster
 assert int(c[("8", "0.5")]["cycles"]) >= int(c[("16", "0.5")]["cycles"])
 P
+# one trace per distinct workload (two v_keep values), shared by the hardware variations; the
+# -j 1 run's results (computed from the model or the cache) equal a run with no cache at all
+n=$(ls "$T/r1.csv.d"/trace-*.spt | wc -l)
+[ "$n" -eq 2 ] || fail "expected 2 cached traces, found $n"
+for p in 0 1 2 3; do
+    "$SPATTEN" run "$T/r1.csv.d/point-0000$p-workload.json" --hw "$T/r1.csv.d/point-0000$p-hw.json" \
+        -o "$T/direct$p" -q >/dev/null || fail "direct run of point $p"
+    cyc=$("$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))['accelerator']['cycles'])" \
+          "$T/direct$p/report.json")
+    grep -q "^$p,tiny-gpt2,[^,]*,[^,]*,$cyc," "$T/r1.csv" || fail "point $p: sweep cycles differ from a direct run ($cyc)"
+done
 # resume: a finished point is not rerun (its row file is kept as is)
 echo "sentinel" >>"$T/r1.csv.d/point-00001.csv"
 "$SPATTEN" sweep "$T/s.json" --resume -o "$T/r1.csv" >/dev/null || fail "resume"

@@ -19,6 +19,8 @@
 #include "fileio.h"
 #include "model.h"
 #include "report.h"
+#include "st.h"
+#include "trace.h"
 #include "workload.h"
 
 #include <cjson/cJSON.h>
@@ -241,6 +243,28 @@ static void csv_header(const sweep *s, FILE *f)
                "dram_reduction_fused,speedup_unfused,energy_saving_unfused\n");
 }
 
+/* The point's trace. Points whose workloads are the same (the full effective config, as
+ * wl_to_json writes it) share one: the first to need it runs the reference model and leaves
+ * the trace in the sweep's directory (trace-<FNV-1a of the config>.spt, written atomically),
+ * later ones read it back (a read trace equals the written one: tests/unit/600). Sweeps that
+ * vary only the hardware thus run the model once per workload. Workloads that read weight
+ * files are not cached (the files may change between --resume runs). A cache file that
+ * cannot be read or written is ignored: the model runs. */
+static int point_trace(const char *dir, const wl_cfg *wl, spt_trace **tr, sim_err *err)
+{
+    if (wl->source != WL_SRC_SYNTHETIC) return model_run(wl, tr, NULL, err);
+    char *js = wl_to_json(wl);
+    uint64_t h = st_fnv1a((const uint8_t *)js, strlen(js), 0xcbf29ce484222325ull);
+    free(js);
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/trace-%016llx.spt", dir, (unsigned long long)h);
+    sim_err ce;
+    if (access(path, R_OK) == 0 && spt_read(path, tr, &ce) == SIM_OK) return SIM_OK;
+    int rc = model_run(wl, tr, NULL, err);
+    if (!rc) (void)spt_write(*tr, path, &ce);
+    return rc;
+}
+
 /* Simulate point p and write its CSV row file. Returns an rc; err names the point. */
 static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
 {
@@ -254,7 +278,7 @@ static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
     spt_trace *tr = NULL;
     stats *st = NULL;
     accel *a = NULL;
-    if ((rc = model_run(&wl, &tr, NULL, err))) goto done;
+    if ((rc = point_trace(dir, &wl, &tr, err))) goto done;
     st = stats_create();
     cli_sim_opts so = { false, true, NULL };
     if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, err))) goto done;
