@@ -30,14 +30,20 @@ void fxp_fmt_init(fxp_fmt *f, uint32_t bits, uint32_t frac, uint32_t k_lsb_bits,
     f->scale = (float)(ldexp(1.0, -2 * (int)frac) / sqrt((double)d));
 }
 
-int16_t fxp_quantize(double x, const fxp_fmt *f)
+/* x * 2^frac rounded to the nearest integer, ties away from zero, saturated to `bits` bits */
+static int32_t round_sat(double x, int frac, uint32_t bits)
 {
-    double v = ldexp(x, (int)f->frac);
+    double v = ldexp(x, frac);
     v = v >= 0 ? floor(v + 0.5) : -floor(-v + 0.5);
-    double hi = ldexp(1.0, (int)f->bits - 1) - 1, lo = -ldexp(1.0, (int)f->bits - 1);
+    double hi = ldexp(1.0, (int)bits - 1) - 1, lo = -ldexp(1.0, (int)bits - 1);
     if (v > hi) v = hi;
     if (v < lo) v = lo;
-    return (int16_t)v;
+    return (int32_t)v;
+}
+
+int16_t fxp_quantize(double x, const fxp_fmt *f)
+{
+    return (int16_t)round_sat(x, (int)f->frac, f->bits);
 }
 
 void fxp_fmt_set_v_bits(fxp_fmt *f, uint32_t v_bits)
@@ -49,12 +55,7 @@ void fxp_fmt_set_v_bits(fxp_fmt *f, uint32_t v_bits)
 int16_t fxp_quantize_v(double x, const fxp_fmt *f)
 {
     const int s = (int)(f->bits - f->v_bits);
-    double v = ldexp(x, (int)f->frac - s);
-    v = v >= 0 ? floor(v + 0.5) : -floor(-v + 0.5);
-    double hi = ldexp(1.0, (int)f->v_bits - 1) - 1, lo = -ldexp(1.0, (int)f->v_bits - 1);
-    if (v > hi) v = hi;
-    if (v < lo) v = lo;
-    return (int16_t)((int32_t)v * (1 << s));
+    return (int16_t)(round_sat(x, (int)f->frac - s, f->v_bits) * (1 << s));
 }
 
 double fxp_to_double(int32_t v, uint32_t frac) { return ldexp((double)v, -(int)frac); }

@@ -470,14 +470,10 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
         tp->n_q = nq;
         tp->n_head = nH;
         tp->n_new = nq;
-        tp->tok_idx = sim_xmalloc((size_t)n * 4 + 4);
-        memcpy(tp->tok_idx, io->S, (size_t)n * 4);
-        tp->q_pos = sim_xmalloc((size_t)nq * 4 + 4);
-        memcpy(tp->q_pos, io->S + io->q0, (size_t)nq * 4);
-        tp->new_pos = sim_xmalloc((size_t)nq * 4 + 4);
-        memcpy(tp->new_pos, io->S + io->q0, (size_t)nq * 4);
-        tp->head_idx = sim_xmalloc((size_t)nH * 4 + 4);
-        memcpy(tp->head_idx, io->Hs, (size_t)nH * 4);
+        tp->tok_idx = sim_xmemdup(io->S, (size_t)n * 4);
+        tp->q_pos = sim_xmemdup(io->S + io->q0, (size_t)nq * 4);
+        tp->new_pos = sim_xmemdup(io->S + io->q0, (size_t)nq * 4);
+        tp->head_idx = sim_xmemdup(io->Hs, (size_t)nH * 4);
         tp->q = Q;
         tp->k_new = Kn;
         tp->v_new = Vn;

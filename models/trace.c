@@ -254,8 +254,7 @@ static int take(rd *r, const char *nm, st_dtype dt, uint32_t nd, const uint64_t 
                                   (unsigned long long)t->shape[i]);
         return rerr(r, t->file_off, "tensor '%s' has shape [%s], expected [%s]", nm, got, want);
     }
-    *out = sim_xmalloc((size_t)t->nbytes + 1);
-    memcpy(*out, t->data, (size_t)t->nbytes);
+    *out = sim_xmemdup(t->data, (size_t)t->nbytes);
     r->used++;
     return SIM_OK;
 }

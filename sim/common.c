@@ -64,10 +64,11 @@ void *sim_xrealloc(void *p, size_t n)
     return q;
 }
 
-char *sim_xstrdup(const char *s)
+void *sim_xmemdup(const void *p, size_t n)
 {
-    size_t n = strlen(s) + 1;
-    char *d = sim_xmalloc(n);
-    memcpy(d, s, n);
+    void *d = sim_xmalloc(n ? n : 1);
+    if (n) memcpy(d, p, n);
     return d;
 }
+
+char *sim_xstrdup(const char *s) { return sim_xmemdup(s, strlen(s) + 1); }

@@ -66,6 +66,7 @@ void *sim_xmalloc(size_t n);
 void *sim_xcalloc(size_t count, size_t size);
 void *sim_xrealloc(void *p, size_t n);
 char *sim_xstrdup(const char *s);
+void *sim_xmemdup(const void *p, size_t n);    /* a malloc'ed copy of n bytes (n = 0: 1 byte) */
 
 static inline uint64_t sim_ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 static inline uint64_t sim_min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }

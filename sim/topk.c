@@ -210,6 +210,35 @@ static inline void partition(topk *t, const topk_elem *src, uint32_t nv)
     t->l = l;
 }
 
+/* PIVOT: the next LFSR step picks the pivot's position in the current set; the pass counts
+ * start at 0. */
+static inline void pick_pivot(topk *t)
+{
+    uint32_t x = topk_lfsr_next(t->lfsr);
+    uint32_t r = (uint32_t)(((uint64_t)(x >> 16) * t->m) >> 16);
+    t->lfsr = x;
+    t->pivot = t->buf[t->cur][t->lo + r];
+    t->g = 0;
+    t->l = 0;
+}
+
+/* DECIDE: after a pass, keep the side that holds the kk-th best element; true when the pivot
+ * is that element (it becomes the threshold). */
+static inline bool narrow(topk *t)
+{
+    if (t->kk <= t->g) {
+        t->cur ^= 1u; t->lo = 0; t->m = t->g;
+        return false;
+    }
+    if (t->kk == t->g + 1) {
+        t->thr = t->pivot;
+        return true;
+    }
+    t->cur ^= 1u; t->lo = t->cfg.max_n - t->l; t->m = t->l;
+    t->kk -= t->g + 1;
+    return false;
+}
+
 void topk_core_clock(topk *t, const topk_in *in)
 {
     const uint32_t P = t->P, L = t->L;
@@ -260,17 +289,13 @@ void topk_core_clock(topk *t, const topk_in *in)
             t->cnt += L;
         }
         break;
-    case TOPK_S_PIVOT: {
-        uint32_t x = topk_lfsr_next(t->lfsr);
-        uint32_t r = (uint32_t)(((uint64_t)(x >> 16) * t->m) >> 16);
-        t->lfsr = x;
-        t->pivot = t->buf[t->cur][t->lo + r];
-        t->g = 0; t->l = 0; t->cnt = 0;
+    case TOPK_S_PIVOT:
+        pick_pivot(t);
+        t->cnt = 0;
         t->st.passes++;
         t->st.pass_cycles++;
         t->state = TOPK_S_PASS;
         break;
-    }
     case TOPK_S_PASS: {
         /* compare row `cnt` with the pivot; the zero eliminators write the G survivors from
          * the bottom up and the L survivors from the top down of the other buffer */
@@ -290,16 +315,10 @@ void topk_core_clock(topk *t, const topk_in *in)
         break;
     case TOPK_S_DECIDE:
         t->st.pass_cycles++;
-        if (t->kk <= t->g) {
-            t->cur ^= 1u; t->lo = 0; t->m = t->g;
-            t->state = TOPK_S_PIVOT;
-        } else if (t->kk == t->g + 1) {
-            t->thr = t->pivot;
+        if (narrow(t)) {
             t->cnt = 0;
             t->state = TOPK_S_EMIT;
         } else {
-            t->cur ^= 1u; t->lo = t->cfg.max_n - t->l; t->m = t->l;
-            t->kk -= t->g + 1;
             t->state = TOPK_S_PIVOT;
         }
         break;
@@ -376,7 +395,7 @@ static uint32_t cdiv(uint32_t a, uint32_t b) { return a / b + (a % b != 0); }
  * handshake is this cycle). The driver offers keys on every LOAD cycle and takes every output
  * beat, and with fifo_depth >= 2 the FIFO never fills (a beat pushed in one cycle is popped in
  * the next), so the job's course follows from its keys alone: the same passes as the core
- * (same LFSR, same pivot positions, same buffer layout through partition()), the same result,
+ * (pick_pivot, partition and narrow: the core's own PIVOT, PASS and DECIDE steps), the same result,
  * the cycle count of docs/arch/topk.md section 5 and the same counter increments, which are
  * added in the DONE cycle. tests/unit/400_topk.cc compares both ways on every counter. */
 static void fast_job(topk *t)
@@ -398,25 +417,14 @@ static void fast_job(topk *t)
             for (uint32_t i = 0; i < n; i++) b[i] = (topk_elem){ t->jv[i], i, 0 };
             t->cur = 0; t->lo = 0; t->m = n; t->kk = k;
             t->lfsr = t->jseed ? t->jseed : 1u;
-            for (;;) {
-                uint32_t x = topk_lfsr_next(t->lfsr);
-                uint32_t r = (uint32_t)(((uint64_t)(x >> 16) * t->m) >> 16);
-                t->lfsr = x;
-                t->pivot = t->buf[t->cur][t->lo + r];
-                t->g = 0; t->l = 0;
+            bool found = false;
+            while (!found) {
+                pick_pivot(t);
                 partition(t, t->buf[t->cur] + t->lo, t->m);
                 c->passes++;
                 c->pass_cycles += cdiv(t->m, P) + 3u;  /* PIVOT, PASS rows, DRAIN, DECIDE */
                 c->compares += t->m;
-                if (t->kk <= t->g) {
-                    t->cur ^= 1u; t->lo = 0; t->m = t->g;
-                } else if (t->kk == t->g + 1) {
-                    t->thr = t->pivot;
-                    break;
-                } else {
-                    t->cur ^= 1u; t->lo = t->cfg.max_n - t->l; t->m = t->l;
-                    t->kk -= t->g + 1;
-                }
+                found = narrow(t);
             }
             T += c->pass_cycles;
         }
