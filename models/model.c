@@ -29,7 +29,6 @@ typedef struct ctx {
     const wt_model *m;
     const double *x0;          /* [n_total][D] input embeddings */
     uint32_t n_total, D, H, dh, L;
-    bool fxp;
     spt_policy pol;
     fxp_fmt fmt;
     double *ent_tab;           /* [2^pb + 1] -(q/2^pb) ln(q/2^pb) */
@@ -280,9 +279,8 @@ static void attn_fxp_head(ctx *c, const pass_io *io, uint32_t hi, const int16_t 
         }
         if (!P->progressive || refetch) {
             kern_scores_i16(q, Kt, n, nk, d, s);
-            pmax = fxp_softmax(s, mask, nk, f, p);
+            (void)fxp_softmax(s, mask, nk, f, p);
         }
-        (void)pmax;
         if (lsb) lsb[r] = refetch;
         if (refetch) (*lsb_any)++;
         /* candidates: unmasked keys; local V keeps the top ratio_count of them by p */
@@ -404,7 +402,6 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
             Vg = sim_xmalloc((size_t)n * d * sizeof *Vg + 8);
         }
     }
-    uint32_t lsb_heads = 0;
     uint64_t k_rows = 0, v_rows = 0;
     for (uint32_t hi = 0; hi < nH; hi++) {
         const uint32_t h = io->Hs[hi];
@@ -436,7 +433,6 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
         c->kv_bits += (double)vrows * f->v_bits;
         k_rows += kn;
         v_rows += vrows;
-        if (any) lsb_heads++;
     }
     c->kv_bits_dense += (double)io->seq_len * c->H * (f->bits + f->v_bits);
     /* statistics */
@@ -489,7 +485,6 @@ static void fxp_pass(ctx *c, const pass_io *io, double *X)
         free(Q); free(Kn); free(Vn); free(out); free(lsb); free(vcnt); free(blk);
     }
     free(Kg); free(Vg); free(Pd); free(A);
-    (void)lsb_heads;
 }
 
 /* Heads alive entering layer l (cascade or static); Hs/nH updated in place. */
@@ -558,7 +553,6 @@ static void run_fxp(ctx *c, spt_trace *tr)
         const uint32_t p = N + t - 1;
         S[nS++] = p;
         memcpy(X, c->x0 + (size_t)p * D, D * sizeof *X);
-        if (c->st_heads == NULL) { /* heads carry over from the previous step's last layer */ }
         for (uint32_t l = 0; l < c->L; l++) {
             select_tokens(c, l, N + t, p, S, &nS, X, false);
             select_heads(c, l, Hs, &nH);
@@ -621,7 +615,6 @@ static void calibrate(ctx *c, const wl_cfg *w, const double *x_main)
     cal.eps_q = fxp_prob_threshold(w->policy.sparsity_eps, &c->fmt);
     /* dense fixed-point model, no policy, over the calibration inputs */
     ctx cc = *c;
-    cc.pol = c->pol;
     cc.pol.token_prune = cc.pol.head_prune = cc.pol.local_v = cc.pol.progressive = false;
     cc.pol.static_mask = cc.pol.static_heads = false;
     cc.ap_mask = NULL;
@@ -817,9 +810,6 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
     tr->pass = sim_xcalloc(tr->n_pass, sizeof *tr->pass);
     tr->workload_json = wl_to_json(w);
     c.ms = ms;
-    fxp_fmt_init(&c.fmt, w->fxp.bits, w->fxp.frac, w->fxp.k_lsb_bits, w->fxp.prob_bits, c.dh);
-    fxp_fmt_set_v_bits(&c.fmt, w->fxp.v_bits ? w->fxp.v_bits : w->fxp.bits);
-    c.fxp = true;
     if (w->n_gen) ctx_caches(&c, true);
     run_fxp(&c, tr);
     if (ms) {
