@@ -3,6 +3,7 @@
 #include "dram.h"
 #include "energy.h"
 #include "gpu.h"
+#include "topk.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -31,10 +32,10 @@ static const cfg_field HW_FIELDS[] = {
     HW_U32("sm_quant_latency", sm_quant_latency, 1, 1024, true, 0, "softmax quantise latency"),
     HW_U32("data_bits", data_bits, 2, 16, true, 0, "Q/K/V datapath width in bits (must match the trace)"),
     HW_U32("out_bits", out_bits, 1, 32, false, 12, "bits per output element written to DRAM"),
-    HW_U32("topk_comparators", topk_comparators, 1, 1024, true, 0, "top-k comparisons per cycle"),
-    HW_U32("topk_in_lanes", topk_in_lanes, 1, 1024, true, 0, "top-k input values per cycle"),
+    HW_U32("topk_comparators", topk_comparators, 1, TOPK_MAX_COMPARATORS, true, 0, "top-k comparisons per cycle"),
+    HW_U32("topk_in_lanes", topk_in_lanes, 1, TOPK_MAX_LANES, true, 0, "top-k input values per cycle"),
     HW_U32("topk_max_n", topk_max_n, 2, 1u << 20, true, 0, "largest candidate set of the top-k engine"),
-    HW_U32("topk_fifo_depth", topk_fifo_depth, 1, 65536, false, 16, "top-k internal FIFO depth"),
+    HW_U32("topk_fifo_depth", topk_fifo_depth, 1, TOPK_MAX_FIFO, false, 16, "top-k internal FIFO depth"),
     HW_U32("topk_engines", topk_engines, 1, 64, false, 1,
            "top-k engines working on local-V selections in parallel (engine 0 also does cascade pruning)"),
     HW_U32("topk_seed", topk_seed, 0, 4294967295.0, false, 1, "top-k pivot LFSR seed"),
@@ -51,7 +52,7 @@ static const cfg_field HW_FIELDS[] = {
               "DRAM layout of Q/K/V/output rows: packed (each head's rows back to back, so a row "
               "may share a request with its neighbour) or aligned (each row padded to whole requests)"),
     HW_U32("fifo_req_depth", fifo_req_depth, 1, 1u << 20, true, 0, "fetcher request queue depth"),
-    HW_U32("fifo_row_depth", fifo_row_depth, 1, 1u << 20, true, 0,
+    HW_U32("fifo_row_depth", fifo_row_depth, 1, 256, true, 0,
            "depth of the row work queues between pipeline stages"),
     HW_U32("watchdog_cycles", watchdog_cycles, 1, 4294967295.0, false, 100000,
            "cycles without progress before the deadlock error"),

@@ -78,20 +78,20 @@ void topk_cfg_default(topk_cfg *c)
     c->fifo_depth = 4;
 }
 
+static int in_range(sim_err *err, const char *name, uint32_t v, uint32_t max)
+{
+    if (v >= 1 && v <= max) return SIM_OK;
+    return sim_errf(err, SIM_EINVAL, "topk: %s = %u is out of range [1, %u]", name, v, max);
+}
+
 int topk_cfg_check(const topk_cfg *c, sim_err *err)
 {
-    if (c->comparators < 1 || c->comparators > TOPK_MAX_COMPARATORS)
-        return sim_errf(err, SIM_EINVAL, "topk: comparators = %u is out of range [1, %u]",
-                        c->comparators, TOPK_MAX_COMPARATORS);
-    if (c->in_lanes < 1 || c->in_lanes > TOPK_MAX_LANES)
-        return sim_errf(err, SIM_EINVAL, "topk: in_lanes = %u is out of range [1, %u]",
-                        c->in_lanes, TOPK_MAX_LANES);
-    if (c->max_n < 1 || c->max_n > TOPK_MAX_N)
-        return sim_errf(err, SIM_EINVAL, "topk: max_n = %u is out of range [1, %u]",
-                        c->max_n, TOPK_MAX_N);
-    if (c->fifo_depth < 1 || c->fifo_depth > TOPK_MAX_FIFO)
-        return sim_errf(err, SIM_EINVAL, "topk: fifo_depth = %u is out of range [1, %u]",
-                        c->fifo_depth, TOPK_MAX_FIFO);
+    int rc;
+    if ((rc = in_range(err, "comparators", c->comparators, TOPK_MAX_COMPARATORS)) ||
+        (rc = in_range(err, "in_lanes", c->in_lanes, TOPK_MAX_LANES)) ||
+        (rc = in_range(err, "max_n", c->max_n, TOPK_MAX_N)) ||
+        (rc = in_range(err, "fifo_depth", c->fifo_depth, TOPK_MAX_FIFO)))
+        return rc;
     return SIM_OK;
 }
 
