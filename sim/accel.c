@@ -73,7 +73,6 @@ typedef struct kvslot {
 struct accel {
     const hw_cfg *hw;
     const spt_trace *tr;
-    const wlcsv *csv;
     bool      data;
     stats    *st, *own_st;
     const energy_cfg *en;
@@ -152,7 +151,7 @@ struct accel {
     snap      pass_snap;
     cycle_t   pass_t0;
     accel_result res;
-    struct { uint64_t rows, lsb_rows, masked_blocks, krows, sram_rd, sram_wr, golden_rows,
+    struct { uint64_t rows, lsb_rows, masked_blocks, krows, golden_rows,
                       skipped, lv_stall, wb_stall, ctl_stall; } c;
 };
 
@@ -198,9 +197,7 @@ static const int16_t *q_row(const accel *a, const arow *r)
     return p->sp->q + ((size_t)r->hs * p->n_q + r->qi) * a->d;
 }
 
-/* Exact int32 dot product (the value of fxp_dot: integer sums are order-independent and a
- * 12-bit x 12-bit product summed over d <= 1024 cannot overflow int32). SSE2 pmaddwd when
- * available - a simulator-speed matter only. */
+/* Q.K's last beat: the row's scores, one fxp_dot per attended key. */
 static void cb_qk_done(void *ctx, uint32_t id, cycle_t now)
 {
     accel *a = ctx;
@@ -287,7 +284,7 @@ static bool build_att(accel *a, const ppass *p, arow *r)
         if (mrow && mrow[j / B]) { masked++; continue; }
         r->att[n++] = j;
     }
-    a->c.masked_blocks += masked;   /* counted in keys; converted below */
+    a->c.masked_blocks += masked;   /* (row, key) pairs skipped by the mask */
     r->n_att = n;
     return true;
 }
@@ -526,7 +523,6 @@ static unsigned wb_tick(accel *a, cycle_t now)
                     a->stride[ACC_TR_OUT], a->bytes[ACC_TR_OUT] };
     fetch_push(a->fe, ACC_TR_OUT, &j, now);
     if (a->data) check_row(a, r);
-    r->t_retire = now;
     if (a->tl) {
         cycle_t *sp = a->hspan[r->hs];
         const cycle_t st[4] = { r->t_admit, r->t_qk0, r->t_sm0, r->t_pv0 };
@@ -1199,7 +1195,6 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
     const wlcsv_row *r0 = &csv->rows[0];
     accel *a = create_common(hw, st, err);
     if (!a) return NULL;
-    a->csv = csv;
     a->data = false;
     a->d = r0->d_head;
     a->layers = csv->n_layers;
@@ -1337,7 +1332,7 @@ static cycle_t fifo_ev(const fifo *f, cycle_t now)
 /* The earliest cycle > now in which any block may act visibly (ACT_EVENT, arow.h): now + 1
  * while one acts every cycle. Cycles before it only count down or process beats, which the
  * blocks' skip functions replay. dram_limit (the first cycle a DRAM event can be seen) bounds
- * the result and the beat searches of Q.K and prob.V. */
+ * the beat searches of Q.K and prob.V; the caller takes the DRAM event into account itself. */
 static cycle_t accel_next_event(const accel *a, cycle_t now, cycle_t dram_limit)
 {
     cycle_t n = CYCLE_NEVER;
@@ -1374,10 +1369,12 @@ static cycle_t accel_next_event(const accel *a, cycle_t now, cycle_t dram_limit)
     n = min_c(n, fetch_next_event(a->fe, now));
     n = min_c(n, sm_next_event(a->sm, now));
     n = min_c(n, imp_next_event(a->im, now));
-    n = min_c(n, dram_limit);
-    /* the beat searches last, bounded by what is known so far */
-    if (n > now + 1) n = min_c(n, qk_next_event(a->qk, now, n));
-    if (n > now + 1) n = min_c(n, pv_next_event(a->pv, now, n));
+    /* the beat searches last, bounded by what is known so far (a search result at or past
+     * the bound only says "not before it") */
+    cycle_t bound = min_c(n, dram_limit);
+    if (bound > now + 1) n = min_c(n, qk_next_event(a->qk, now, bound));
+    bound = min_c(n, dram_limit);
+    if (bound > now + 1) n = min_c(n, pv_next_event(a->pv, now, bound));
     return n;
 }
 

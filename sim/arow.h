@@ -38,7 +38,7 @@ typedef struct arow {
     int32_t  *out;            /* [d] output */
     /* bookkeeping */
     uint32_t *miss;           /* scratch list of key ids to fetch */
-    cycle_t   t_admit, t_qk0, t_sm0, t_pv0, t_retire;
+    cycle_t   t_admit, t_qk0, t_sm0, t_pv0;
 } arow;
 
 /* Callback a block calls when a row leaves it (data computation lives in the controller). */

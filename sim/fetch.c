@@ -189,11 +189,10 @@ unsigned fetch_tick(fetch *f, cycle_t now)
             uint32_t q = fresh ? shared : s->req;
             if (fresh && s->rob_count == f->rob_cap) { f->st.stall_rob_full++; blocked = true; break; }
             uint64_t addr = fb + (uint64_t)q * rb;
+            const uint32_t ch = q < nreq ? dram_channel_of(f->d, addr) : 0;
             if (q < nreq) {
                 if (f->inflight >= f->cfg.max_outstanding) { f->st.stall_rob_full++; blocked = true; break; }
-                if (!fifo_can_push(f->chq[dram_channel_of(f->d, addr)], now)) {
-                    f->st.stall_chq_full++; blocked = true; break;
-                }
+                if (!fifo_can_push(f->chq[ch], now)) { f->st.stall_chq_full++; blocked = true; break; }
             }
             if (fresh) {
                 uint32_t slot = s->rob_head + s->rob_count;
@@ -207,7 +206,7 @@ unsigned fetch_tick(fetch *f, cycle_t now)
             }
             if (q < nreq) {
                 xreq x = { addr, ((uint64_t)si << 32) | s->cur_slot, (uint8_t)stream_is_write(si) };
-                fifo_push(f->chq[dram_channel_of(f->d, addr)], &x, now, now + lat);
+                fifo_push(f->chq[ch], &x, now, now + lat);
                 f->queued++;
                 f->inflight++;
                 if (f->inflight > f->st.max_inflight) f->st.max_inflight = f->inflight;
@@ -273,7 +272,6 @@ bool fetch_idle(const fetch *f)
     return !f->inflight && !f->jobs_pending && !f->queued;
 }
 
-uint32_t fetch_req_bytes(const fetch *f) { return f->req_bytes; }
 uint64_t fetch_dram_sends(const fetch *f) { return f->sends; }
 uint64_t fetch_useful_bytes(const fetch *f, int s) { return f->s[s].useful_bytes; }
 uint64_t fetch_rows(const fetch *f, int s) { return f->s[s].rows; }

@@ -63,7 +63,6 @@ unsigned fetch_tick(fetch *f, cycle_t now);
 cycle_t  fetch_next_event(const fetch *f, cycle_t now);
 void     fetch_skip(fetch *f, uint64_t cycles);     /* account skipped idle cycles */
 bool     fetch_idle(const fetch *f);                /* no job, request or response pending */
-uint32_t fetch_req_bytes(const fetch *f);
 uint64_t fetch_dram_sends(const fetch *f);        /* requests handed to dram_send so far */
 /* Counters (also registered in stats). */
 uint64_t fetch_useful_bytes(const fetch *f, int stream);

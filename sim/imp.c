@@ -94,7 +94,6 @@ bool imp_skip(imp *m, uint64_t cycles)
     if (m->stall_out) m->st.stall += cycles;
     return false;
 }
-bool     imp_idle(const imp *m)         { return !m->cur_valid; }
 uint64_t imp_busy_cycles(const imp *m)  { return m->st.busy; }
 uint64_t imp_stall_cycles(const imp *m) { return m->st.stall; }
 uint64_t imp_tok_adds(const imp *m)     { return m->st.tok_adds; }

@@ -33,7 +33,6 @@ unsigned imp_tick(imp *m, cycle_t now);
 cycle_t  imp_next_event(const imp *m, cycle_t now);
 /* Accounts `cycles` skipped cycles (all before imp_next_event); true if it counted down. */
 bool     imp_skip(imp *m, uint64_t cycles);
-bool     imp_idle(const imp *m);
 uint64_t imp_busy_cycles(const imp *m);
 uint64_t imp_stall_cycles(const imp *m);
 uint64_t imp_tok_adds(const imp *m);

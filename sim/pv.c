@@ -114,7 +114,6 @@ bool pv_skip(pv *p, uint64_t cycles)
     return worked != 0;
 }
 
-bool     pv_idle(const pv *p)         { return !p->cur_valid; }
 uint64_t pv_busy_cycles(const pv *p)  { return p->st.busy; }
 uint64_t pv_stall_cycles(const pv *p) { return p->st.stall_data + p->st.stall_out; }
 uint64_t pv_vrows(const pv *p)        { return p->st.vrows; }

@@ -30,7 +30,6 @@ unsigned pv_tick(pv *p, cycle_t now);
 cycle_t  pv_next_event(const pv *p, cycle_t now, cycle_t limit);
 /* Replays the `cycles` cycles after the last tick (all before the next event). */
 bool     pv_skip(pv *p, uint64_t cycles);       /* true if it processed V rows in them */
-bool     pv_idle(const pv *p);
 uint64_t pv_busy_cycles(const pv *p);
 uint64_t pv_stall_cycles(const pv *p);
 uint64_t pv_vrows(const pv *p);        /* V rows multiplied (x d multiplies each) */

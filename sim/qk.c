@@ -15,7 +15,7 @@ struct qk {
     bool     beats_done;   /* all keys processed, waiting to push */
     int      stall_state;  /* 0 none, 1 waiting for data, 2 output full */
     cycle_t  now;          /* cycle of the last tick (qk_skip replays the cycles after it) */
-    struct { uint64_t busy, stall_data, stall_out, rows, keys, keys_lsb, out_refused; } st;
+    struct { uint64_t busy, stall_data, stall_out, rows, keys, keys_lsb; } st;
 };
 
 qk *qk_create(const qk_cfg *c, arow *pool, fifo *in_new, fifo *in_lsb, fifo *out, stats *st,
@@ -130,7 +130,6 @@ bool qk_skip(qk *q, uint64_t cycles)
     return worked != 0;
 }
 
-bool     qk_idle(const qk *q)         { return !q->cur_valid; }
 uint64_t qk_busy_cycles(const qk *q)  { return q->st.busy; }
 uint64_t qk_stall_cycles(const qk *q) { return q->st.stall_data + q->st.stall_out; }
 uint64_t qk_keys(const qk *q)         { return q->st.keys; }

@@ -38,7 +38,6 @@ unsigned qk_tick(qk *q, cycle_t now);
 cycle_t  qk_next_event(const qk *q, cycle_t now, cycle_t limit);
 /* Replays the `cycles` cycles after the last tick (all before the next event). */
 bool     qk_skip(qk *q, uint64_t cycles);       /* true if it processed keys in them */
-bool     qk_idle(const qk *q);
 uint64_t qk_busy_cycles(const qk *q);
 uint64_t qk_stall_cycles(const qk *q);
 uint64_t qk_keys(const qk *q);         /* keys processed (x d = multiplies) */

@@ -155,7 +155,6 @@ bool sm_skip(sm *s, uint64_t cycles)
     else if (s->stall_a || s->stall_b) s->st.stall_out += cycles;
     return busy;
 }
-bool     sm_idle(const sm *s)         { return !s->a.valid && !s->b.valid && fifo_empty(s->ab); }
 uint64_t sm_busy_cycles(const sm *s)  { return s->st.busy; }
 uint64_t sm_stall_cycles(const sm *s) { return s->st.stall_out; }
 uint64_t sm_elems(const sm *s)        { return s->st.elems; }

@@ -41,7 +41,6 @@ unsigned sm_tick(sm *s, cycle_t now);
 cycle_t  sm_next_event(const sm *s, cycle_t now);
 /* Accounts `cycles` skipped cycles (all before sm_next_event); true if a phase counted down. */
 bool     sm_skip(sm *s, uint64_t cycles);
-bool     sm_idle(const sm *s);
 uint64_t sm_busy_cycles(const sm *s);
 uint64_t sm_stall_cycles(const sm *s);
 uint64_t sm_elems(const sm *s);        /* elements through phase A (= exps = divides) */
