@@ -37,9 +37,14 @@ PY
 ls "$T"/out.json.tmp.* >/dev/null 2>&1 && fail "temporary file left behind"
 
 # determinism: same bytes run to run, and with skipping off
-"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 >"$T/a.txt"
-"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 >"$T/b.txt"
-"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 --no-skip --exhaustive >"$T/c.txt"
+"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 >"$T/a.txt" || fail "random run"
+"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 >"$T/b.txt" || fail "second random run"
+"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --gen random --count 3000 --read-pct 60 --interval 1 --no-skip --exhaustive >"$T/c.txt" || fail "no-skip run"
+rd=$(sed -n 's/^dram\.reads *= *\([0-9]*\).*/\1/p' "$T/a.txt")
+wr=$(sed -n 's/^dram\.writes *= *\([0-9]*\).*/\1/p' "$T/a.txt")
+[ -n "$rd" ] && [ -n "$wr" ] && [ $((rd + wr)) -eq 3000 ] || fail "reads $rd + writes $wr != the 3000 requested"
+# 60% reads of 3000: 1800, binomial sd ~27; allow 3.3 sd
+[ "$rd" -ge 1710 ] && [ "$rd" -le 1890 ] || fail "reads $rd far from 60% of 3000"
 cmp -s "$T/a.txt" "$T/b.txt" || fail "two runs differ"
 cmp -s "$T/a.txt" "$T/c.txt" || fail "skipping changes the stats"
 

@@ -112,4 +112,5 @@ if __name__ == "__main__":
         check_float(args[i + 1])
         del args[i:i + 2]
     for a in args:
-        check_trace(a)
+        if check_trace(a) == 0:
+            sys.exit("%s: no output row was checked" % a)

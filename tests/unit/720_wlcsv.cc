@@ -197,9 +197,11 @@ TEST(WlCsv, WriteThenReadRoundTripsEveryField) {
   }
   EXPECT_STREQ(disk->config, mem->config);
   EXPECT_TRUE(disk->summary_iter0);
-  // the first data line, byte for byte
+  // the header line, then the first data line, byte for byte
   std::string txt = slurp(p);
-  EXPECT_EQ(txt.substr(0, txt.find('\n') + 1), std::string(kHeader).substr(0, txt.find('\n') + 1));
+  std::string hdr(kHeader);
+  ASSERT_NE(hdr.find('\n'), std::string::npos);
+  EXPECT_EQ(txt.substr(0, hdr.find('\n') + 1), hdr.substr(0, hdr.find('\n') + 1));
   std::string l2 = txt.substr(txt.find('\n') + 1);
   l2 = l2.substr(0, l2.find('\n'));
   EXPECT_EQ(l2, "0,0,0,16.0,8,8,8,12,0.1,False,4,3,12,True,False,False,-1");

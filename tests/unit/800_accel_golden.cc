@@ -201,7 +201,9 @@ TEST(AccelGolden, GenerationFetchesOnlyTheLocallySelectedValueRows) {
   spt_free(t);
 }
 
-TEST(AccelGolden, TinyFifosGiveTheSameValuesAndTrafficButMoreCycles) {
+// configs/hw/tiny.json: smallest FIFOs and 4 KB K/V buffers, so these 40-42-token heads
+// (about 4 KB of K each) are tiled and every row fetches its keys and values again.
+TEST(AccelGolden, TinyFifosGiveTheSameValuesButMoreTrafficAndCycles) {
   Hw big("configs/hw/spatten.json"), tiny("configs/hw/tiny.json");
   tg::Opts o;
   o.layers = 2; o.heads = 2; o.n_prompt = 40; o.n_gen = 2; o.causal = true; o.local_v = true;
@@ -210,7 +212,12 @@ TEST(AccelGolden, TinyFifosGiveTheSameValuesAndTrafficButMoreCycles) {
   SimRun a = run(&big.hw, t), b = run(&tiny.hw, t);
   ASSERT_EQ(a.rc, SIM_OK) << a.err.msg;
   ASSERT_EQ(b.rc, SIM_OK) << b.err.msg;
-  EXPECT_EQ(a.res.golden_rows_checked, b.res.golden_rows_checked);
+  EXPECT_EQ(a.res.golden_rows_checked, 2u * 2u * (40u + 2u));   // layers x heads x rows
+  EXPECT_EQ(b.res.golden_rows_checked, a.res.golden_rows_checked);
+  EXPECT_EQ(b.res.bytes[ACC_TR_Q], a.res.bytes[ACC_TR_Q]);         // one Q row per row
+  EXPECT_EQ(b.res.bytes[ACC_TR_OUT], a.res.bytes[ACC_TR_OUT]);     // one output row per row
+  EXPECT_EQ(b.res.lsb_refetch_rows, a.res.lsb_refetch_rows);       // the same decisions
+  EXPECT_GT(b.res.bytes[ACC_TR_K_MSB], a.res.bytes[ACC_TR_K_MSB]); // tiled: keys fetched per row
   EXPECT_GT(b.res.cycles, a.res.cycles);
   spt_free(t);
 }
