@@ -4,6 +4,7 @@
 #include "fileio.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -414,7 +415,6 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
         goto out;
     }
     t->workload_json = sim_xstrdup(ws);
-    double x;
     char seed[32];
     if ((rc = jstr(&r, tj, "workload", t->workload, sizeof t->workload)) ||
         (rc = jstr(&r, tj, "model", t->model, sizeof t->model)) ||
@@ -427,7 +427,15 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
         (rc = jstr(&r, tj, "seed", seed, sizeof seed)) ||
         (rc = ju32(&r, tj, "n_pass", 1, 1u << 20, &t->n_pass)))
         goto out;
-    t->seed = strtoull(seed, NULL, 10);
+    {
+        char *end;
+        errno = 0;
+        t->seed = strtoull(seed, &end, 10);
+        if (!seed[0] || *end || errno || seed[0] == '-') {
+            rc = rerr(&r, 8, "metadata field 'seed' = \"%s\" is not an unsigned 64-bit integer", seed);
+            goto out;
+        }
+    }
     if ((uint64_t)t->n_pass * 10 + 1 > (uint64_t)f.n + 1) {
         rc = rerr(&r, 8, "n_pass %u needs at least %llu tensors; the file has %u", t->n_pass,
                   (unsigned long long)t->n_pass * 10, f.n);
@@ -477,7 +485,6 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
         goto out;
     fxp_fmt_init(&t->fmt, bits, frac, lsb, pb, dd);
     fxp_fmt_set_v_bits(&t->fmt, vb);
-    (void)x;
     /* pass order */
     {
         uint32_t *ord = NULL;

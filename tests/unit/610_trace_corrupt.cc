@@ -154,3 +154,20 @@ TEST(TraceCorrupt, RandomMutationFuzzLoopNeverCrashes) {
     read_bytes(b);
   }
 }
+
+// A seed that is not an unsigned integer (same length, so the header stays consistent and the
+// checksum, which covers the tensor data, still matches) is a one-line error naming the field.
+TEST(TraceCorrupt, AMalformedSeedIsRejected) {
+  std::vector<uint8_t> b = good_bytes();
+  std::string all(b.begin(), b.end());
+  size_t i = all.find("\\\"seed\\\":\\\"");
+  ASSERT_NE(i, std::string::npos);
+  i += std::string("\\\"seed\\\":\\\"").size();
+  ASSERT_TRUE(b[i] >= '0' && b[i] <= '9');
+  b[i] = 'x';
+  std::string m;
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+  EXPECT_NE(m.find("metadata field 'seed'"), std::string::npos) << m;
+  b[i] = '-';
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+}
