@@ -113,7 +113,7 @@ static int read_tokens(const wl_cfg *w, uint32_t **ids, sim_err *err)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = fio_read_all(w->tokens_path, &text, &len, err);
+    int rc = fio_read_all(w->tokens, &text, &len, err);
     if (rc) return rc;
     const uint32_t need = w->n_prompt + w->n_gen;
     uint32_t *v = sim_xmalloc(((size_t)need + 1) * sizeof *v), n = 0;
@@ -124,7 +124,7 @@ static int read_tokens(const wl_cfg *w, uint32_t **ids, sim_err *err)
         if (!isdigit((unsigned char)*p)) {
             free(v);
             rc = sim_errf(err, SIM_ETRACE, "%s: token %u is not a non-negative integer at byte %zu",
-                          w->tokens_path, n, (size_t)(p - text));
+                          w->tokens, n, (size_t)(p - text));
             free(text);
             return rc;
         }
@@ -134,9 +134,9 @@ static int read_tokens(const wl_cfg *w, uint32_t **ids, sim_err *err)
         if (errno || x > 0xffffffffull || n >= need) {
             free(v);
             rc = n >= need ? sim_errf(err, SIM_ETRACE, "%s: more than n_prompt + n_gen = %u token ids at byte %zu",
-                                      w->tokens_path, need, (size_t)(p - text))
+                                      w->tokens, need, (size_t)(p - text))
                            : sim_errf(err, SIM_ETRACE, "%s: token %u is too large at byte %zu",
-                                      w->tokens_path, n, (size_t)(p - text));
+                                      w->tokens, n, (size_t)(p - text));
             free(text);
             return rc;
         }
@@ -146,7 +146,7 @@ static int read_tokens(const wl_cfg *w, uint32_t **ids, sim_err *err)
     if (n != need) {
         free(v);
         rc = sim_errf(err, SIM_ETRACE, "%s: %u token ids; the workload needs n_prompt + n_gen = %u at byte %zu",
-                      w->tokens_path, n, need, len);
+                      w->tokens, n, need, len);
         free(text);
         return rc;
     }
@@ -166,10 +166,10 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
     if (rc) return rc;
     char *buf = NULL;
     size_t len = 0;
-    rc = fio_read_all(w->weights_path, &buf, &len, err);
+    rc = fio_read_all(w->weights, &buf, &len, err);
     if (rc) { free(ids); return rc; }
     st_file f;
-    rc = st_parse((const uint8_t *)buf, len, w->weights_path, &f, err);
+    rc = st_parse((const uint8_t *)buf, len, w->weights, &f, err);
     if (rc) { free(buf); free(ids); return rc; }
     const uint32_t D = w->d_model, F = w->d_ff, n = w->n_prompt + w->n_gen;
     const bool gpt2 = w->arch == WL_ARCH_GPT2;
@@ -181,7 +181,7 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
     m->gpt2 = gpt2;
     m->ln_eps = gpt2 ? 1e-5 : 1e-12;
     m->L = sim_xcalloc(w->layers, sizeof *m->L);
-    ld L = { &f, w->weights_path, "", err, m };
+    ld L = { &f, w->weights, "", err, m };
     double *x = NULL;
     char nm[160];
     const char *emb = gpt2 ? "wte.weight" : "embeddings.word_embeddings.weight";
@@ -191,21 +191,21 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
         if (st_find(&f, nm)) { L.prefix = pre[i]; break; }
         if (i == 1) {
             rc = sim_errf(err, SIM_ETRACE, "%s: no tensor '%s%s' or '%s': not a %s checkpoint at byte 8",
-                          w->weights_path, pre[0], emb, emb, gpt2 ? "GPT-2" : "BERT");
+                          w->weights, pre[0], emb, emb, gpt2 ? "GPT-2" : "BERT");
             goto fail_rc;
         }
     }
     snprintf(nm, sizeof nm, "%s%s", L.prefix, emb);
     const uint64_t vocab = st_find(&f, nm)->shape[0];
     if (st_find(&f, nm)->ndim != 2 || st_find(&f, nm)->shape[1] != D) {
-        rc = sim_errf(err, SIM_ETRACE, "%s: tensor '%s' width is not d_model = %u at byte %llu", w->weights_path, nm,
+        rc = sim_errf(err, SIM_ETRACE, "%s: tensor '%s' width is not d_model = %u at byte %llu", w->weights, nm,
                       D, (unsigned long long)st_find(&f, nm)->file_off);
         goto fail_rc;
     }
     for (uint32_t i = 0; i < n; i++)
         if (ids[i] >= vocab) {
             rc = sim_errf(err, SIM_ETRACE, "%s: token id %u at index %u is outside the vocabulary (%llu) at byte 0",
-                          w->tokens_path, ids[i], i, (unsigned long long)vocab);
+                          w->tokens, ids[i], i, (unsigned long long)vocab);
             goto fail_rc;
         }
     float *we = get(&L, emb, vocab, D, false, false);
@@ -215,7 +215,7 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
     const st_tensor *pt = st_find(&f, nm);
     if (!pt || pt->ndim != 2 || pt->shape[0] < n) {
         rc = sim_errf(err, SIM_ETRACE, "%s: tensor '%s' is missing or has fewer than n_prompt + n_gen = %u positions at byte 8",
-                      w->weights_path, nm, n);
+                      w->weights, nm, n);
         goto fail_rc;
     }
     float *pe = get(&L, pos, pt->shape[0], D, false, false);
@@ -284,10 +284,6 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
             NEED(Y->ln2_b = get(&L, T("%s.%u.output.LayerNorm.bias", e, l), D, 0, false, false));
         }
 #undef T
-    }
-    if (gpt2) {
-        m->lnf_g = get(&L, "ln_f.weight", D, 0, false, true);
-        m->lnf_b = get(&L, "ln_f.bias", D, 0, false, true);
     }
     st_release(&f);
     free(buf);

@@ -33,7 +33,6 @@ typedef struct wt_model {
     bool     gpt2;                    /* pre-LN + causal (GPT-2) vs post-LN (BERT) */
     double   ln_eps;
     wt_layer *L;                      /* [layers] */
-    const float *lnf_g, *lnf_b;       /* GPT-2 final LayerNorm (NULL: none) */
     /* owned storage */
     float  **blobs;
     uint32_t n_blobs;

@@ -219,11 +219,7 @@ static int wl_check(void *obj, const char *path, sim_err *err)
             return sim_errf(err, SIM_EINVAL,
                             "%s: field 'weights' and 'tokens' are required for source weights",
                             path);
-        /* already resolved against the file that set them (CFG_PATHF) */
-        snprintf(w->weights_path, sizeof w->weights_path, "%s", w->weights);
-        snprintf(w->tokens_path, sizeof w->tokens_path, "%s", w->tokens);
-    } else {
-        w->weights_path[0] = w->tokens_path[0] = '\0';
+        /* weights and tokens are already resolved against the file that set them (CFG_PATHF) */
     }
     wl_policy *p = &w->policy;
     int rc = expand_keep(p->tok_keep, p->n_tok_keep, p->tok_start, 0.15, w->layers, path,

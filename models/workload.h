@@ -100,8 +100,6 @@ typedef struct wl_cfg {
     bool     causal;          /* GPT-2 */
     double   tok_keep_l[WL_MAX_LAYERS];   /* per-layer token keep ratio (1.0 = none) */
     double   head_keep_l[WL_MAX_LAYERS];  /* per-layer head keep ratio */
-    char     weights_path[WL_PATH_MAX];   /* resolved against the workload file's directory */
-    char     tokens_path[WL_PATH_MAX];
 } wl_cfg;
 
 extern const cfg_table WL_CFG_TABLE;
