@@ -55,7 +55,6 @@ int cmd_dram(int argc, char **argv)
     bool have_count = false, skip = true, exhaustive = false;
     int o;
     optind = 1;
-    opterr = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 'c': cfg_path = optarg; break;
@@ -72,8 +71,7 @@ int cmd_dram(int argc, char **argv)
         case 'x': exhaustive = true; break;
         case 'j': json = optarg; break;
         case 'h': usage(stdout); return 0;
-        default:  return cli_usage_error("dram: unknown or incomplete option '%s' (try: spatten dram --help)",
-                                         argv[optind - 1]);
+        default:  return cli_bad_option("dram", argv);
         }
     }
     if (optind < argc) return cli_usage_error("dram: unexpected argument '%s'", argv[optind]);

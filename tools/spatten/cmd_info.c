@@ -10,7 +10,6 @@ int cmd_info(int argc, char **argv)
     static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     int o;
     optind = 1;
-    opterr = 0;
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (o == 'h') {
             printf("usage: spatten info FILE.spt\n"
@@ -18,7 +17,7 @@ int cmd_info(int argc, char **argv)
                    "  header, workload and a per-layer shape summary.\n");
             return 0;
         }
-        return cli_usage_error("info: bad option '%s' (try: spatten info --help)", argv[optind - 1]);
+        return cli_bad_option("info", argv);
     }
     if (optind != argc - 1) return cli_usage_error("info: expected one FILE.spt");
     sim_err err = { 0 };

@@ -83,7 +83,7 @@ int cmd_run(int argc, char **argv)
         case 'n': no_skip = true; break;
         case 'q': quiet = true; break;
         case 'h': fputs(USAGE, stdout); return 0;
-        default: return cli_usage_error("run: bad option or missing value '%s' (see spatten run --help)", argv[optind - 1]);
+        default: return cli_bad_option("run", argv);
         }
     }
     if (argc - optind > 1) return cli_usage_error("run: at most one workload file");

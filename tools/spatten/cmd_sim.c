@@ -59,7 +59,7 @@ int cmd_sim(int argc, char **argv)
         case 'n': no_skip = true; break;
         case 'q': quiet = true; break;
         case 'h': fputs(USAGE, stdout); return 0;
-        default: return cli_usage_error("sim: bad option or missing value '%s' (see spatten sim --help)", argv[optind - 1]);
+        default: return cli_bad_option("sim", argv);
         }
     }
     if (optind < argc) return cli_usage_error("sim: unexpected argument '%s'", argv[optind]);

@@ -406,7 +406,7 @@ int cmd_sweep(int argc, char **argv)
         case 's': slurm = true; break;
         case 'c': coll = true; break;
         case 'h': fputs(USAGE, stdout); return 0;
-        default: return cli_usage_error("sweep: bad option or missing value '%s' (see spatten sweep --help)", argv[optind - 1]);
+        default: return cli_bad_option("sweep", argv);
         }
     }
     if (argc - optind != 1) return cli_usage_error("sweep: one SWEEP.json file is required");

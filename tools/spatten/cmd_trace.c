@@ -37,7 +37,6 @@ int cmd_trace(int argc, char **argv)
     bool want_stats = false, quiet = false, no_err = false;
     int o;
     optind = 1;
-    opterr = 0;
     while ((o = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (o) {
         case 'o': outp = optarg; break;
@@ -47,8 +46,7 @@ int cmd_trace(int argc, char **argv)
         case 'f': fdump = optarg; break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
-        default: return cli_usage_error("trace: bad option '%s' (try: spatten trace --help)",
-                                        argv[optind - 1]);
+        default: return cli_bad_option("trace", argv);
         }
     }
     if (optind != argc - 1) return cli_usage_error("trace: expected one WORKLOAD.json (try: spatten trace --help)");

@@ -33,6 +33,10 @@ void cli_default_config(const char *rel, char *buf, size_t cap);
 
 /* Print "spatten: <err->msg>" and return the exit code for err->code. */
 int cli_fail(const sim_err *err);
+/* After getopt_long returned '?': print "spatten: <cmd>: bad option or missing value '<opt>'"
+ * naming the offending option (a long one by its argument, a short one by optopt) and
+ * return 1. */
+int cli_bad_option(const char *cmd, char *const *argv);
 /* Print "spatten: <fmt...>" and return 1 (usage error). */
 int cli_usage_error(const char *fmt, ...)
 #if defined(__GNUC__)

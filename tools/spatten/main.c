@@ -40,6 +40,16 @@ int cli_usage_error(const char *fmt, ...)
     return 1;
 }
 
+int cli_bad_option(const char *cmd, char *const *argv)
+{
+    char opt[64];
+    const char *last = argv[optind - 1];
+    if (strncmp(last, "--", 2) != 0 && optopt) snprintf(opt, sizeof opt, "-%c", optopt);
+    else snprintf(opt, sizeof opt, "%.60s", last);   /* long options never share an argument */
+    return cli_usage_error("%s: bad option or missing value '%s' (see spatten %s --help)", cmd, opt,
+                           cmd);
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: spatten <command> [options]   (spatten <command> --help for details)\n\n");
