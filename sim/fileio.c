@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fileio.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,4 +109,15 @@ int fio_write_all(const char *path, const void *data, size_t len, sim_err *err)
         return sim_errf(err, SIM_EIO, "%s: write failed", path);
     }
     return fio_commit(w, err);
+}
+
+int fio_write_json(const char *path, const void *cjson, sim_err *err)
+{
+    char *s = cJSON_Print((const cJSON *)cjson);
+    if (!s) return sim_errf(err, SIM_ENOMEM, "%s: cannot format the JSON document", path);
+    size_t n = strlen(s);
+    s[n] = '\n';   /* replace the terminator with a final newline; written length n + 1 */
+    int rc = fio_write_all(path, s, n + 1, err);
+    cJSON_free(s);
+    return rc;
 }

@@ -26,6 +26,9 @@ void  fio_abort(fio_writer *w);                  /* removes the temp file; frees
 
 /* Convenience: write len bytes atomically. */
 int fio_write_all(const char *path, const void *data, size_t len, sim_err *err);
+/* A cJSON document, indented, with a final newline, written atomically as fio_write_all.
+ * (const void * so that this header needs no cJSON include; pass a cJSON *.) */
+int fio_write_json(const char *path, const void *cjson, sim_err *err);
 
 #ifdef __cplusplus
 }

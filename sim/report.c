@@ -331,12 +331,9 @@ char *report_json_string(const report_in *in)
 
 int report_write_json(const report_in *in, const char *path, sim_err *err)
 {
-    char *s = report_json_string(in);
-    if (!s) return sim_errf(err, SIM_ENOMEM, "%s: cannot format report", path);
-    size_t n = strlen(s);
-    s[n] = '\n';   /* replace the terminator with a final newline; written length n + 1 */
-    int rc = fio_write_all(path, s, n + 1, err);
-    free(s);
+    cJSON *root = report_json(in);
+    int rc = fio_write_json(path, root, err);
+    cJSON_Delete(root);
     return rc;
 }
 

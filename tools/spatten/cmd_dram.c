@@ -117,11 +117,7 @@ int cmd_dram(int argc, char **argv)
         cJSON_AddStringToObject(root, "stream", stream_path ? stream_path : gen);
         stats_to_json(sts, so);
         cJSON_AddItemToObject(root, "stats", so);
-        char *txt = cJSON_Print(root);
-        size_t len = strlen(txt);
-        txt[len] = '\n';
-        rc = fio_write_all(json, txt, len + 1, &err);
-        cJSON_free(txt);
+        rc = fio_write_json(json, root, &err);
         cJSON_Delete(root);
     }
     dram_destroy(d);

@@ -217,11 +217,8 @@ static int write_point_configs(const sweep *s, long p, const char *dir, char *hw
                  cJSON_GetArrayItem(s->axis[a].values, vi[a]));
     snprintf(hw_out, PATH_MAX, "%.4000s/point-%05ld-hw.json", dir, p);
     snprintf(wl_out, PATH_MAX, "%.4000s/point-%05ld-workload.json", dir, p);
-    char *hs = cJSON_Print(h), *ws = cJSON_Print(wj);
-    rc = fio_write_all(hw_out, hs, strlen(hs), err);
-    if (!rc) rc = fio_write_all(wl_out, ws, strlen(ws), err);
-    free(hs);
-    free(ws);
+    rc = fio_write_json(hw_out, h, err);
+    if (!rc) rc = fio_write_json(wl_out, wj, err);
     cJSON_Delete(h);
     cJSON_Delete(wj);
     return rc;
