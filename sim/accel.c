@@ -865,15 +865,9 @@ static void snap_take(accel *a, snap *s)
     s->sm_elems = sm_elems(a->sm);
     s->tok_adds = imp_tok_adds(a->im);
     s->head_adds = imp_head_adds(a->im);
-    uint64_t v = 0;
     for (uint32_t e = 0; e < a->n_lv; e++) {
-        char key[48];
-        if (e == 0) snprintf(key, sizeof key, "topk.compares");
-        else snprintf(key, sizeof key, "topk%u.compares", e);
-        if (stats_get_u64(a->st, key, &v)) s->topk_cmp += v;
-        if (e == 0) snprintf(key, sizeof key, "topk.busy_cycles");
-        else snprintf(key, sizeof key, "topk%u.busy_cycles", e);
-        if (stats_get_u64(a->st, key, &v)) s->busy[ACC_M_TOPK] += v;
+        s->topk_cmp += topk_compares(a->lv[e].tk);
+        s->busy[ACC_M_TOPK] += topk_busy_cycles(a->lv[e].tk);
     }
     /* SRAM: every fetched byte is written into a buffer once; the datapath reads K/Q per key
      * beat and V per V row */
@@ -894,14 +888,7 @@ static void snap_take(accel *a, snap *s)
     s->stall[ACC_M_SRAM] = a->c.ctl_stall;
     /* DRAM busy: data-bus cycles per (pseudo-)channel, averaged (DRAM clocks) */
     const dram_cfg *dc = a->hw->dram;
-    for (uint32_t ch = 0; ch < dc->org.channels; ch++)
-        for (uint32_t pc = 0; pc < dc->org.pseudo_channels; pc++) {
-            char key[64];
-            if (dc->org.pseudo_channels > 1) snprintf(key, sizeof key, "dram.ch%u.pc%u.data_cycles", ch, pc);
-            else snprintf(key, sizeof key, "dram.ch%u.data_cycles", ch);
-            if (stats_get_u64(a->st, key, &v)) s->busy[ACC_M_DRAM] += v;
-        }
-    s->busy[ACC_M_DRAM] /= (uint64_t)dc->org.channels * dc->org.pseudo_channels;
+    s->busy[ACC_M_DRAM] = dram_data_cycles(a->dr) / ((uint64_t)dc->org.channels * dc->org.pseudo_channels);
     dram_energy de;
     dram_get_energy(a->dr, &de);
     s->dram_pj = de.total_pj;

@@ -687,6 +687,13 @@ void dram_tick(dram *d)
     d->now = t + 1;
 }
 
+uint64_t dram_data_cycles(const dram *d)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < d->nctrl; i++) n += d->ch[i].st.data_cycles;
+    return n;
+}
+
 uint64_t dram_next_event(const dram *d)
 {
     uint64_t e = minu(ring_head_done(&d->rd_done), ring_head_done(&d->wr_done));

@@ -101,6 +101,7 @@ void     dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag); /* asse
 bool     dram_pop_done(dram *d, uint64_t *tag, bool *is_write); /* completion order */
 void     dram_tick(dram *d);                        /* advance exactly one DRAM clock */
 uint64_t dram_cycle(const dram *d);                 /* DRAM clocks elapsed */
+uint64_t dram_data_cycles(const dram *d);           /* data-bus clocks, summed over controllers */
 uint64_t dram_next_event(const dram *d);            /* earliest cycle (>= now) at which anything
                                                        can happen; never CYCLE_NEVER (refresh) */
 void     dram_skip_to(dram *d, uint64_t cyc);       /* asserts cyc <= dram_next_event() */

@@ -539,3 +539,5 @@ cycle_t topk_next_event(const topk *t, cycle_t now)
 
 uint64_t topk_job_cycles(const topk *t) { return t->j_cycles; }
 uint32_t topk_job_passes(const topk *t) { return t->j_passes; }
+uint64_t topk_compares(const topk *t) { return t->st.compares; }
+uint64_t topk_busy_cycles(const topk *t) { return t->st.busy_cycles; }

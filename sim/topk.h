@@ -77,6 +77,8 @@ void     topk_set_fast(topk *t, bool on);
 /* Cycles the last job took: from the start cycle to the done cycle, both included. */
 uint64_t topk_job_cycles(const topk *t);
 uint32_t topk_job_passes(const topk *t);            /* quick-select passes of the last job */
+uint64_t topk_compares(const topk *t);              /* counters (also registered in stats) */
+uint64_t topk_busy_cycles(const topk *t);
 
 /* ---- Signal-level core (the RTL harness's) --------------------------------------------- */
 /* FSM states; numbering equals the RTL's dbg_state output. */
