@@ -338,6 +338,19 @@ static void slot_take(accel *a, uint32_t hs)
     memset(a->slot[s].vres, 0, p->n_tok);
 }
 
+/* Queue a fetch job on `stream` for rows of `kind` (region, stride, row bytes) of head slot hs
+ * of the current pass: n rows, ids[] (or first .. first + n - 1), id -> position by pos[],
+ * arrival cells for reads. */
+static void push_rows(accel *a, int stream, int kind, uint32_t hs, uint32_t n,
+                      const uint32_t *ids, uint32_t first, const uint32_t *pos, cycle_t *cells,
+                      cycle_t now)
+{
+    const ppass *p = &a->pp[a->pi];
+    fetch_job j = { n, ids, first, pos, cells, base_addr(a, kind, p->layer, p->head_idx[hs]),
+                    a->stride[kind], a->bytes[kind] };
+    fetch_push(a->fe, stream, &j, now);
+}
+
 static bool admit_row(accel *a, cycle_t now)
 {
     const ppass *p = &a->pp[a->pi];
@@ -363,17 +376,12 @@ static bool admit_row(accel *a, cycle_t now)
     r->k_cells = a->slot[h].kc;
     r->v_cells = a->slot[h].vc;
     r->q_cell = &a->qcell[id];
-    uint32_t head = p->head_idx[hs];
     /* Q row */
     a->row_qpos[id] = a->data ? p->sp->q_pos[r->qi] : p->c_qpos[hs];
-    fetch_job qj = { 1, NULL, id, a->row_qpos, a->qcell, base_addr(a, ACC_TR_Q, p->layer, head),
-                     a->stride[ACC_TR_Q], a->bytes[ACC_TR_Q] };
-    fetch_push(a->fe, ACC_TR_Q, &qj, now);
+    push_rows(a, ACC_TR_Q, ACC_TR_Q, hs, 1, NULL, id, a->row_qpos, a->qcell, now);
     /* K rows (MSB plane, or full K) not yet in the buffer */
     uint32_t m = missing(a, r, r->att, r->n_att, a->slot[h].kres);
-    fetch_job kj = { m, r->miss, 0, p->tok_pos, a->slot[h].kc, base_addr(a, ACC_TR_K_MSB, p->layer, head),
-                     a->stride[ACC_TR_K_MSB], a->bytes[ACC_TR_K_MSB] };
-    fetch_push(a->fe, ACC_TR_K_MSB, &kj, now);
+    push_rows(a, ACC_TR_K_MSB, ACC_TR_K_MSB, hs, m, r->miss, 0, p->tok_pos, a->slot[h].kc, now);
     a->c.krows += m;
     fifo_push(a->f_qk_new, &id, now, now + 1);
     a->slot[h].rows++;
@@ -399,10 +407,8 @@ static unsigned lsb_tick(accel *a, cycle_t now)
     r->need_lsb = 0;
     r->k_cells = a->slot[r->slot].lc;
     uint32_t m = missing(a, r, r->att, r->n_att, a->slot[r->slot].lres);
-    fetch_job j = { m, r->miss, 0, p->tok_pos, a->slot[r->slot].lc,
-                    base_addr(a, ACC_TR_K_LSB, p->layer, p->head_idx[r->hs]),
-                    a->stride[ACC_TR_K_LSB], a->bytes[ACC_TR_K_LSB] };
-    fetch_push(a->fe, ACC_TR_K_LSB, &j, now);
+    push_rows(a, ACC_TR_K_LSB, ACC_TR_K_LSB, r->hs, m, r->miss, 0, p->tok_pos, a->slot[r->slot].lc,
+              now);
     fifo_push(a->f_qk_lsb, &id, now, now + 1);
     a->c.lsb_rows++;
     return 1;
@@ -420,10 +426,7 @@ static void lv_push_ready(accel *a, lvslot *l, cycle_t now, unsigned *prog)
     }
     arow *r = &a->pool[l->row];
     uint32_t m = missing(a, r, r->sel, r->n_sel, a->slot[r->slot].vres);
-    fetch_job j = { m, r->miss, 0, p->tok_pos, a->slot[r->slot].vc,
-                    base_addr(a, ACC_TR_V, p->layer, p->head_idx[r->hs]),
-                    a->stride[ACC_TR_V], a->bytes[ACC_TR_V] };
-    fetch_push(a->fe, ACC_TR_V, &j, now);
+    push_rows(a, ACC_TR_V, ACC_TR_V, r->hs, m, r->miss, 0, p->tok_pos, a->slot[r->slot].vc, now);
     fifo_push(a->f_pv_in, &l->row, now, now + 1);
     l->valid = l->ready = false;
     *prog = 1;
@@ -517,11 +520,7 @@ static unsigned wb_tick(accel *a, cycle_t now)
     uint32_t id = *idp;
     fifo_pop(a->f_wb, now);
     arow *r = &a->pool[id];
-    const ppass *p = &a->pp[a->pi];
-    fetch_job j = { 1, NULL, id, a->row_qpos, NULL,
-                    base_addr(a, ACC_TR_OUT, p->layer, p->head_idx[r->hs]),
-                    a->stride[ACC_TR_OUT], a->bytes[ACC_TR_OUT] };
-    fetch_push(a->fe, ACC_TR_OUT, &j, now);
+    push_rows(a, ACC_TR_OUT, ACC_TR_OUT, r->hs, 1, NULL, id, a->row_qpos, NULL, now);
     if (a->data) check_row(a, r);
     if (a->tl) {
         cycle_t *sp = a->hspan[r->hs];
@@ -780,10 +779,7 @@ static bool append_tick(accel *a, cycle_t now)
         if (!fetch_can_push(a->fe, ACC_TR_KV_APPEND, now)) return false;
         uint32_t h = a->append_i / nplanes, pl = a->append_i % nplanes;
         int kind = pl == 0 ? ACC_TR_K_MSB : (pl == 1 && a->progressive) ? ACC_TR_K_LSB : ACC_TR_V;
-        fetch_job j = { p->n_new, p->new_pos, 0, NULL, NULL,
-                        base_addr(a, kind, p->layer, p->head_idx[h]), a->stride[kind],
-                        a->bytes[kind] };
-        fetch_push(a->fe, ACC_TR_KV_APPEND, &j, now);
+        push_rows(a, ACC_TR_KV_APPEND, kind, h, p->n_new, p->new_pos, 0, NULL, NULL, now);
         a->append_i++;
         return false;        /* one job per cycle */
     }
