@@ -1297,7 +1297,6 @@ static unsigned accel_tick(accel *a, cycle_t now)
     return p;
 }
 
-static cycle_t min_c(cycle_t x, cycle_t y) { return x < y ? x : y; }
 
 static bool topk_working(const accel *a)
 {
@@ -1309,7 +1308,7 @@ static bool topk_working(const accel *a)
 static cycle_t fifo_ev(const fifo *f, cycle_t now)
 {
     cycle_t r = fifo_head_ready(f);
-    return r == CYCLE_NEVER ? r : (r > now + 1 ? r : now + 1);
+    return sim_event_after(r, now);
 }
 
 /* The earliest cycle > now in which any block may act visibly (ACT_EVENT, arow.h): now + 1
@@ -1324,7 +1323,7 @@ static cycle_t accel_next_event(const accel *a, cycle_t now, cycle_t dram_limit)
      * job acts now */
     for (uint32_t e = 0; e < a->n_lv; e++) {
         if (a->lv[e].valid && !a->lv[e].running) return now + 1;
-        n = min_c(n, topk_next_event(a->lv[e].tk, now));
+        n = sim_min_u64(n, topk_next_event(a->lv[e].tk, now));
     }
     if (a->phase == PH_TOK || a->phase == PH_HEAD) {
         if (!a->tk_job) return now + 1;       /* else: waits for the engine (above) */
@@ -1339,25 +1338,25 @@ static cycle_t accel_next_event(const accel *a, cycle_t now, cycle_t dram_limit)
              * the Q.K input FIFO, the fetcher's queues or a K/V buffer slot: each freed by
              * another block's event */
             cycle_t fr = fifo_head_ready(a->f_free);
-            if (fr != CYCLE_NEVER && fr > now) n = min_c(n, fr);
+            if (fr != CYCLE_NEVER && fr > now) n = sim_min_u64(n, fr);
         } else if (a->rows_retired == a->rows_total) return now + 1;
     }
     if (a->phase == PH_DRAIN && fetch_idle(a->fe) && dram_idle(a->dr)) return now + 1;
     bool lv_free = false;
     for (uint32_t e = 0; e < a->n_lv; e++) lv_free |= !a->lv[e].valid;
-    if (lv_free) n = min_c(n, fifo_ev(a->f_sm_out, now));
+    if (lv_free) n = sim_min_u64(n, fifo_ev(a->f_sm_out, now));
     if (a->lsb_stall || a->wb_stall) return now + 1;
-    n = min_c(n, fifo_ev(a->f_sm_lsb, now));
-    n = min_c(n, fifo_ev(a->f_wb, now));
-    n = min_c(n, fetch_next_event(a->fe, now));
-    n = min_c(n, sm_next_event(a->sm, now));
-    n = min_c(n, imp_next_event(a->im, now));
+    n = sim_min_u64(n, fifo_ev(a->f_sm_lsb, now));
+    n = sim_min_u64(n, fifo_ev(a->f_wb, now));
+    n = sim_min_u64(n, fetch_next_event(a->fe, now));
+    n = sim_min_u64(n, sm_next_event(a->sm, now));
+    n = sim_min_u64(n, imp_next_event(a->im, now));
     /* the beat searches last, bounded by what is known so far (a search result at or past
      * the bound only says "not before it") */
-    cycle_t bound = min_c(n, dram_limit);
-    if (bound > now + 1) n = min_c(n, qk_next_event(a->qk, now, bound));
-    bound = min_c(n, dram_limit);
-    if (bound > now + 1) n = min_c(n, pv_next_event(a->pv, now, bound));
+    cycle_t bound = sim_min_u64(n, dram_limit);
+    if (bound > now + 1) n = sim_min_u64(n, qk_next_event(a->qk, now, bound));
+    bound = sim_min_u64(n, dram_limit);
+    if (bound > now + 1) n = sim_min_u64(n, pv_next_event(a->pv, now, bound));
     return n;
 }
 

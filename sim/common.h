@@ -71,6 +71,12 @@ void *sim_xmemdup(const void *p, size_t n);    /* a malloc'ed copy of n bytes (n
 static inline uint64_t sim_ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 static inline uint64_t sim_min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t sim_max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+/* A next-event cycle seen from cycle now: c itself, but no earlier than now + 1 (CYCLE_NEVER
+ * stays CYCLE_NEVER). */
+static inline cycle_t sim_event_after(cycle_t c, cycle_t now)
+{
+    return c == CYCLE_NEVER ? c : (c > now + 1 ? c : now + 1);
+}
 
 #define SPATTEN_VERSION "0.1.0"
 

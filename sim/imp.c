@@ -80,7 +80,7 @@ cycle_t imp_next_event(const imp *m, cycle_t now)
     /* counting down: acts when the count reaches 0; blocked: waits for the consumer's pop */
     if (m->cur_valid) return m->left ? now + m->left : CYCLE_NEVER;
     cycle_t r = fifo_head_ready(m->in);
-    return r == CYCLE_NEVER ? r : (r > now + 1 ? r : now + 1);
+    return sim_event_after(r, now);
 }
 
 bool imp_skip(imp *m, uint64_t cycles)

@@ -89,7 +89,7 @@ cycle_t pv_next_event(const pv *p, cycle_t now, cycle_t limit)
 {
     if (!p->cur_valid) {
         cycle_t m = fifo_head_ready(p->in);
-        return m == CYCLE_NEVER ? m : (m > now + 1 ? m : now + 1);
+        return sim_event_after(m, now);
     }
     /* output full: the consumer's pop is its event */
     if (p->beats_done) return p->stall_state == 2 ? CYCLE_NEVER : now + 1;

@@ -101,7 +101,7 @@ cycle_t qk_next_event(const qk *q, cycle_t now, cycle_t limit)
     if (!q->cur_valid) {
         cycle_t a = fifo_head_ready(q->in_lsb), b = fifo_head_ready(q->in_new);
         cycle_t m = a < b ? a : b;
-        return m == CYCLE_NEVER ? m : (m > now + 1 ? m : now + 1);
+        return sim_event_after(m, now);
     }
     /* output FIFO full: only the consumer's pop frees it, and a pop is that block's event
      * (ACT_EVENT in arow.h: the cycle after a pop is always clocked) */

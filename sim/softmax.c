@@ -141,7 +141,7 @@ cycle_t sm_next_event(const sm *s, cycle_t now)
         else e = fifo_head_ready(src[i]);
         if (e < m) m = e;
     }
-    return m == CYCLE_NEVER ? m : (m > now + 1 ? m : now + 1);
+    return sim_event_after(m, now);
 }
 
 /* Skipped cycles lie before every phase's event (above): counting phases count down (busy),
