@@ -261,6 +261,19 @@ uint32_t fxp_softmax(const int32_t *s, const uint8_t *mask, uint32_t n, const fx
     return softmax_dense(s, n, f, p, e);
 }
 
+/* prob x V outputs: each int64 sum rounded half up, shifted by prob_bits (arithmetic shift:
+ * floor), saturated to int32 */
+static void pv_round(const int64_t *acc, uint32_t d, const fxp_fmt *f, int32_t *out)
+{
+    const int64_t half = (int64_t)1 << (f->prob_bits - 1);
+    for (uint32_t i = 0; i < d; i++) {
+        int64_t o = (acc[i] + half) >> f->prob_bits;
+        if (o > INT32_MAX) o = INT32_MAX;
+        if (o < INT32_MIN) o = INT32_MIN;
+        out[i] = (int32_t)o;
+    }
+}
+
 static void pv_scalar(const uint32_t *p, const int16_t *v, const uint32_t *sel, uint32_t nsel,
                       uint32_t n, const fxp_fmt *f, int32_t *out)
 {
@@ -276,13 +289,7 @@ static void pv_scalar(const uint32_t *p, const int16_t *v, const uint32_t *sel, 
         int64_t pj = p[j];
         for (uint32_t i = 0; i < d; i++) acc[i] += pj * row[i];
     }
-    const int64_t half = (int64_t)1 << (f->prob_bits - 1);
-    for (uint32_t i = 0; i < d; i++) {
-        int64_t o = (acc[i] + half) >> f->prob_bits;   /* arithmetic shift: floor */
-        if (o > INT32_MAX) o = INT32_MAX;
-        if (o < INT32_MIN) o = INT32_MIN;
-        out[i] = (int32_t)o;
-    }
+    pv_round(acc, d, f, out);
 }
 
 #if FXP_SSE2
@@ -328,13 +335,7 @@ static void pv_exact(const uint32_t *p, const int16_t *vbase, const uint32_t *po
             pairs = 0;
         }
     }
-    const int64_t half = (int64_t)1 << (f->prob_bits - 1);
-    for (uint32_t i = 0; i < d; i++) {
-        int64_t o = (acc[i] + half) >> f->prob_bits;
-        if (o > INT32_MAX) o = INT32_MAX;
-        if (o < INT32_MIN) o = INT32_MIN;
-        out[i] = (int32_t)o;
-    }
+    pv_round(acc, d, f, out);
 }
 #endif
 

@@ -461,7 +461,7 @@ static unsigned lv_tick(accel *a, cycle_t now)
         arow *r = &a->pool[l->row];
         uint32_t k = a->data ? pol_v_keep(&a->tr->policy, r->n_att)
                              : (p->c_vals[r->hs] < r->n_att ? p->c_vals[r->hs] : r->n_att);
-        if (k < r->n_att && r->n_att > 1 && (a->data ? a->local_v : true)) {
+        if (k < r->n_att && r->n_att > 1 && a->local_v) {   /* CSV mode sets local_v */
             for (uint32_t t = 0; t < r->n_att; t++)
                 l->vals[t] = a->data ? r->p[t] : (uint64_t)((r->att[t] * 2654435761u) >> 7);
             topk_start(l->tk, l->vals, r->n_att, k, a->hw->topk_seed, now);
