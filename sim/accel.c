@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const ACC_TRAFFIC_NAMES[ACC_TR_N] = { "q", "k_msb", "k_lsb", "v", "out", "kv_append" };
 const char *const ACC_MODULE_NAMES[ACC_M_N] = { "fetch", "qk", "softmax", "topk", "pv", "imp",
                                                 "sram", "dram" };
 

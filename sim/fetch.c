@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const STREAM_NAMES[FETCH_STREAMS] = { "q", "k_msb", "k_lsb", "v", "out",
-                                                         "kv_append" };
+const char *const ACC_TRAFFIC_NAMES[ACC_TR_N] = { "q", "k_msb", "k_lsb", "v", "out", "kv_append" };
 /* issue priority: later pipeline stages first */
-static const int PRIO[FETCH_STREAMS] = { 4, 5, 3, 2, 1, 0 };
-static bool stream_is_write(int s) { return s == 4 || s == 5; }
+static const int PRIO[FETCH_STREAMS] = { ACC_TR_OUT, ACC_TR_KV_APPEND, ACC_TR_V, ACC_TR_K_LSB,
+                                          ACC_TR_K_MSB, ACC_TR_Q };
 
 typedef struct xreq { uint64_t addr, tag; uint8_t is_write; } xreq;
 typedef struct rob_ent { cycle_t *cell; uint32_t remaining; } rob_ent;
@@ -65,7 +64,7 @@ fetch *fetch_create(const fetch_cfg *c, dram *d, stats *st, const char *prefix, 
     }
     f->rob_cap = c->max_outstanding;
     for (int i = 0; i < FETCH_STREAMS; i++) {
-        snprintf(name, sizeof name, "fetch.jobs.%s", STREAM_NAMES[i]);
+        snprintf(name, sizeof name, "fetch.jobs.%s", ACC_TRAFFIC_NAMES[i]);
         f->s[i].jobs = fifo_create(name, sizeof(fetch_job), c->job_depth);
         f->s[i].rob = sim_xcalloc(f->rob_cap, sizeof(rob_ent));
     }
@@ -76,8 +75,8 @@ fetch *fetch_create(const fetch_cfg *c, dram *d, stats *st, const char *prefix, 
         stats_add_u64(st, m, "wr_bytes", "B", &f->st.wr_bytes, "bytes written by DRAM requests");
         for (int i = 0; i < FETCH_STREAMS; i++) {
             char n1[48], n2[48];
-            snprintf(n1, sizeof n1, "%s_bytes", STREAM_NAMES[i]);
-            snprintf(n2, sizeof n2, "%s_rows", STREAM_NAMES[i]);
+            snprintf(n1, sizeof n1, "%s_bytes", ACC_TRAFFIC_NAMES[i]);
+            snprintf(n2, sizeof n2, "%s_rows", ACC_TRAFFIC_NAMES[i]);
             stats_add_u64(st, m, n1, "B", &f->s[i].useful_bytes, "useful bytes of rows moved");
             stats_add_u64(st, m, n2, "row", &f->s[i].rows, "rows moved");
         }
@@ -113,7 +112,7 @@ bool fetch_can_push(const fetch *f, int s, cycle_t now) { return fifo_can_push(f
 void fetch_push(fetch *f, int s, const fetch_job *j, cycle_t now)
 {
     SIM_ASSERT(j->row_bytes >= 1 && j->row_bytes <= j->stride);
-    SIM_ASSERT(stream_is_write(s) == (j->cells == NULL));
+    SIM_ASSERT(acc_traffic_is_write(s) == (j->cells == NULL));
     if (j->cells)
         for (uint32_t r = 0; r < j->n; r++) j->cells[j->ids ? j->ids[r] : j->first + r] = CYCLE_NEVER;
     if (j->n == 0) return;
@@ -185,7 +184,7 @@ unsigned fetch_tick(fetch *f, cycle_t now)
             uint64_t fb = start / rb * rb;
             uint32_t nreq = (uint32_t)((start + j->row_bytes - 1) / rb - start / rb + 1);
             bool fresh = s->req == 0;
-            uint32_t shared = fresh && !stream_is_write(si) && s->row > 0 && fb == s->last_blk;
+            uint32_t shared = fresh && !acc_traffic_is_write(si) && s->row > 0 && fb == s->last_blk;
             uint32_t q = fresh ? shared : s->req;
             if (fresh && s->rob_count == f->rob_cap) { f->st.stall_rob_full++; blocked = true; break; }
             uint64_t addr = fb + (uint64_t)q * rb;
@@ -205,7 +204,7 @@ unsigned fetch_tick(fetch *f, cycle_t now)
                 s->rows++;
             }
             if (q < nreq) {
-                xreq x = { addr, ((uint64_t)si << 32) | s->cur_slot, (uint8_t)stream_is_write(si) };
+                xreq x = { addr, ((uint64_t)si << 32) | s->cur_slot, (uint8_t)acc_traffic_is_write(si) };
                 fifo_push(f->chq[ch], &x, now, now + lat);
                 f->queued++;
                 f->inflight++;
