@@ -498,8 +498,8 @@ static void select_heads(ctx *c, uint32_t l, uint32_t *Hs, uint32_t *nH)
         return;
     }
     if (!pol_head_prunes_at(&c->pol, l)) return;
-    uint64_t imp[64];
-    uint32_t out[64];
+    uint64_t imp[SPT_MAX_HEADS];
+    uint32_t out[SPT_MAX_HEADS];
     for (uint32_t i = 0; i < *nH; i++) imp[i] = c->head_imp[Hs[i]];
     uint32_t k = pol_head_select(&c->pol, l, c->H, Hs, imp, *nH, out);
     memcpy(Hs, out, (size_t)k * sizeof *Hs);
@@ -537,7 +537,7 @@ static void run_fxp(ctx *c, spt_trace *tr)
     const uint32_t T = tr ? c->w->n_gen : 0;           /* calibration: dense, summarize all */
     const uint32_t n0 = tr ? N : c->n_total;
     uint32_t *S = sim_xmalloc((size_t)c->n_total * 4 + 4), nS = n0;
-    uint32_t Hs[64], nH = c->H;
+    uint32_t Hs[SPT_MAX_HEADS], nH = c->H;
     for (uint32_t i = 0; i < n0; i++) S[i] = i;
     for (uint32_t h = 0; h < c->H; h++) Hs[h] = h;
     double *X = sim_xmalloc((size_t)n0 * D * sizeof *X + 8);
@@ -671,8 +671,8 @@ static void calibrate(ctx *c, const wl_cfg *w, const double *x_main)
     if (c->pol.static_heads) {
         c->st_heads = sim_xcalloc((size_t)L * H + 1, 1);
         const uint32_t keep = pol_ratio_count(1.0 - w->policy.head_ratio, H);
-        uint64_t vals[64];
-        uint32_t sel[64];
+        uint64_t vals[SPT_MAX_HEADS];
+        uint32_t sel[SPT_MAX_HEADS];
         for (uint32_t l = 0; l < L; l++) {
             for (uint32_t h = 0; h < H; h++) {
                 size_t lh = (size_t)l * H + h;

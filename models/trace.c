@@ -419,7 +419,7 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
     if ((rc = jstr(&r, tj, "workload", t->workload, sizeof t->workload)) ||
         (rc = jstr(&r, tj, "model", t->model, sizeof t->model)) ||
         (rc = ju32(&r, tj, "layers", 1, SPT_MAX_LAYERS, &t->layers)) ||
-        (rc = ju32(&r, tj, "heads", 1, 64, &t->heads)) ||
+        (rc = ju32(&r, tj, "heads", 1, SPT_MAX_HEADS, &t->heads)) ||
         (rc = ju32(&r, tj, "d_head", 1, 1024, &t->d_head)) ||
         (rc = ju32(&r, tj, "n_prompt", 1, 4096, &t->n_prompt)) ||
         (rc = ju32(&r, tj, "n_gen", 0, 4096, &t->n_gen)) ||

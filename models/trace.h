@@ -27,6 +27,7 @@ extern "C" {
 #endif
 
 #define SPT_MAX_LAYERS 64
+#define SPT_MAX_HEADS  64   /* heads per layer (the model keeps per-head arrays on the stack) */
 
 /* Pruning/quantisation policy as the accelerator must execute it (from the workload config). */
 typedef struct spt_policy {

@@ -99,7 +99,7 @@ static const cfg_field WL_FIELDS[] = {
     CFG_ENUMF(wl_cfg, "arch", arch, ARCH_NAMES, false, 0,
               "bert (bidirectional) or gpt2 (causal); auto = from the preset"),
     CFG_U32F(wl_cfg, "layers", layers, 0, WL_MAX_LAYERS, false, 0, "layers; 0 = preset"),
-    CFG_U32F(wl_cfg, "heads", heads, 0, 64, false, 0, "attention heads; 0 = preset"),
+    CFG_U32F(wl_cfg, "heads", heads, 0, SPT_MAX_HEADS, false, 0, "attention heads; 0 = preset"),
     CFG_U32F(wl_cfg, "d_model", d_model, 0, 8192, false, 0, "model width; 0 = preset"),
     CFG_U32F(wl_cfg, "d_ff", d_ff, 0, 32768, false, 0, "FFN width (weights input); 0 = preset"),
     CFG_ENUMF(wl_cfg, "stage", stage, STAGE_NAMES, false, 0,
