@@ -716,25 +716,28 @@ static void head_prune_finish(accel *a, bool ran)
     check_kept(a, p, "heads", keep, n, p->sp->head_idx, p->sp->n_head);
 }
 
+/* The accumulated importance of the pass's alive tokens or heads against the trace's. */
+static bool check_imp(accel *a, const ppass *p, const char *what, const uint64_t *got,
+                      const uint32_t *idx, uint32_t n, const uint64_t *golden)
+{
+    for (uint32_t j = 0; golden && j < n; j++)
+        if (got[idx[j]] != golden[j]) {
+            fail(a, SIM_EMISMATCH, "golden mismatch at step %u layer %u: importance of %s %u = %"
+                 PRIu64 ", trace says %" PRIu64, p->step, p->layer, what, idx[j], got[idx[j]],
+                 golden[j]);
+            return false;
+        }
+    return true;
+}
+
 static void pass_end(accel *a, cycle_t now)
 {
     ppass *p = &a->pp[a->pi];
     if (a->data) {
         const spt_pass *sp = p->sp;
-        for (uint32_t j = 0; j < sp->n_tok && sp->tok_imp; j++)
-            if (a->tok_imp[sp->tok_idx[j]] != sp->tok_imp[j]) {
-                fail(a, SIM_EMISMATCH, "golden mismatch at step %u layer %u: importance of token "
-                     "%u = %" PRIu64 ", trace says %" PRIu64, p->step, p->layer, sp->tok_idx[j],
-                     a->tok_imp[sp->tok_idx[j]], sp->tok_imp[j]);
-                return;
-            }
-        for (uint32_t h = 0; h < sp->n_head && sp->head_imp; h++)
-            if (a->head_imp[sp->head_idx[h]] != sp->head_imp[h]) {
-                fail(a, SIM_EMISMATCH, "golden mismatch at step %u layer %u: importance of head "
-                     "%u = %" PRIu64 ", trace says %" PRIu64, p->step, p->layer, sp->head_idx[h],
-                     a->head_imp[sp->head_idx[h]], sp->head_imp[h]);
-                return;
-            }
+        if (!check_imp(a, p, "token", a->tok_imp, sp->tok_idx, sp->n_tok, sp->tok_imp) ||
+            !check_imp(a, p, "head", a->head_imp, sp->head_idx, sp->n_head, sp->head_imp))
+            return;
         memcpy(a->cur_tok_alive, sp->tok_idx, sp->n_tok * sizeof(uint32_t));
         a->cur_tok_n = sp->n_tok;
         memcpy(a->cur_head_alive, sp->head_idx, sp->n_head * sizeof(uint32_t));
