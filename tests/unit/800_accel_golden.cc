@@ -238,6 +238,23 @@ TEST(AccelGolden, TimeSkippingOnAndOffGiveByteIdenticalStats) {
   spt_free(t);
 }
 
+TEST(AccelGolden, AWrongImportanceIsAMismatchNamingTheTokenOrHead) {
+  Hw hw("configs/hw/spatten.json");
+  tg::Opts o;
+  o.layers = 2; o.heads = 2; o.n_prompt = 8;
+  for (int which = 0; which < 2; which++) {
+    spt_trace *t = tg::build(o);
+    spt_pass &p = t->pass[1];
+    if (which == 0) p.tok_imp[3] += 1; else p.head_imp[1] += 1;
+    SimRun r = run(&hw.hw, t);
+    EXPECT_EQ(r.rc, SIM_EMISMATCH);
+    const char *want = which == 0 ? "step 0 layer 1: importance of token 3 =" :
+                                    "step 0 layer 1: importance of head 1 =";
+    EXPECT_NE(std::string(r.err.msg).find(want), std::string::npos) << r.err.msg;
+    spt_free(t);
+  }
+}
+
 TEST(AccelGolden, AWrongGoldenValueIsAMismatchNamingStepLayerHeadAndRow) {
   Hw hw("configs/hw/spatten.json");
   tg::Opts o;
