@@ -48,7 +48,20 @@ TEST(AccelModel, TinyGpt2WithEveryTechniqueMatchesTheReferenceModelAndFetchesOnl
     const spt_pass &p = t->pass[i];
     const accel_pass_result &pr = r->pass[i];
     if (p.n_tok < t->n_prompt + p.step || p.n_head < t->heads) pruned_somewhere = true;
-    if (p.step == 0) continue;
+    if (p.step == 0) {
+      // summarization: every alive head's kept keys are fetched once into its buffer slot
+      // (the last query row attends all of them), one Q row per (head, query); V rows are the
+      // union of the rows' selections: at least the largest selection of each head, at most
+      // all kept tokens
+      EXPECT_EQ(pr.bytes[ACC_TR_K_MSB], (uint64_t)p.n_head * p.n_tok * bytes_of(d, msb)) << "pass " << i;
+      EXPECT_EQ(pr.bytes[ACC_TR_Q], (uint64_t)p.n_head * p.n_q * bytes_of(d, t->fmt.bits)) << "pass " << i;
+      uint64_t vmin = 0;
+      for (uint32_t h = 0; h < p.n_head; h++)
+        vmin += *std::max_element(p.v_cnt + (size_t)h * p.n_q, p.v_cnt + (size_t)(h + 1) * p.n_q);
+      EXPECT_GE(pr.bytes[ACC_TR_V], vmin * bytes_of(d, t->fmt.bits)) << "pass " << i;
+      EXPECT_LE(pr.bytes[ACC_TR_V], (uint64_t)p.n_head * p.n_tok * bytes_of(d, t->fmt.bits)) << "pass " << i;
+      continue;
+    }
     // generation: one query per alive head attends every kept token once
     EXPECT_EQ(pr.bytes[ACC_TR_K_MSB], (uint64_t)p.n_head * p.n_tok * bytes_of(d, msb)) << "pass " << i;
     uint64_t v = 0, lsb = 0;
