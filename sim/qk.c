@@ -66,9 +66,11 @@ unsigned qk_tick(qk *q, cycle_t now)
     q->stall_state = 0;
     unsigned progress = 0;
     if (!q->cur_valid) {
-        fifo *src = fifo_peek(q->in_lsb, now) ? q->in_lsb : fifo_peek(q->in_new, now) ? q->in_new : NULL;
-        if (!src) return 0;
-        q->cur = *(const uint32_t *)fifo_peek(src, now);
+        fifo *src = q->in_lsb;                       /* LSB recomputes first */
+        const uint32_t *id = fifo_peek(src, now);
+        if (!id) id = fifo_peek(src = q->in_new, now);
+        if (!id) return 0;
+        q->cur = *id;
         fifo_pop(src, now);
         q->cur_valid = true;
         q->cursor = 0;
