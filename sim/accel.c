@@ -911,7 +911,8 @@ static void module_energy(const accel *a, const snap *s0, const snap *s1, uint64
     e[ACC_M_QK] = keys_msb * d * mul_msb + keys_full * d * mul_full + keys * (d - 1) * c->add_acc_pj +
                   energy_leak_pj(c->leak.qk_mw, cycles, ns);
     double el = (double)(s1->sm_elems - s0->sm_elems);
-    e[ACC_M_SOFTMAX] = el * (2.0 * c->fp32_mul_pj + c->fp32_exp_pj + c->fp32_add_pj + c->fp32_div_pj) +
+    /* per score: dequantize and quantize multiplies, max compare, max subtract, exp, sum, divide */
+    e[ACC_M_SOFTMAX] = el * (2.0 * c->fp32_mul_pj + 3.0 * c->fp32_add_pj + c->fp32_exp_pj + c->fp32_div_pj) +
                        energy_leak_pj(c->leak.softmax_mw, cycles, ns);
     e[ACC_M_TOPK] = (double)(s1->topk_cmp - s0->topk_cmp) * c->cmp_pj +
                     energy_leak_pj(c->leak.topk_mw, cycles, ns);

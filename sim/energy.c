@@ -1,7 +1,6 @@
 /*
  * energy.c - per-event energy costs: strict loading of configs/energy/ files, derivation of the
- * per-event costs from the reference table (rules in energy.h and docs/energy.md), and the
- * count x cost bookkeeping (dot products, exact-sum breakdowns).
+ * per-event costs from the reference table (rules in energy.h and docs/energy.md).
  */
 #include "energy.h"
 
@@ -16,8 +15,8 @@ static const cfg_field REF_FIELDS[] = {
     CFG_F64F(energy_ref, "int32_add_pj", int32_add_pj, 1e-6, 1e3, true, 0, "32-bit integer add, pJ (0.1)"),
     CFG_F64F(energy_ref, "int8_mul_pj", int8_mul_pj, 1e-6, 1e3, true, 0, "8-bit integer multiply, pJ (0.2)"),
     CFG_F64F(energy_ref, "int32_mul_pj", int32_mul_pj, 1e-6, 1e3, true, 0, "32-bit integer multiply, pJ (3.1)"),
-    CFG_F64F(energy_ref, "fp16_add_pj", fp16_add_pj, 1e-6, 1e3, true, 0, "16-bit float add, pJ (0.4)"),
-    CFG_F64F(energy_ref, "fp16_mul_pj", fp16_mul_pj, 1e-6, 1e3, true, 0, "16-bit float multiply, pJ (1.1)"),
+    CFG_F64F(energy_ref, "fp16_add_pj", fp16_add_pj, 1e-6, 1e3, true, 0, "16-bit float add, pJ (0.4); reference only: no module charges it"),
+    CFG_F64F(energy_ref, "fp16_mul_pj", fp16_mul_pj, 1e-6, 1e3, true, 0, "16-bit float multiply, pJ (1.1); reference only: no module charges it"),
     CFG_F64F(energy_ref, "fp32_add_pj", fp32_add_pj, 1e-6, 1e3, true, 0, "32-bit float add, pJ (0.9)"),
     CFG_F64F(energy_ref, "fp32_mul_pj", fp32_mul_pj, 1e-6, 1e3, true, 0, "32-bit float multiply, pJ (3.7)"),
     CFG_F64F(energy_ref, "sram_8kb_rd64_pj", sram_8kb_rd64_pj, 1e-6, 1e5, true, 0, "64-bit read of an 8 KB SRAM, pJ (10)"),
@@ -48,8 +47,6 @@ static const cfg_field ENERGY_FIELDS[] = {
     CFG_F64F(energy_cfg, "node_scale", node_scale, 1e-3, 100, true, 0, "energy factor reference -> node; must equal (node/ref)*(vdd/ref_vdd)^2 unless scale_override"),
     CFG_BOOLF(energy_cfg, "scale_override", scale_override, false, 0, "accept a node_scale other than the first-order rule"),
     CFG_OBJF(energy_cfg, "ref", ref, &REF_TABLE, true, "reference energies (Horowitz, ISSCC 2014, 45 nm)"),
-    CFG_U32F(energy_cfg, "mul_a_bits", mul_a_bits, 1, 64, false, 12, "datapath multiplier operand width, bits"),
-    CFG_U32F(energy_cfg, "mul_msb_bits", mul_msb_bits, 1, 64, false, 6, "MSB-plane operand width (progressive quantisation), bits"),
     CFG_U32F(energy_cfg, "acc_bits", acc_bits, 1, 64, false, 24, "accumulator / adder-tree width, bits"),
     CFG_U32F(energy_cfg, "cmp_bits", cmp_bits, 1, 64, false, 32, "top-k comparator operand width, bits"),
     CFG_F64F(energy_cfg, "exp_fmul_ops", exp_fmul_ops, 0, 1000, true, 0, "fp32 multiplies per exp"),
@@ -57,8 +54,6 @@ static const cfg_field ENERGY_FIELDS[] = {
     CFG_F64F(energy_cfg, "div_fmul_ops", div_fmul_ops, 0, 1000, true, 0, "fp32 multiplies per divide"),
     CFG_F64F(energy_cfg, "div_fadd_ops", div_fadd_ops, 0, 1000, true, 0, "fp32 adds per divide"),
     CFG_F64F(energy_cfg, "sram_wr_over_rd", sram_wr_over_rd, 0.1, 10, true, 0, "SRAM write energy / read energy"),
-    CFG_F64F(energy_cfg, "sram_small_max_kb", sram_small_max_kb, 0.001, 1e6, false, 8, "size class bound: small <= this, KB"),
-    CFG_F64F(energy_cfg, "sram_medium_max_kb", sram_medium_max_kb, 0.001, 1e6, false, 32, "size class bound: medium <= this < large, KB"),
     CFG_OBJF(energy_cfg, "leak", leak, &LEAK_TABLE, true, "leakage power per module, mW at node_nm"),
 };
 const cfg_table ENERGY_CFG_TABLE = {"energy", ENERGY_FIELDS, CFG_NFIELDS(ENERGY_FIELDS), energy_check};
@@ -83,24 +78,12 @@ void energy_cfg_derive(energy_cfg *c)
     const energy_ref *r = &c->ref;
     c->mul_pj_per_bit2 = r->int8_mul_pj / 64.0 * s;
     c->add_pj_per_bit = r->int8_add_pj / 8.0 * s;
-    c->mul12_pj = energy_mul_pj(c, c->mul_a_bits, c->mul_a_bits);
-    c->mul12x6_pj = energy_mul_pj(c, c->mul_a_bits, c->mul_msb_bits);
-    c->mul6_pj = energy_mul_pj(c, c->mul_msb_bits, c->mul_msb_bits);
     c->add_acc_pj = energy_add_pj(c, c->acc_bits);
     c->cmp_pj = energy_add_pj(c, c->cmp_bits);
     c->fp32_add_pj = r->fp32_add_pj * s;
     c->fp32_mul_pj = r->fp32_mul_pj * s;
-    c->fp16_add_pj = r->fp16_add_pj * s;
-    c->fp16_mul_pj = r->fp16_mul_pj * s;
     c->fp32_exp_pj = c->exp_fmul_ops * c->fp32_mul_pj + c->exp_fadd_ops * c->fp32_add_pj;
     c->fp32_div_pj = c->div_fmul_ops * c->fp32_mul_pj + c->div_fadd_ops * c->fp32_add_pj;
-    /* size classes use the reference point of their class: 8 KB, 32 KB, 1 MB */
-    c->sram_rd_pj_per_byte_small = r->sram_8kb_rd64_pj / 8.0 * s;
-    c->sram_rd_pj_per_byte_medium = r->sram_32kb_rd64_pj / 8.0 * s;
-    c->sram_rd_pj_per_byte_large = r->sram_1mb_rd64_pj / 8.0 * s;
-    c->sram_wr_pj_per_byte_small = c->sram_rd_pj_per_byte_small * c->sram_wr_over_rd;
-    c->sram_wr_pj_per_byte_medium = c->sram_rd_pj_per_byte_medium * c->sram_wr_over_rd;
-    c->sram_wr_pj_per_byte_large = c->sram_rd_pj_per_byte_large * c->sram_wr_over_rd;
 }
 
 static int energy_check(void *obj, const char *path, sim_err *err)
@@ -119,12 +102,6 @@ static int energy_check(void *obj, const char *path, sim_err *err)
     if (!(r->sram_8kb_rd64_pj <= r->sram_32kb_rd64_pj && r->sram_32kb_rd64_pj <= r->sram_1mb_rd64_pj))
         return sim_errf(err, SIM_EINVAL,
                         "%s: field 'ref.sram_*_rd64_pj' must not decrease with SRAM size (8 KB <= 32 KB <= 1 MB)", path);
-    if (!(c->sram_small_max_kb < c->sram_medium_max_kb))
-        return sim_errf(err, SIM_EINVAL,
-                        "%s: field 'sram_small_max_kb' must be below 'sram_medium_max_kb'", path);
-    if (c->mul_msb_bits > c->mul_a_bits)
-        return sim_errf(err, SIM_EINVAL, "%s: field 'mul_msb_bits' = %u exceeds 'mul_a_bits' = %u",
-                        path, c->mul_msb_bits, c->mul_a_bits);
     energy_cfg_derive(c);
     return SIM_OK;
 }
@@ -158,93 +135,4 @@ double energy_sram_pj_per_byte(const energy_cfg *c, uint64_t size_bytes, bool is
 double energy_leak_pj(double mw, uint64_t cycles, double cycle_ns)
 {
     return mw * (double)cycles * cycle_ns;
-}
-
-/* ---- lookup by name ---- */
-
-typedef struct cost_name { const char *name; size_t off; } cost_name;
-#define CN(n, f) { n, offsetof(energy_cfg, f) }
-static const cost_name COST_NAMES[] = {
-    CN("mul_pj_per_bit2", mul_pj_per_bit2), CN("add_pj_per_bit", add_pj_per_bit),
-    CN("mul12_pj", mul12_pj), CN("mul12x6_pj", mul12x6_pj), CN("mul6_pj", mul6_pj),
-    CN("add_acc_pj", add_acc_pj), CN("cmp_pj", cmp_pj),
-    CN("fp32_add_pj", fp32_add_pj), CN("fp32_mul_pj", fp32_mul_pj),
-    CN("fp16_add_pj", fp16_add_pj), CN("fp16_mul_pj", fp16_mul_pj),
-    CN("fp32_exp_pj", fp32_exp_pj), CN("fp32_div_pj", fp32_div_pj),
-    CN("sram_rd_pj_per_byte_small", sram_rd_pj_per_byte_small),
-    CN("sram_rd_pj_per_byte_medium", sram_rd_pj_per_byte_medium),
-    CN("sram_rd_pj_per_byte_large", sram_rd_pj_per_byte_large),
-    CN("sram_wr_pj_per_byte_small", sram_wr_pj_per_byte_small),
-    CN("sram_wr_pj_per_byte_medium", sram_wr_pj_per_byte_medium),
-    CN("sram_wr_pj_per_byte_large", sram_wr_pj_per_byte_large),
-    CN("leak_mw_qk", leak.qk_mw), CN("leak_mw_softmax", leak.softmax_mw),
-    CN("leak_mw_topk", leak.topk_mw), CN("leak_mw_pv", leak.pv_mw),
-    CN("leak_mw_fetch", leak.fetch_mw), CN("leak_mw_ctrl", leak.ctrl_mw),
-    CN("leak_mw_sram_per_kb", leak.sram_mw_per_kb),
-};
-
-bool energy_cost_by_name(const energy_cfg *c, const char *name, double *out)
-{
-    for (size_t i = 0; i < sizeof COST_NAMES / sizeof COST_NAMES[0]; i++)
-        if (strcmp(COST_NAMES[i].name, name) == 0) {
-            memcpy(out, (const char *)c + COST_NAMES[i].off, sizeof *out);
-            return true;
-        }
-    return false;
-}
-
-/* ---- bookkeeping ---- */
-
-double energy_dot(const energy_term *terms, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += terms[i].count * terms[i].cost_pj;
-    return s;
-}
-
-void energy_bd_init(energy_breakdown *b)
-{
-    memset(b, 0, sizeof *b);
-}
-
-double energy_bd_sum(const energy_breakdown *b)
-{
-    double s = 0.0;
-    for (uint32_t i = 0; i < b->n; i++) s += b->part[i].pj;
-    return s;
-}
-
-int energy_bd_add(energy_breakdown *b, const char *name, double pj, sim_err *err)
-{
-    if (!name || !name[0] || strlen(name) >= sizeof b->part[0].name)
-        return sim_errf(err, SIM_EINVAL, "energy breakdown: part name '%s' is empty or longer than %zu characters",
-                        name ? name : "", sizeof b->part[0].name - 1);
-    if (!isfinite(pj) || pj < 0)
-        return sim_errf(err, SIM_EINVAL, "energy breakdown: part '%s' gets %g pJ (must be finite and >= 0)",
-                        name, pj);
-    uint32_t i = 0;
-    while (i < b->n && strcmp(b->part[i].name, name) != 0) i++;
-    if (i == b->n) {
-        if (b->n == ENERGY_MAX_PARTS)
-            return sim_errf(err, SIM_EINVAL, "energy breakdown: more than %d parts (adding '%s')",
-                            ENERGY_MAX_PARTS, name);
-        snprintf(b->part[i].name, sizeof b->part[i].name, "%s", name);
-        b->part[i].pj = 0.0;
-        b->n++;
-    }
-    b->part[i].pj += pj;
-    b->total_pj = energy_bd_sum(b);
-    return SIM_OK;
-}
-
-int energy_bd_add_terms(energy_breakdown *b, const char *name, const energy_term *terms, size_t n,
-                        sim_err *err)
-{
-    return energy_bd_add(b, name, energy_dot(terms, n), err);
-}
-
-void energy_bd_scale(energy_breakdown *b, double f)
-{
-    for (uint32_t i = 0; i < b->n; i++) b->part[i].pj *= f;
-    b->total_pj = energy_bd_sum(b);
 }

@@ -92,13 +92,14 @@ TEST(AccelChecks, DynamicEnergyDoublesWhenTheWorkDoubles) {
       // dense, 2 layers x 2 heads x 16 x 16: 1024 (query, key) pairs, each one Q.K key, one
       // softmax element and one V row. Per-event costs: docs/energy.md, "Suggested counter ->
       // cost mapping" (Q.K: d multiplies + d - 1 tree adds; softmax: 2 fp32 multiplies + exp +
-      // fp32 add + divide; prob.V: d multiply-accumulates); leakage is 0 here.
+      // 3 fp32 adds (max compare, max subtract, sum) + divide; prob.V: d multiply-accumulates,
+      // 12 x 12-bit multiplies: 0.2 pJ * 144 / 64 * node_scale); leakage is 0 here.
       const energy_cfg *c = hw.energy;
-      const double n = 1024, d = 64;
-      EXPECT_NEAR(en[0][ACC_M_QK], n * d * c->mul12_pj + n * (d - 1) * c->add_acc_pj, 1e-6);
+      const double n = 1024, d = 64, mul12 = 0.2 * 144.0 / 64.0 * c->node_scale;
+      EXPECT_NEAR(en[0][ACC_M_QK], n * d * mul12 + n * (d - 1) * c->add_acc_pj, 1e-6);
       EXPECT_NEAR(en[0][ACC_M_SOFTMAX],
-                  n * (2 * c->fp32_mul_pj + c->fp32_exp_pj + c->fp32_add_pj + c->fp32_div_pj), 1e-6);
-      EXPECT_NEAR(en[0][ACC_M_PV], n * d * (c->mul12_pj + c->add_acc_pj), 1e-6);
+                  n * (2 * c->fp32_mul_pj + c->fp32_exp_pj + 3 * c->fp32_add_pj + c->fp32_div_pj), 1e-6);
+      EXPECT_NEAR(en[0][ACC_M_PV], n * d * (mul12 + c->add_acc_pj), 1e-6);
     }
     accel_destroy(a);
     spt_free(t);
