@@ -541,7 +541,7 @@ static unsigned wb_tick(accel *a, cycle_t now)
 /* pass control: cascade pruning, K/V append, rows, pass results */
 
 static void snap_take(accel *a, snap *s);
-static void pass_result(accel *a, const snap *s0, const snap *s1, accel_pass_result *out);
+static void counts_between(accel *a, const snap *s0, const snap *s1, accel_counts *o);
 
 static int cmp_u32(const void *x, const void *y)
 {
@@ -758,7 +758,7 @@ static void pass_end(accel *a, cycle_t now)
     snap s1;
     snap_take(a, &s1);
     accel_pass_result *pr = &a->res.pass[a->pi];
-    pass_result(a, &a->pass_snap, &s1, pr);
+    counts_between(a, &a->pass_snap, &s1, &pr->c);
     pr->step = p->step;
     pr->layer = p->layer;
     pr->n_tok = p->n_tok;
@@ -928,7 +928,7 @@ static void module_energy(const accel *a, const snap *s0, const snap *s1, uint64
                     energy_leak_pj(c->leak.sram_mw_per_kb * 2.0 * kb / 1024.0, cycles, ns);
 }
 
-static void pass_result(accel *a, const snap *s0, const snap *s1, accel_pass_result *o)
+static void counts_between(accel *a, const snap *s0, const snap *s1, accel_counts *o)
 {
     for (int k = 0; k < ACC_TR_N; k++) o->bytes[k] = s1->bytes[k] - s0->bytes[k];
     o->dram_rd_bytes = s1->rd - s0->rd;
@@ -1467,25 +1467,9 @@ int accel_run(accel *a, sim_err *err)
     memset(&s0, 0, sizeof s0);
     snap_take(a, &s1);
     a->pass_t0 = 0;
-    accel_pass_result tot;
-    memset(&tot, 0, sizeof tot);
-    pass_result(a, &s0, &s1, &tot);
     accel_result *r = &a->res;
-    memcpy(r->bytes, tot.bytes, sizeof r->bytes);
-    r->dram_rd_bytes = tot.dram_rd_bytes;
-    r->dram_wr_bytes = tot.dram_wr_bytes;
+    counts_between(a, &s0, &s1, &r->c);
     r->dram_requests = fetch_requests(a->fe);
-    r->rows = tot.rows;
-    r->k_rows = tot.k_rows;
-    r->v_rows = tot.v_rows;
-    r->lsb_refetch_rows = tot.lsb_refetch_rows;
-    r->masked_blocks = tot.masked_blocks;
-    r->qk_macs = tot.qk_macs;
-    r->pv_macs = tot.pv_macs;
-    memcpy(r->busy, tot.busy, sizeof r->busy);
-    memcpy(r->stall, tot.stall, sizeof r->stall);
-    memcpy(r->energy_pj, tot.energy_pj, sizeof r->energy_pj);
-    r->energy_total_pj = tot.energy_total_pj;
     r->seconds = (double)r->cycles * (double)clk * 1e-12;
     r->skipped_cycles = a->c.skipped;
     r->golden_rows_checked = a->c.golden_rows;

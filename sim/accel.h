@@ -44,14 +44,8 @@ typedef enum acc_module {
 extern const char *const ACC_MODULE_NAMES[ACC_M_N];    /* "fetch", "qk", "softmax", ... */
 
 /* Per pass = per (step, layer). Counters are differences over the pass's cycle interval. */
-typedef struct accel_pass_result {
-    uint32_t step, layer;
-    uint32_t n_tok;              /* keys attended (tokens alive at this layer) */
-    uint32_t n_q;                /* query rows */
-    uint32_t n_head;             /* heads alive (after cascade/static head pruning) */
-    uint32_t n_new;              /* K/V rows appended */
-    cycle_t  start, end;         /* accelerator cycles [start, end) */
-    cycle_t  cycles;             /* end - start */
+/* What a pass (or the whole run) did: the counts the reports print for both. */
+typedef struct accel_counts {
     uint64_t bytes[ACC_TR_N];    /* useful DRAM bytes by kind */
     uint64_t dram_rd_bytes, dram_wr_bytes;  /* bytes moved by DRAM requests (request granularity) */
     uint64_t rows;               /* (head, query) rows computed */
@@ -63,6 +57,17 @@ typedef struct accel_pass_result {
     uint64_t stall[ACC_M_N];     /* cycles the module had work but was blocked */
     double   energy_pj[ACC_M_N]; /* dynamic + leakage, by module */
     double   energy_total_pj;
+} accel_counts;
+
+typedef struct accel_pass_result {
+    uint32_t step, layer;
+    uint32_t n_tok;              /* keys attended (tokens alive at this layer) */
+    uint32_t n_q;                /* query rows */
+    uint32_t n_head;             /* heads alive (after cascade/static head pruning) */
+    uint32_t n_new;              /* K/V rows appended */
+    cycle_t  start, end;         /* accelerator cycles [start, end) */
+    cycle_t  cycles;             /* end - start */
+    accel_counts c;
 } accel_pass_result;
 
 typedef struct accel_result {
@@ -71,14 +76,8 @@ typedef struct accel_result {
     cycle_t  cycles;             /* accelerator cycles, total */
     uint64_t clk_ps;             /* accelerator clock period */
     double   seconds;            /* cycles * clk_ps * 1e-12 */
-    uint64_t bytes[ACC_TR_N];    /* useful DRAM bytes by kind */
-    uint64_t dram_rd_bytes, dram_wr_bytes;   /* bytes moved by DRAM requests */
+    accel_counts c;              /* the whole run */
     uint64_t dram_requests;
-    uint64_t rows, k_rows, v_rows, lsb_refetch_rows, masked_blocks;
-    uint64_t qk_macs, pv_macs;
-    uint64_t busy[ACC_M_N], stall[ACC_M_N];
-    double   energy_pj[ACC_M_N];
-    double   energy_total_pj;
     uint64_t skipped_cycles;     /* cycles jumped by time skipping (not part of any stats) */
     uint64_t golden_rows_checked;/* output rows compared with the trace */
     uint32_t n_pass;

@@ -37,7 +37,7 @@ static bool want_kernel(const report_in *in, int kernel)
 
 static double accel_dram_bytes(const accel_result *r)
 {
-    return (double)r->dram_rd_bytes + (double)r->dram_wr_bytes;
+    return (double)r->c.dram_rd_bytes + (double)r->c.dram_wr_bytes;
 }
 
 /* ---- console ------------------------------------------------------------------------------ */
@@ -95,15 +95,15 @@ int report_console(const report_in *in, FILE *out)
     for (int k = 0; k < 2; k++)
         if (have[k]) { human_time(b, sizeof b, g[k].seconds); fprintf(out, " %22s", b); }
     fprintf(out, "\n%-22s %18" PRIu64 "\n", "cycles", r->cycles);
-    human_bytes(a, sizeof a, (double)r->dram_rd_bytes);
+    human_bytes(a, sizeof a, (double)r->c.dram_rd_bytes);
     fprintf(out, "%-22s %18s\n", "DRAM read", a);
-    human_bytes(a, sizeof a, (double)r->dram_wr_bytes);
+    human_bytes(a, sizeof a, (double)r->c.dram_wr_bytes);
     fprintf(out, "%-22s %18s\n", "DRAM written", a);
     human_bytes(a, sizeof a, accel_dram_bytes(r));
     fprintf(out, "%-22s %18s", "DRAM total", a);
     for (int k = 0; k < 2; k++)
         if (have[k]) { human_bytes(b, sizeof b, g[k].dram_bytes); fprintf(out, " %22s", b); }
-    human_energy(a, sizeof a, r->energy_total_pj * 1e-12);
+    human_energy(a, sizeof a, r->c.energy_total_pj * 1e-12);
     fprintf(out, "\n%-22s %18s", "energy", a);
     for (int k = 0; k < 2; k++)
         if (have[k]) { human_energy(b, sizeof b, g[k].energy_j); fprintf(out, " %22s", b); }
@@ -117,7 +117,7 @@ int report_console(const report_in *in, FILE *out)
                 if (!have[k]) continue;
                 if (q == 0) ratio(a, sizeof a, g[k].dram_bytes, accel_dram_bytes(r));
                 else if (q == 1) ratio(a, sizeof a, g[k].seconds, r->seconds);
-                else ratio(a, sizeof a, g[k].energy_j, r->energy_total_pj * 1e-12);
+                else ratio(a, sizeof a, g[k].energy_j, r->c.energy_total_pj * 1e-12);
                 fprintf(out, " %22s", a);
             }
             fprintf(out, "\n");
@@ -128,18 +128,18 @@ int report_console(const report_in *in, FILE *out)
 
     fprintf(out, "\nenergy by module:");
     for (int m = 0; m < ACC_M_N; m++) {
-        double pct = r->energy_total_pj > 0 ? 100.0 * r->energy_pj[m] / r->energy_total_pj : 0;
+        double pct = r->c.energy_total_pj > 0 ? 100.0 * r->c.energy_pj[m] / r->c.energy_total_pj : 0;
         fprintf(out, "%s %s %.1f%%", m ? "," : "", ACC_MODULE_NAMES[m], pct);
     }
     fprintf(out, "\nDRAM bytes by kind:");
     for (int k = 0; k < ACC_TR_N; k++) {
-        human_bytes(a, sizeof a, (double)r->bytes[k]);
+        human_bytes(a, sizeof a, (double)r->c.bytes[k]);
         fprintf(out, "%s %s %s", k ? "," : "", ACC_TRAFFIC_NAMES[k], a);
     }
     fprintf(out, "\nrows %" PRIu64 ", LSB re-fetch %" PRIu64 " (%.1f%%), K rows %" PRIu64
-            ", V rows %" PRIu64 "\n", r->rows, r->lsb_refetch_rows,
-            r->rows ? 100.0 * (double)r->lsb_refetch_rows / (double)r->rows : 0.0, r->k_rows,
-            r->v_rows);
+            ", V rows %" PRIu64 "\n", r->c.rows, r->c.lsb_refetch_rows,
+            r->c.rows ? 100.0 * (double)r->c.lsb_refetch_rows / (double)r->c.rows : 0.0, r->c.k_rows,
+            r->c.v_rows);
     /* cascade pruning at a glance: alive tokens/heads per layer of the first and last step */
     for (int which = 0; which < 2 && r->n_pass; which++) {
         uint32_t step = which ? r->pass[r->n_pass - 1].step : r->pass[0].step;
@@ -197,6 +197,25 @@ static void add_ratio(cJSON *o, const char *key, double num, double den)
     else cJSON_AddNullToObject(o, key);
 }
 
+/* The counts a pass and the whole run both report, in this order. */
+static void add_counts(cJSON *o, const accel_counts *c)
+{
+    cJSON_AddItemToObject(o, "bytes", u64arr_obj(c->bytes, ACC_TRAFFIC_NAMES, ACC_TR_N));
+    add_num(o, "dram_read_bytes", (double)c->dram_rd_bytes);
+    add_num(o, "dram_write_bytes", (double)c->dram_wr_bytes);
+    add_num(o, "rows", (double)c->rows);
+    add_num(o, "k_rows", (double)c->k_rows);
+    add_num(o, "v_rows", (double)c->v_rows);
+    add_num(o, "lsb_refetch_rows", (double)c->lsb_refetch_rows);
+    add_num(o, "masked_blocks", (double)c->masked_blocks);
+    add_num(o, "qk_macs", (double)c->qk_macs);
+    add_num(o, "pv_macs", (double)c->pv_macs);
+    cJSON_AddItemToObject(o, "busy_cycles", u64arr_obj(c->busy, ACC_MODULE_NAMES, ACC_M_N));
+    cJSON_AddItemToObject(o, "stall_cycles", u64arr_obj(c->stall, ACC_MODULE_NAMES, ACC_M_N));
+    cJSON_AddItemToObject(o, "energy_pj", f64arr_obj(c->energy_pj, ACC_MODULE_NAMES, ACC_M_N));
+    add_num(o, "energy_total_pj", c->energy_total_pj);
+}
+
 static cJSON *pass_json(const accel_pass_result *p)
 {
     cJSON *o = cJSON_CreateObject();
@@ -208,20 +227,7 @@ static cJSON *pass_json(const accel_pass_result *p)
     add_num(o, "kv_appended", p->n_new);
     add_num(o, "start_cycle", (double)p->start);
     add_num(o, "cycles", (double)p->cycles);
-    cJSON_AddItemToObject(o, "bytes", u64arr_obj(p->bytes, ACC_TRAFFIC_NAMES, ACC_TR_N));
-    add_num(o, "dram_read_bytes", (double)p->dram_rd_bytes);
-    add_num(o, "dram_write_bytes", (double)p->dram_wr_bytes);
-    add_num(o, "rows", (double)p->rows);
-    add_num(o, "k_rows", (double)p->k_rows);
-    add_num(o, "v_rows", (double)p->v_rows);
-    add_num(o, "lsb_refetch_rows", (double)p->lsb_refetch_rows);
-    add_num(o, "masked_blocks", (double)p->masked_blocks);
-    add_num(o, "qk_macs", (double)p->qk_macs);
-    add_num(o, "pv_macs", (double)p->pv_macs);
-    cJSON_AddItemToObject(o, "busy_cycles", u64arr_obj(p->busy, ACC_MODULE_NAMES, ACC_M_N));
-    cJSON_AddItemToObject(o, "stall_cycles", u64arr_obj(p->stall, ACC_MODULE_NAMES, ACC_M_N));
-    cJSON_AddItemToObject(o, "energy_pj", f64arr_obj(p->energy_pj, ACC_MODULE_NAMES, ACC_M_N));
-    add_num(o, "energy_total_pj", p->energy_total_pj);
+    add_counts(o, &p->c);
     return o;
 }
 
@@ -240,7 +246,7 @@ static cJSON *gpu_json(const report_in *in, int kernel, const gpu_result *g)
     cJSON *rat = cJSON_AddObjectToObject(o, "ratios");
     add_ratio(rat, "dram_reduction", g->dram_bytes, accel_dram_bytes(r));
     add_ratio(rat, "speedup", g->seconds, r->seconds);
-    add_ratio(rat, "energy_saving", g->energy_j, r->energy_total_pj * 1e-12);
+    add_ratio(rat, "energy_saving", g->energy_j, r->c.energy_total_pj * 1e-12);
     return o;
 }
 
@@ -283,25 +289,12 @@ static cJSON *report_json(const report_in *in)
     add_num(t, "cycles", (double)r->cycles);
     add_num(t, "clock_ps", (double)r->clk_ps);
     add_num(t, "seconds", r->seconds);
-    add_num(t, "dram_read_bytes", (double)r->dram_rd_bytes);
-    add_num(t, "dram_write_bytes", (double)r->dram_wr_bytes);
     add_num(t, "dram_requests", (double)r->dram_requests);
-    cJSON_AddItemToObject(t, "bytes", u64arr_obj(r->bytes, ACC_TRAFFIC_NAMES, ACC_TR_N));
-    add_num(t, "rows", (double)r->rows);
-    add_num(t, "k_rows", (double)r->k_rows);
-    add_num(t, "v_rows", (double)r->v_rows);
-    add_num(t, "lsb_refetch_rows", (double)r->lsb_refetch_rows);
-    add_ratio(t, "lsb_refetch_fraction", (double)r->lsb_refetch_rows, (double)r->rows);
-    add_num(t, "masked_blocks", (double)r->masked_blocks);
-    add_num(t, "qk_macs", (double)r->qk_macs);
-    add_num(t, "pv_macs", (double)r->pv_macs);
-    cJSON_AddItemToObject(t, "busy_cycles", u64arr_obj(r->busy, ACC_MODULE_NAMES, ACC_M_N));
-    cJSON_AddItemToObject(t, "stall_cycles", u64arr_obj(r->stall, ACC_MODULE_NAMES, ACC_M_N));
+    add_counts(t, &r->c);
+    add_ratio(t, "lsb_refetch_fraction", (double)r->c.lsb_refetch_rows, (double)r->c.rows);
     cJSON *util = cJSON_AddObjectToObject(t, "utilisation");
     for (int m = 0; m < ACC_M_N; m++)
-        add_ratio(util, ACC_MODULE_NAMES[m], (double)r->busy[m], (double)r->cycles);
-    cJSON_AddItemToObject(t, "energy_pj", f64arr_obj(r->energy_pj, ACC_MODULE_NAMES, ACC_M_N));
-    add_num(t, "energy_total_pj", r->energy_total_pj);
+        add_ratio(util, ACC_MODULE_NAMES[m], (double)r->c.busy[m], (double)r->cycles);
     add_num(t, "golden_rows_checked", (double)r->golden_rows_checked);
 
     cJSON *gb = cJSON_AddArrayToObject(root, "gpu_baseline");
@@ -358,15 +351,15 @@ int report_write_csv(const report_in *in, const char *path, sim_err *err)
         const accel_pass_result *p = &r->pass[i];
         fprintf(f, "%u,%u,%u,%u,%u,%u,%" PRIu64 ",%" PRIu64, p->step, p->layer, p->n_tok,
                 p->n_q, p->n_head, p->n_new, p->start, p->cycles);
-        for (int k = 0; k < ACC_TR_N; k++) fprintf(f, ",%" PRIu64, p->bytes[k]);
+        for (int k = 0; k < ACC_TR_N; k++) fprintf(f, ",%" PRIu64, p->c.bytes[k]);
         fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
                    ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-                p->dram_rd_bytes, p->dram_wr_bytes, p->rows, p->k_rows, p->v_rows,
-                p->lsb_refetch_rows, p->masked_blocks, p->qk_macs, p->pv_macs);
-        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%" PRIu64, p->busy[m]);
-        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%" PRIu64, p->stall[m]);
-        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%.6f", p->energy_pj[m]);
-        fprintf(f, ",%.6f\n", p->energy_total_pj);
+                p->c.dram_rd_bytes, p->c.dram_wr_bytes, p->c.rows, p->c.k_rows, p->c.v_rows,
+                p->c.lsb_refetch_rows, p->c.masked_blocks, p->c.qk_macs, p->c.pv_macs);
+        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%" PRIu64, p->c.busy[m]);
+        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%" PRIu64, p->c.stall[m]);
+        for (int m = 0; m < ACC_M_N; m++) fprintf(f, ",%.6f", p->c.energy_pj[m]);
+        fprintf(f, ",%.6f\n", p->c.energy_total_pj);
     }
     if (ferror(f)) {
         fio_abort(wr);

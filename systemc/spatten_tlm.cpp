@@ -52,12 +52,12 @@ uint32_t SpattenTlm::read_reg(uint64_t addr) const {
     case STATUS: return status_;
     case CYCLES_LO: return lo(r.cycles);
     case CYCLES_HI: return hi(r.cycles);
-    case DRAM_RD_LO: return lo(r.dram_rd_bytes);
-    case DRAM_RD_HI: return hi(r.dram_rd_bytes);
-    case DRAM_WR_LO: return lo(r.dram_wr_bytes);
-    case DRAM_WR_HI: return hi(r.dram_wr_bytes);
+    case DRAM_RD_LO: return lo(r.c.dram_rd_bytes);
+    case DRAM_RD_HI: return hi(r.c.dram_rd_bytes);
+    case DRAM_WR_LO: return lo(r.c.dram_wr_bytes);
+    case DRAM_WR_HI: return hi(r.c.dram_wr_bytes);
     case ENERGY_NJ: {
-      double nj = r.energy_total_pj * 1e-3;
+      double nj = r.c.energy_total_pj * 1e-3;
       return nj >= 4294967295.0 ? 0xffffffffu : static_cast<uint32_t>(nj);
     }
   }

@@ -58,15 +58,15 @@ struct Initiator : sc_core::sc_module {
     d = sc_core::SC_ZERO_TIME;
     CHECK(access(false, SpattenTlm::STATUS, v, d) == tlm::TLM_OK_RESPONSE && v == SpattenTlm::DONE);
     CHECK(read64(SpattenTlm::CYCLES_LO) == ref->cycles);
-    CHECK(read64(SpattenTlm::DRAM_RD_LO) == ref->dram_rd_bytes);
-    CHECK(read64(SpattenTlm::DRAM_WR_LO) == ref->dram_wr_bytes);
+    CHECK(read64(SpattenTlm::DRAM_RD_LO) == ref->c.dram_rd_bytes);
+    CHECK(read64(SpattenTlm::DRAM_WR_LO) == ref->c.dram_wr_bytes);
     CHECK(access(false, 0x100, v, d) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
     CHECK(access(false, 0x02, v, d) == tlm::TLM_ADDRESS_ERROR_RESPONSE);
     CHECK(access(false, SpattenTlm::STATUS, v, d, 2) == tlm::TLM_BURST_ERROR_RESPONSE);
     v = 7;
     CHECK(access(true, SpattenTlm::CTRL, v, d) == tlm::TLM_COMMAND_ERROR_RESPONSE);
     std::printf("tb_spatten_tlm: %llu cycles, %llu B read, annotated %s\n",
-                (unsigned long long)ref->cycles, (unsigned long long)ref->dram_rd_bytes,
+                (unsigned long long)ref->cycles, (unsigned long long)ref->c.dram_rd_bytes,
                 sc_core::sc_time((double)(ref->cycles * clk_ps), sc_core::SC_PS).to_string().c_str());
   }
 };

@@ -61,12 +61,12 @@ TEST(AccelGolden, DenseBidirectionalRunMatchesGoldenAndFetchesExactlyTheTraceByt
   SimRun r = run(&hw.hw, t);
   ASSERT_EQ(r.rc, SIM_OK) << r.err.msg;
   tg::Bytes b = tg::dense_bytes(t);
-  EXPECT_EQ(r.res.bytes[ACC_TR_Q], b.q);
-  EXPECT_EQ(r.res.bytes[ACC_TR_K_MSB] + r.res.bytes[ACC_TR_K_LSB], b.k);
-  EXPECT_EQ(r.res.bytes[ACC_TR_V], b.v);
-  EXPECT_EQ(r.res.bytes[ACC_TR_OUT], b.out);
-  EXPECT_EQ(r.res.dram_rd_bytes, b.q + b.k + b.v);   // 96-byte rows: whole 32-byte requests
-  EXPECT_EQ(r.res.dram_wr_bytes, b.out);
+  EXPECT_EQ(r.res.c.bytes[ACC_TR_Q], b.q);
+  EXPECT_EQ(r.res.c.bytes[ACC_TR_K_MSB] + r.res.c.bytes[ACC_TR_K_LSB], b.k);
+  EXPECT_EQ(r.res.c.bytes[ACC_TR_V], b.v);
+  EXPECT_EQ(r.res.c.bytes[ACC_TR_OUT], b.out);
+  EXPECT_EQ(r.res.c.dram_rd_bytes, b.q + b.k + b.v);   // 96-byte rows: whole 32-byte requests
+  EXPECT_EQ(r.res.c.dram_wr_bytes, b.out);
   EXPECT_EQ(r.res.golden_rows_checked, 2u * 3u * 24u);
   EXPECT_GT(r.res.cycles, 0u);
   spt_free(t);
@@ -95,8 +95,8 @@ TEST(AccelGolden, EightBitValuesMoveSixtyFourBytesPerRow) {
   SimRun r = run(&hw.hw, t);
   ASSERT_EQ(r.rc, SIM_OK) << r.err.msg;
   const uint64_t rows = 2u * 3u * 24u;
-  EXPECT_EQ(r.res.bytes[ACC_TR_V], rows * 64u);
-  EXPECT_EQ(r.res.dram_rd_bytes, rows * (96u + 96u + 64u));   // Q, K, V
+  EXPECT_EQ(r.res.c.bytes[ACC_TR_V], rows * 64u);
+  EXPECT_EQ(r.res.c.dram_rd_bytes, rows * (96u + 96u + 64u));   // Q, K, V
   EXPECT_EQ(r.res.golden_rows_checked, rows);
   spt_free(t);
 }
@@ -120,11 +120,11 @@ TEST(AccelGolden, PackedRowsShareRequestsAlignedRowsArePadded) {
   SimRun a = run(&packed.hw, t), c = run(&aligned.hw, t);
   ASSERT_EQ(a.rc, SIM_OK) << a.err.msg;
   ASSERT_EQ(c.rc, SIM_OK) << c.err.msg;
-  EXPECT_EQ(a.res.bytes[ACC_TR_K_MSB], kmsb_rows * 48u);   // useful bytes: same in both
-  EXPECT_EQ(c.res.bytes[ACC_TR_K_MSB], kmsb_rows * 48u);
-  EXPECT_EQ(a.res.lsb_refetch_rows, 0u);
-  EXPECT_EQ(a.res.dram_rd_bytes, b.q + kmsb_rows * 48u + b.v);
-  EXPECT_EQ(c.res.dram_rd_bytes, b.q + kmsb_rows * 64u + b.v);
+  EXPECT_EQ(a.res.c.bytes[ACC_TR_K_MSB], kmsb_rows * 48u);   // useful bytes: same in both
+  EXPECT_EQ(c.res.c.bytes[ACC_TR_K_MSB], kmsb_rows * 48u);
+  EXPECT_EQ(a.res.c.lsb_refetch_rows, 0u);
+  EXPECT_EQ(a.res.c.dram_rd_bytes, b.q + kmsb_rows * 48u + b.v);
+  EXPECT_EQ(c.res.c.dram_rd_bytes, b.q + kmsb_rows * 64u + b.v);
   EXPECT_EQ(a.res.golden_rows_checked, c.res.golden_rows_checked);
   spt_free(t);
 }
@@ -148,7 +148,7 @@ TEST(AccelGolden, KvSlotsFetchAheadAsFarAsTheBuffersHold) {
   for (const SimRun *r : {&a, &b, &c, &d}) ASSERT_EQ(r->rc, SIM_OK) << r->err.msg;
   EXPECT_EQ(a.stats_text, b.stats_text);          // capacity binds: the same machine
   EXPECT_LT(c.res.cycles, d.res.cycles);          // deeper fetch-ahead in generation
-  EXPECT_EQ(c.res.dram_rd_bytes, d.res.dram_rd_bytes);
+  EXPECT_EQ(c.res.c.dram_rd_bytes, d.res.c.dram_rd_bytes);
   EXPECT_EQ(c.res.golden_rows_checked, d.res.golden_rows_checked);
   EXPECT_EQ(c.res.golden_rows_checked, 6u * (40u + 2u));
   spt_free(t);
@@ -167,7 +167,7 @@ TEST(AccelGolden, CausalGenerationWithProgressiveQuantAndLocalVMatchesGolden) {
     for (uint32_t k = 0; k < t->pass[i].n_head * t->pass[i].n_q; k++) { lsb += t->pass[i].lsb_refetch[k]; rows++; }
   EXPECT_GT(lsb, 0u) << "test data should exercise the LSB path";
   EXPECT_LT(lsb, rows);
-  EXPECT_EQ(r.res.lsb_refetch_rows, lsb);
+  EXPECT_EQ(r.res.c.lsb_refetch_rows, lsb);
   EXPECT_EQ(r.res.golden_rows_checked, rows);
   spt_free(t);
 }
@@ -193,9 +193,9 @@ TEST(AccelGolden, GenerationFetchesOnlyTheLocallySelectedValueRows) {
   const accel_result *res = accel_result_get(a);
   uint64_t v_gen_bytes = 0;
   for (uint32_t i = 0; i < res->n_pass; i++)
-    if (res->pass[i].step > 0) v_gen_bytes += res->pass[i].bytes[ACC_TR_V];
+    if (res->pass[i].step > 0) v_gen_bytes += res->pass[i].c.bytes[ACC_TR_V];
   EXPECT_EQ(v_gen_bytes, gen_v * 96u);
-  EXPECT_EQ(res->pass[1].k_rows, 2u * 31u);   // step 1: every one of the 31 keys, per head
+  EXPECT_EQ(res->pass[1].c.k_rows, 2u * 31u);   // step 1: every one of the 31 keys, per head
   accel_destroy(a);
   stats_destroy(st);
   spt_free(t);
@@ -214,10 +214,10 @@ TEST(AccelGolden, TinyFifosGiveTheSameValuesButMoreTrafficAndCycles) {
   ASSERT_EQ(b.rc, SIM_OK) << b.err.msg;
   EXPECT_EQ(a.res.golden_rows_checked, 2u * 2u * (40u + 2u));   // layers x heads x rows
   EXPECT_EQ(b.res.golden_rows_checked, a.res.golden_rows_checked);
-  EXPECT_EQ(b.res.bytes[ACC_TR_Q], a.res.bytes[ACC_TR_Q]);         // one Q row per row
-  EXPECT_EQ(b.res.bytes[ACC_TR_OUT], a.res.bytes[ACC_TR_OUT]);     // one output row per row
-  EXPECT_EQ(b.res.lsb_refetch_rows, a.res.lsb_refetch_rows);       // the same decisions
-  EXPECT_GT(b.res.bytes[ACC_TR_K_MSB], a.res.bytes[ACC_TR_K_MSB]); // tiled: keys fetched per row
+  EXPECT_EQ(b.res.c.bytes[ACC_TR_Q], a.res.c.bytes[ACC_TR_Q]);         // one Q row per row
+  EXPECT_EQ(b.res.c.bytes[ACC_TR_OUT], a.res.c.bytes[ACC_TR_OUT]);     // one output row per row
+  EXPECT_EQ(b.res.c.lsb_refetch_rows, a.res.c.lsb_refetch_rows);       // the same decisions
+  EXPECT_GT(b.res.c.bytes[ACC_TR_K_MSB], a.res.c.bytes[ACC_TR_K_MSB]); // tiled: keys fetched per row
   EXPECT_GT(b.res.cycles, a.res.cycles);
   spt_free(t);
 }

@@ -53,22 +53,22 @@ TEST(AccelModel, TinyGpt2WithEveryTechniqueMatchesTheReferenceModelAndFetchesOnl
       // (the last query row attends all of them), one Q row per (head, query); V rows are the
       // union of the rows' selections: at least the largest selection of each head, at most
       // all kept tokens
-      EXPECT_EQ(pr.bytes[ACC_TR_K_MSB], (uint64_t)p.n_head * p.n_tok * bytes_of(d, msb)) << "pass " << i;
-      EXPECT_EQ(pr.bytes[ACC_TR_Q], (uint64_t)p.n_head * p.n_q * bytes_of(d, t->fmt.bits)) << "pass " << i;
+      EXPECT_EQ(pr.c.bytes[ACC_TR_K_MSB], (uint64_t)p.n_head * p.n_tok * bytes_of(d, msb)) << "pass " << i;
+      EXPECT_EQ(pr.c.bytes[ACC_TR_Q], (uint64_t)p.n_head * p.n_q * bytes_of(d, t->fmt.bits)) << "pass " << i;
       uint64_t vmin = 0;
       for (uint32_t h = 0; h < p.n_head; h++)
         vmin += *std::max_element(p.v_cnt + (size_t)h * p.n_q, p.v_cnt + (size_t)(h + 1) * p.n_q);
-      EXPECT_GE(pr.bytes[ACC_TR_V], vmin * bytes_of(d, t->fmt.bits)) << "pass " << i;
-      EXPECT_LE(pr.bytes[ACC_TR_V], (uint64_t)p.n_head * p.n_tok * bytes_of(d, t->fmt.bits)) << "pass " << i;
+      EXPECT_GE(pr.c.bytes[ACC_TR_V], vmin * bytes_of(d, t->fmt.bits)) << "pass " << i;
+      EXPECT_LE(pr.c.bytes[ACC_TR_V], (uint64_t)p.n_head * p.n_tok * bytes_of(d, t->fmt.bits)) << "pass " << i;
       continue;
     }
     // generation: one query per alive head attends every kept token once
-    EXPECT_EQ(pr.bytes[ACC_TR_K_MSB], (uint64_t)p.n_head * p.n_tok * bytes_of(d, msb)) << "pass " << i;
+    EXPECT_EQ(pr.c.bytes[ACC_TR_K_MSB], (uint64_t)p.n_head * p.n_tok * bytes_of(d, msb)) << "pass " << i;
     uint64_t v = 0, lsb = 0;
     for (uint32_t h = 0; h < p.n_head; h++) { v += p.v_cnt[h]; lsb += p.lsb_refetch[h]; }
-    EXPECT_EQ(pr.bytes[ACC_TR_V], v * bytes_of(d, t->fmt.bits)) << "pass " << i;
-    EXPECT_EQ(pr.bytes[ACC_TR_K_LSB], lsb * p.n_tok * bytes_of(d, t->fmt.k_lsb_bits)) << "pass " << i;
-    EXPECT_EQ(pr.bytes[ACC_TR_Q], (uint64_t)p.n_head * bytes_of(d, t->fmt.bits));
+    EXPECT_EQ(pr.c.bytes[ACC_TR_V], v * bytes_of(d, t->fmt.bits)) << "pass " << i;
+    EXPECT_EQ(pr.c.bytes[ACC_TR_K_LSB], lsb * p.n_tok * bytes_of(d, t->fmt.k_lsb_bits)) << "pass " << i;
+    EXPECT_EQ(pr.c.bytes[ACC_TR_Q], (uint64_t)p.n_head * bytes_of(d, t->fmt.bits));
   }
   EXPECT_TRUE(pruned_somewhere) << "workload should exercise cascade pruning";
   accel_destroy(a);
@@ -130,9 +130,9 @@ TEST(AccelModel, TheAuthorsCsvOfATraceRunsTimingOnlyAndFetchesTheRowsItNames) {
   uint64_t k = 0, v = 0;
   for (size_t i = 0; i < w->n_rows; i++) { k += w->rows[i].key_fetch; v += w->rows[i].value_fetch; }
   const wlcsv_row &r0 = w->rows[0];
-  EXPECT_EQ(r->bytes[ACC_TR_K_MSB], k * bytes_of(r0.d_head, (uint32_t)r0.quant_key_bit));
-  EXPECT_EQ(r->bytes[ACC_TR_V], v * bytes_of(r0.d_head, (uint32_t)r0.quant_value_bit));
-  EXPECT_EQ(r->rows, w->n_rows);
+  EXPECT_EQ(r->c.bytes[ACC_TR_K_MSB], k * bytes_of(r0.d_head, (uint32_t)r0.quant_key_bit));
+  EXPECT_EQ(r->c.bytes[ACC_TR_V], v * bytes_of(r0.d_head, (uint32_t)r0.quant_value_bit));
+  EXPECT_EQ(r->c.rows, w->n_rows);
   EXPECT_EQ(r->golden_rows_checked, 0u);
   accel_destroy(a);
   wlcsv_free(w);
@@ -163,8 +163,8 @@ TEST(AccelModel, StaticBlockMaskAndStaticHeadPoliciesRunOnTheSameMachineAndMatch
       dense_k += (uint64_t)t->heads * t->pass[p].n_tok;
     }
     EXPECT_EQ(r->golden_rows_checked, rows);
-    if (i == 0) { EXPECT_GT(r->masked_blocks, 0u) << "masked (row, key) pairs are skipped"; }
-    EXPECT_LT(r->k_rows, dense_k) << "masked blocks / pruned heads are not fetched";
+    if (i == 0) { EXPECT_GT(r->c.masked_blocks, 0u) << "masked (row, key) pairs are skipped"; }
+    EXPECT_LT(r->c.k_rows, dense_k) << "masked blocks / pruned heads are not fetched";
     accel_destroy(a);
     spt_free(t);
   }

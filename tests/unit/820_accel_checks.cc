@@ -57,8 +57,8 @@ TEST(AccelChecks, TheDramModelCountsExactlyTheQkvBytesOfADenseTrace) {
   // per-pass rows add up to the totals
   const accel_result *r = accel_result_get(a);
   uint64_t sum_rd = 0, sum_cycles = 0;
-  for (uint32_t i = 0; i < r->n_pass; i++) { sum_rd += r->pass[i].dram_rd_bytes; sum_cycles += r->pass[i].cycles; }
-  EXPECT_EQ(sum_rd, r->dram_rd_bytes);
+  for (uint32_t i = 0; i < r->n_pass; i++) { sum_rd += r->pass[i].c.dram_rd_bytes; sum_cycles += r->pass[i].cycles; }
+  EXPECT_EQ(sum_rd, r->c.dram_rd_bytes);
   EXPECT_LE(sum_cycles, r->cycles);
   for (uint32_t i = 1; i < r->n_pass; i++) EXPECT_GE(r->pass[i].start, r->pass[i - 1].end) << i;
   EXPECT_LE(r->pass[r->n_pass - 1].end, r->cycles);
@@ -87,7 +87,7 @@ TEST(AccelChecks, DynamicEnergyDoublesWhenTheWorkDoubles) {
     spt_trace *t = tg::build(o);
     accel *a = accel_create(&hw, t, nullptr, &e);
     ASSERT_EQ(accel_run(a, &e), SIM_OK) << e.msg;
-    for (int m = 0; m < ACC_M_N; m++) en[k][m] = accel_result_get(a)->energy_pj[m];
+    for (int m = 0; m < ACC_M_N; m++) en[k][m] = accel_result_get(a)->c.energy_pj[m];
     if (k == 0) {
       // dense, 2 layers x 2 heads x 16 x 16: 1024 (query, key) pairs, each one Q.K key, one
       // softmax element and one V row. Per-event costs: docs/energy.md, "Suggested counter ->

@@ -286,7 +286,7 @@ static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
         report_in in = { &hw, &rw, r, st };
         gpu_result gu = { 0 }, gf = { 0 };
         bool hu = report_gpu(&in, GPU_UNFUSED, &gu), hf = report_gpu(&in, GPU_FUSED, &gf);
-        double acc = (double)r->dram_rd_bytes + (double)r->dram_wr_bytes;
+        double acc = (double)r->c.dram_rd_bytes + (double)r->c.dram_wr_bytes;
         char path[2 * PATH_MAX];
         snprintf(path, sizeof path, "%s/point-%05ld.csv", dir, p);
         fio_writer *w;
@@ -302,13 +302,13 @@ static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
             fprintf(f, ",%s", v);
         }
         fprintf(f, ",%" PRIu64 ",%.9g,%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64,
-                r->cycles, r->seconds, r->dram_rd_bytes, r->dram_wr_bytes, r->energy_total_pj,
-                r->lsb_refetch_rows, r->rows);
+                r->cycles, r->seconds, r->c.dram_rd_bytes, r->c.dram_wr_bytes, r->c.energy_total_pj,
+                r->c.lsb_refetch_rows, r->c.rows);
         fprintf(f, ",%.0f,%.0f,%.6g,%.6g,%.6g,%.6g\n", hu ? gu.dram_bytes : 0,
                 hf ? gf.dram_bytes : 0, hu && acc > 0 ? gu.dram_bytes / acc : 0,
                 hf && acc > 0 ? gf.dram_bytes / acc : 0,
                 hu && r->seconds > 0 ? gu.seconds / r->seconds : 0,
-                hu && r->energy_total_pj > 0 ? gu.energy_j / (r->energy_total_pj * 1e-12) : 0);
+                hu && r->c.energy_total_pj > 0 ? gu.energy_j / (r->c.energy_total_pj * 1e-12) : 0);
         rc = fio_commit(w, err);
     }
 done:
