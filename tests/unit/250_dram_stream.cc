@@ -92,30 +92,77 @@ TEST(DramStream, GeneratorIsSeededAndAligned) {
 }
 
 TEST(DramStream, GarbageNeverCrashesTheParserAndErrorsStayOneLine) {
+  // Three kinds of input, in turn: random characters; a well-formed stream built here (its
+  // requests are known, so the parse must return exactly them); and the same kind of stream with
+  // one character overwritten. Both outcomes are counted, so the loop cannot silently exercise
+  // only the error branch (random characters are nearly always rejected) or only the accept one.
   DramH h("configs/dram/hbm2.json");
   const char alphabet[] = "0123456789abcdefxXRWG #\t\n -";
+  const char *ops[] = {"R", "W", "READ", "WRITE"};
   uint64_t x = 12345;
-  for (int k = 0; k < 2000; k++) {
+  auto rnd = [&x]() { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x; };
+  int accepted = 0, accepted_requests = 0, rejected = 0, exact = 0;
+  for (int k = 0; k < 3000; k++) {
+    const int kind = k % 3;   // 0 garbage, 1 well-formed, 2 well-formed with one character changed
     std::string t;
-    int len = 1 + k % 60;
-    for (int i = 0; i < len; i++) {
-      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-      t += alphabet[x % (sizeof alphabet - 1)];
+    std::vector<dram_req> want;
+    if (kind == 0) {
+      int len = 1 + k % 60;
+      for (int i = 0; i < len; i++) t += alphabet[rnd() % (sizeof alphabet - 1)];
+    } else {
+      uint64_t cyc = rnd() % 1000;
+      int lines = 1 + (int)(rnd() % 6);
+      for (int i = 0; i < lines; i++) {
+        cyc += rnd() % 3;   // non-decreasing
+        dram_req r{cyc, (rnd() % (h.cfg.capacity_bytes / 64)) * 64, false};
+        const char *op = ops[rnd() % 4];
+        r.is_write = op[0] == 'W';
+        char line[96];
+        snprintf(line, sizeof line, "%s%llu%s%s%llx %s%s\n", rnd() % 2 ? "" : "  ",
+                 (unsigned long long)r.cycle, rnd() % 2 ? " " : "\t", rnd() % 2 ? "0x" : "",
+                 (unsigned long long)r.addr, op, rnd() % 3 ? "" : "  # note");
+        t += line;
+        if (rnd() % 4 == 0) t += "# comment line\n\n";
+        want.push_back(r);
+      }
+      if (kind == 2) t[rnd() % t.size()] = alphabet[rnd() % (sizeof alphabet - 1)];
     }
     dram_stream s{};
     sim_err e{};
     int rc = dram_stream_parse("g.trc", t.c_str(), &h.cfg, &s, &e);
     if (rc == SIM_OK) {
+      accepted++;
+      accepted_requests += s.n > 0;
       for (size_t i = 0; i < s.n; i++) {
         EXPECT_LT(s.r[i].addr, h.cfg.capacity_bytes);
         EXPECT_EQ(s.r[i].addr % 64, 0u);
         if (i) { EXPECT_GE(s.r[i].cycle, s.r[i - 1].cycle); }
       }
     } else {
+      rejected++;
       EXPECT_EQ(rc, SIM_ETRACE);
       EXPECT_EQ(std::string(e.msg).find('\n'), std::string::npos);
       EXPECT_EQ(std::string(e.msg).rfind("g.trc:", 0), 0u) << e.msg;
     }
+    if (kind == 1) {   // untouched: accepted, and exactly the requests written above
+      EXPECT_EQ(rc, SIM_OK) << e.msg << "\n" << t;
+      if (rc == SIM_OK) {
+        EXPECT_EQ(s.n, want.size()) << t;
+        bool same = s.n == want.size();
+        for (size_t i = 0; same && i < s.n; i++)
+          same = s.r[i].cycle == want[i].cycle && s.r[i].addr == want[i].addr &&
+                 s.r[i].is_write == want[i].is_write;
+        EXPECT_TRUE(same) << t;
+        exact += same;
+      }
+    }
     dram_stream_free(&s);
   }
+  // both branches ran, each on a real share of the 3000 inputs: the 1000 untouched streams are
+  // all accepted with their requests; garbage and corrupted streams supply the rejections
+  const std::string counts = "accepted " + std::to_string(accepted) + " (with requests " +
+                             std::to_string(accepted_requests) + "), rejected " + std::to_string(rejected);
+  EXPECT_EQ(exact, 1000) << counts;
+  EXPECT_GE(accepted_requests, 1000) << counts;
+  EXPECT_GE(rejected, 750) << counts;   // about 1000 garbage + a share of the corrupted ones
 }

@@ -278,6 +278,91 @@ TEST(Model, PruningShowsInTheStatistics) {
   spt_free(t);
 }
 
+TEST(Model, PruningStatisticsEqualHandCountedValues) {
+  // tiny-gpt2: 3 layers x 2 heads, N 24 + T 4, tok_keep 0.7 from layer 1, head_keep 0.5 from
+  // layer 2, v_keep 0.5, progressive (k_lsb_bits 6 of 12). Counts by hand (docs/model.md
+  // "Policies"; ratio_count(r, n) = ceil(r n)):
+  //  step 0 (seq 24): layer 0 keeps all 24; layer 1 ceil(0.7 * 24) = 17; layer 2 ceil(0.7 * 17)
+  //    = 12. Heads 2, 2, ceil(0.5 * 2) = 1.
+  //  step t (seq 24 + t): the survivors of the previous step's layer 2 plus the new token enter
+  //    layer 0; targets c1 = ceil(0.7 seq), c2 = ceil(0.7 c1) cap them:
+  //    t=1: 12+1 = 13; c1 = ceil(17.5) = 18, c2 = ceil(12.6) = 13  -> 13 13 13
+  //    t=2: 13+1 = 14; c1 = ceil(18.2) = 19, c2 = ceil(13.3) = 14  -> 14 14 14
+  //    t=3: 14+1 = 15; c1 = ceil(18.9) = 19, c2 = 14               -> 15 15 14
+  //    t=4: 14+1 = 15; c1 = ceil(19.6) = 20, c2 = ceil(14.0) = 14  -> 15 15 14
+  //    The head pruned at step 0 layer 2 never returns: 1 head in every generation pass.
+  const uint32_t tok[5][3] = {{24, 17, 12}, {13, 13, 13}, {14, 14, 14}, {15, 15, 14}, {15, 15, 14}};
+  const uint32_t heads[5][3] = {{2, 2, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}};
+  // V rows of a generation row: ceil(0.5 * keys) (the new token sees every alive key)
+  auto half = [](uint32_t n) { return (n + 1) / 2; };
+  wl_cfg w;
+  model_stats ms;
+  spt_trace *t = run("configs/workloads/tiny-gpt2.json", &w, &ms);
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->n_pass, 15u);
+  ASSERT_EQ(ms.layers, 3u);
+  const uint32_t H = 2, bits = 12, lsb_bits = 6;
+  double kv_dense = 0, kv = 0;   // bits, docs/model.md "Statistics" (the K/V estimate)
+  uint64_t all_rows = 0, all_lsb = 0;
+  for (uint32_t l = 0; l < 3; l++) {
+    uint64_t passes = 0, tok_sum = 0, head_sum = 0, rows = 0, lsb_rows = 0, dense = 0, k_rows = 0, v_rows = 0;
+    for (uint32_t s = 0; s < 5; s++) {
+      const spt_pass *p = &t->pass[s * 3 + l];
+      ASSERT_EQ(p->n_tok, tok[s][l]) << "step " << s << " layer " << l;
+      ASSERT_EQ(p->n_head, heads[s][l]) << "step " << s << " layer " << l;
+      const uint32_t n = tok[s][l], nh = heads[s][l], nq = s ? 1 : n, seq = 24 + s;
+      passes++;
+      tok_sum += n;
+      head_sum += nh;
+      rows += (uint64_t)nq * nh;
+      dense += (uint64_t)seq * H;
+      kv_dense += (double)seq * H * 2 * bits;
+      for (uint32_t hi = 0; hi < nh; hi++) {
+        uint32_t refetch = 0;   // the LSB decisions are read from the trace (530 checks them)
+        for (uint32_t r = 0; r < nq; r++) refetch += p->lsb_refetch[(size_t)hi * nq + r];
+        lsb_rows += refetch;
+        const uint32_t vr = s ? half(n) : n;   // summarization: every alive key's V row
+        k_rows += n;
+        v_rows += vr;
+        kv += (double)n * (bits - lsb_bits) + (double)vr * bits;
+        if (refetch) kv += (double)n * lsb_bits * (s ? refetch : 1);
+      }
+    }
+    const model_layer_stats *st = &ms.layer[l];
+    EXPECT_EQ(st->passes, passes) << "layer " << l;
+    EXPECT_EQ(st->tok_sum, tok_sum) << "layer " << l;
+    EXPECT_EQ(st->head_sum, head_sum) << "layer " << l;
+    EXPECT_EQ(st->rows, rows) << "layer " << l;
+    EXPECT_EQ(st->lsb_rows, lsb_rows) << "layer " << l;
+    EXPECT_EQ(st->kv_rows_dense, dense) << "layer " << l;
+    EXPECT_EQ(st->k_rows, k_rows) << "layer " << l;
+    EXPECT_EQ(st->v_rows, v_rows) << "layer " << l;
+    EXPECT_DOUBLE_EQ(st->tok_kept, (double)tok_sum / (double)(dense / H)) << "layer " << l;
+    EXPECT_DOUBLE_EQ(st->heads_kept, (double)head_sum / (double)(passes * H)) << "layer " << l;
+    EXPECT_DOUBLE_EQ(st->lsb_frac, (double)lsb_rows / (double)rows) << "layer " << l;
+    all_rows += rows;
+    all_lsb += lsb_rows;
+  }
+  // the sums above, by hand: layer 0: tokens 24+13+14+15+15 = 81, heads 2+1+1+1+1 = 6,
+  // rows 48+4 = 52, K rows 48+57 = 105, V rows 48 + 7+7+8+8 = 78; layer 1: 74, 6, 38, 91, 64;
+  // layer 2: 67, 5, 16, 67, 12 + 7+7+7+7 = 40; dense (24+25+26+27+28) x 2 = 260 each
+  const uint64_t hand[3][5] = {{81, 6, 52, 105, 78}, {74, 6, 38, 91, 64}, {67, 5, 16, 67, 40}};
+  for (uint32_t l = 0; l < 3; l++) {
+    const model_layer_stats *st = &ms.layer[l];
+    EXPECT_EQ(st->tok_sum, hand[l][0]);
+    EXPECT_EQ(st->head_sum, hand[l][1]);
+    EXPECT_EQ(st->rows, hand[l][2]);
+    EXPECT_EQ(st->k_rows, hand[l][3]);
+    EXPECT_EQ(st->v_rows, hand[l][4]);
+    EXPECT_EQ(st->kv_rows_dense, 260u);
+  }
+  EXPECT_GT(all_lsb, 0u);            // the threshold 0.5 makes some rows re-fetch...
+  EXPECT_LT(all_lsb, all_rows);      // ...but not all, so the LSB terms are really exercised
+  EXPECT_DOUBLE_EQ(ms.lsb_frac, (double)all_lsb / (double)all_rows);
+  EXPECT_NEAR(ms.kv_reduction, kv_dense / kv, 1e-12 * ms.kv_reduction);
+  spt_free(t);
+}
+
 TEST(Model, SpattenWithEveryTechniqueOffComputesExactlyWhatNoneComputes) {
   wl_cfg w;
   spt_trace *a = run(nullptr, &w, nullptr,
