@@ -41,6 +41,8 @@ typedef struct ppass {
     uint32_t *c_keys, *c_vals, *c_qpos;
     uint8_t  *c_requant;
     uint32_t  c_topk_n, c_topk_k;     /* cascade top-k job before this pass (0: none) */
+    bool      c_sum, c_causal;        /* a summarization pass: n_q = n_tok queries at positions
+                                         0..n_tok-1, query i sees keys 0..i when c_causal */
     uint32_t *c_heads;                /* owned head list */
 } ppass;
 
@@ -170,6 +172,16 @@ static size_t img_off(const accel *a, uint32_t layer, uint32_t head, uint32_t po
 
 static uint32_t pp_tok(const ppass *p, uint32_t j) { return p->tok_pos ? p->tok_pos[j] : j; }
 
+/* CSV mode: V rows a row keeps. value_fetch_num is for a row that sees all key_fetch_num keys;
+ * a causal summarization row that sees fewer keeps the same share, rounded up (at least 1). */
+static uint32_t csv_v_keep(const ppass *p, const arow *r)
+{
+    uint32_t v = p->c_vals[r->hs], n = p->c_keys[r->hs];
+    if (r->n_att < n && n > 0) v = (uint32_t)(((uint64_t)v * r->n_att + n - 1) / n);
+    if (v == 0 && r->n_att > 0) v = 1;
+    return v < r->n_att ? v : r->n_att;
+}
+
 static int fail(accel *a, sim_rc code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -268,6 +280,7 @@ static bool build_att(accel *a, const ppass *p, arow *r)
 {
     if (!a->data) {
         r->n_att = p->c_keys[r->hs];
+        if (p->c_causal && r->qi + 1 < r->n_att) r->n_att = r->qi + 1;
         for (uint32_t j = 0; j < r->n_att; j++) r->att[j] = j;
         return true;
     }
@@ -376,7 +389,7 @@ static bool admit_row(accel *a, cycle_t now)
     r->v_cells = a->slot[h].vc;
     r->q_cell = &a->qcell[id];
     /* Q row */
-    a->row_qpos[id] = a->data ? p->sp->q_pos[r->qi] : p->c_qpos[hs];
+    a->row_qpos[id] = a->data ? p->sp->q_pos[r->qi] : p->c_sum ? r->qi : p->c_qpos[hs];
     push_rows(a, ACC_TR_Q, ACC_TR_Q, hs, 1, NULL, id, a->row_qpos, a->qcell, now);
     /* K rows (MSB plane, or full K) not yet in the buffer */
     uint32_t m = missing(a, r, r->att, r->n_att, a->slot[h].kres);
@@ -458,8 +471,7 @@ static unsigned lv_tick(accel *a, cycle_t now)
         l->valid = true;
         prog = 1;
         arow *r = &a->pool[l->row];
-        uint32_t k = a->data ? pol_v_keep(&a->tr->policy, r->n_att)
-                             : (p->c_vals[r->hs] < r->n_att ? p->c_vals[r->hs] : r->n_att);
+        uint32_t k = a->data ? pol_v_keep(&a->tr->policy, r->n_att) : csv_v_keep(p, r);
         if (k < r->n_att && r->n_att > 1 && a->local_v) {   /* CSV mode sets local_v */
             for (uint32_t t = 0; t < r->n_att; t++)
                 l->vals[t] = a->data ? r->p[t] : (uint64_t)((r->att[t] * 2654435761u) >> 7);
@@ -1203,6 +1215,8 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
         uint32_t n = (uint32_t)(j - i);
         p->step = r->iteration;
         p->layer = r->layer;
+        p->c_sum = csv->summary_iter0 && r->iteration == 0;
+        p->c_causal = p->c_sum && csv->summary_causal;
         p->n_q = 1;
         p->n_head = n;
         p->n_new = r->iteration > 0 ? 1 : 0;
@@ -1232,6 +1246,17 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
             if (x->if_topk) { pending_n = x->key_fetch; pending_k = (uint32_t)x->topk; }
         }
         p->head_idx = p->c_heads;
+        if (p->c_sum) {                /* every alive token is a query */
+            for (uint32_t h = 1; h < n; h++)
+                if (p->c_keys[h] != p->c_keys[0]) {
+                    sim_errf(err, SIM_ETRACE, "line %u: key_fetch_num = %u differs from %u in the "
+                             "same summarization layer", csv->rows[i + h].line, p->c_keys[h],
+                             p->c_keys[0]);
+                    accel_destroy(a);
+                    return NULL;
+                }
+            p->n_q = p->n_tok ? p->n_tok : 1;
+        }
         if (p->n_tok > a->max_tok) a->max_tok = p->n_tok;
         i = j;
     }

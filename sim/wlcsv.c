@@ -25,6 +25,7 @@ enum {
 };
 
 #define SUMMARY_MARK "summarization=iteration0"
+#define CAUSAL_MARK " attention=causal"
 
 void wlcsv_free(wlcsv *w)
 {
@@ -287,6 +288,7 @@ int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, 
     free(buf);
     if (rc) { wlcsv_free(w); return rc; }
     w->summary_iter0 = strncmp(w->config, "spatten-sim ", 12) == 0 && strstr(w->config, SUMMARY_MARK);
+    w->summary_causal = w->summary_iter0 && strstr(w->config, CAUSAL_MARK);
     *out = w;
     return SIM_OK;
 }
@@ -423,11 +425,12 @@ int wlcsv_from_trace(const spt_trace *t, wlcsv **out, sim_err *err)
             }
         }
     }
-    snprintf(w->config, sizeof w->config, "spatten-sim %s %s N=%u T=%u%s",
+    snprintf(w->config, sizeof w->config, "spatten-sim %s %s N=%u T=%u%s%s",
              t->workload[0] ? t->workload : "-", t->model[0] ? t->model : "-", t->n_prompt,
-             t->n_gen, has_sum ? " " SUMMARY_MARK : "");
+             t->n_gen, has_sum ? " " SUMMARY_MARK : "", has_sum && t->causal ? CAUSAL_MARK : "");
     for (char *c = w->config; *c; c++) if (*c == ',') *c = '_';
     w->summary_iter0 = has_sum;
+    w->summary_causal = has_sum && t->causal;
     *out = w;
     return SIM_OK;
 }

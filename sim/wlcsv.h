@@ -61,6 +61,8 @@ typedef struct wlcsv {
                                   query: key_fetch_num queries per row). Set only for files we
                                   wrote (config line "spatten-sim ... summarization=iteration0");
                                   in the authors' files every row is ONE query (generation). */
+    bool       summary_causal; /* with summary_iter0: query i of a summarization row sees keys
+                                  0..i only (config line "... attention=causal") */
 } wlcsv;
 
 /* Strict reader. Checks: header (exact names), 17 fields per line, integer/float/boolean syntax,
