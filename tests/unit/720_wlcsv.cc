@@ -197,6 +197,20 @@ TEST(WlCsv, WriteThenReadRoundTripsEveryField) {
   }
   EXPECT_STREQ(disk->config, mem->config);
   EXPECT_TRUE(disk->summary_iter0);
+  EXPECT_FALSE(disk->summary_causal);
+  {  // a causal model says so on the config line, and the reader reads it back
+    f.t.causal = true;
+    std::string pc = tmp_path("c.csv");
+    wlcsv *c = nullptr;
+    ASSERT_EQ(wlcsv_write_trace(&f.t, pc.c_str(), &e), SIM_OK) << e.msg;
+    ASSERT_EQ(wlcsv_read(pc.c_str(), &c, &e), SIM_OK) << e.msg;
+    EXPECT_STREQ(c->config, "spatten-sim toy_wl custom N=8 T=1 summarization=iteration0 attention=causal");
+    EXPECT_TRUE(c->summary_iter0);
+    EXPECT_TRUE(c->summary_causal);
+    wlcsv_free(c);
+    remove(pc.c_str());
+    f.t.causal = false;
+  }
   // the header line, then the first data line, byte for byte
   std::string txt = slurp(p);
   std::string hdr(kHeader);
