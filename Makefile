@@ -34,7 +34,7 @@ TEST_STEPS :=
 all: $(BIN)
 
 help:
-	@echo "make run | test | bench | asan | rtl-test | rtl-synth | clean"
+	@echo "make run | test | bench | asan | rtl-test | rtl-synth | systemc-test | clean"
 
 deps:
 	@bash tools/deps.sh

@@ -38,7 +38,7 @@ typedef enum acc_module {
     ACC_M_PV,          /* prob.V unit */
     ACC_M_IMP,         /* token/head importance accumulators */
     ACC_M_SRAM,        /* Q/K/V buffers (energy only: bytes read/written) */
-    ACC_M_DRAM,        /* HBM2 (energy from dram_get_energy; busy = any request in flight) */
+    ACC_M_DRAM,        /* HBM2 (energy from dram_get_energy; busy = data-bus cycles, averaged over channels) */
     ACC_M_N
 } acc_module;
 extern const char *const ACC_MODULE_NAMES[ACC_M_N];    /* "fetch", "qk", "softmax", ... */
@@ -97,8 +97,9 @@ void   accel_set_timeline(accel *a, timeline *tl);       /* slices per module/pa
 void   accel_set_progress(accel *a, void (*cb)(void *ctx, uint32_t pass_done, uint32_t n_pass),
                           void *ctx);                    /* called after each pass; NULL = off */
 /* Runs to completion. SIM_EMISMATCH: a result differs from the golden value (message names
- * step/layer/head/row); SIM_EDEADLOCK: watchdog (message names the fullest FIFOs; the full
- * dump of every FIFO's name/occupancy/depth goes to stderr only when accel_set_dump is on). */
+ * step/layer/head/row); SIM_EDEADLOCK: watchdog (one-line message listing every FIFO as
+ * name occupancy/depth and the fetcher's requests in flight; also written to the
+ * accel_set_dump file when one is set). */
 int    accel_run(accel *a, sim_err *err);
 void   accel_set_dump(accel *a, void *file /* FILE*, NULL = none */);
 const accel_result *accel_result_get(const accel *a);

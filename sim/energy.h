@@ -69,7 +69,7 @@ typedef struct energy_cfg {
     energy_ref  ref;
     uint32_t    acc_bits;          /* accumulator / adder-tree width (24) */
     uint32_t    cmp_bits;          /* top-k comparator operand width (32: fp32/fixed scores) */
-    double      exp_fmul_ops;      /* fp32 multiplies per exp (10: count of fxp_exp) */
+    double      exp_fmul_ops;      /* fp32 multiplies per exp (9: count of fxp_exp) */
     double      exp_fadd_ops;      /* fp32 adds per exp (9) */
     double      div_fmul_ops;      /* fp32 multiplies per divide (7: Newton-Raphson, 3 iters) */
     double      div_fadd_ops;      /* fp32 adds per divide (3) */

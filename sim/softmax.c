@@ -43,7 +43,7 @@ sm *sm_create(const sm_cfg *c, arow *pool, fifo *in, fifo *out, fifo *out_lsb, s
                       "cycles a finished phase could not hand its row on (FIFO full)");
         stats_add_u64(st, m, "rows", "row", &s->st.rows, "rows through the unit");
         stats_add_u64(st, m, "elems", "elem", &s->st.elems,
-                      "elements (one exp, one fp32 add, one divide each)");
+                      "elements (each: exp, divide, 2 fp32 mul, 3 fp32 add)");
         stats_add_u64(st, m, "rows_lsb", "row", &s->st.rows_lsb,
                       "rows whose max probability was below the threshold (LSB re-fetch)");
     }

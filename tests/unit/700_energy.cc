@@ -21,7 +21,7 @@ energy_cfg load_default() {
 std::string cfg_json(const std::string &top, const std::string &ref_extra = "",
                      const std::string &scale = "1.0") {
   return R"({"name": "t", "node_nm": 45, "ref_node_nm": 45, "vdd": 0.9, "ref_vdd": 0.9,
-    )" + (scale.empty() ? std::string() : "\"node_scale\": " + scale + ", ") + R"("exp_fmul_ops": 10, "exp_fadd_ops": 9, "div_fmul_ops": 7, "div_fadd_ops": 3,
+    )" + (scale.empty() ? std::string() : "\"node_scale\": " + scale + ", ") + R"("exp_fmul_ops": 9, "exp_fadd_ops": 9, "div_fmul_ops": 7, "div_fadd_ops": 3,
     "sram_wr_over_rd": 1.0,
     "leak": {"qk_mw": 1, "softmax_mw": 1, "topk_mw": 1, "pv_mw": 1, "fetch_mw": 1, "ctrl_mw": 1,
              "sram_mw_per_kb": 0.1},
@@ -43,8 +43,8 @@ TEST(Energy, DefaultTableScalesHorowitzTo40nmByTheFactorInTheJson) {
   // add ~ width from the 8-bit point: 0.03 pJ * 24/8 * scale; comparator = 32-bit subtract
   EXPECT_NEAR(c.add_acc_pj, 0.03 * 24.0 / 8.0 * kScale40, 1e-12);
   EXPECT_NEAR(c.cmp_pj, 0.03 * 32.0 / 8.0 * kScale40, 1e-12);
-  // fp32 exp = 10 mul + 9 add; divide = 7 mul + 3 add
-  EXPECT_NEAR(c.fp32_exp_pj, (10 * 3.7 + 9 * 0.9) * kScale40, 1e-12);
+  // fp32 exp = 9 mul + 9 add (models/fxp.c exp1); divide = 7 mul + 3 add
+  EXPECT_NEAR(c.fp32_exp_pj, (9 * 3.7 + 9 * 0.9) * kScale40, 1e-12);
   EXPECT_NEAR(c.fp32_div_pj, (7 * 3.7 + 3 * 0.9) * kScale40, 1e-12);
 }
 
@@ -69,11 +69,13 @@ TEST(Energy, SramCostInterpolatesGeometricallyBetweenTheReferenceSizes) {
   EXPECT_NEAR(energy_sram_pj_per_byte(&c, 4u << 20, true), 100.0 / 8 * kScale40, 1e-12);
   // 16 KB is halfway (in log size) between 8 and 32 KB: sqrt(10 * 20) pJ per 64 bits
   EXPECT_NEAR(energy_sram_pj_per_byte(&c, 16 * 1024, false), std::sqrt(200.0) / 8 * kScale40, 1e-9);
-  // 196 KB (one SpAtten K buffer) lies between the 32 KB and 1 MB costs
-  double kb196 = energy_sram_pj_per_byte(&c, 196 * 1024, false);
-  EXPECT_GT(kb196, 20.0 / 8 * kScale40);
-  EXPECT_LT(kb196, 100.0 / 8 * kScale40);
-  EXPECT_NEAR(kb196, 5.156, 1e-3);          // docs/energy.md: 20 * 5^(log(196/32)/log(32)) / 8 * s
+  // 192 KiB (one SpAtten K buffer, 196,608 B) lies between the 32 KB and 1 MB costs:
+  // 20 * 5^(log(192/32)/log(32)) / 8 * s = 5.107 pJ (docs/energy.md)
+  double kb192 = energy_sram_pj_per_byte(&c, 196608, false);
+  EXPECT_GT(kb192, 20.0 / 8 * kScale40);
+  EXPECT_LT(kb192, 100.0 / 8 * kScale40);
+  EXPECT_NEAR(kb192, 20.0 * std::pow(5.0, std::log(6.0) / std::log(32.0)) / 8 * kScale40, 1e-9);
+  EXPECT_NEAR(kb192, 5.107, 1e-3);
 }
 
 TEST(Energy, HandComputedModuleEnergyMatches) {

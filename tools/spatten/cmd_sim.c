@@ -30,7 +30,7 @@ static const char USAGE[] =
     "  --timeline FILE      Chrome/Perfetto trace events (open in ui.perfetto.dev)\n"
     "  --stats FILE         every registered counter, one per line\n"
     "  --no-skip            simulate every cycle (no idle-cycle skipping; same results)\n"
-    "  -q, --quiet          no progress line\n";
+    "  -q, --quiet          no progress line; with --json or --csv, no console summary either\n";
 
 int cmd_sim(int argc, char **argv)
 {

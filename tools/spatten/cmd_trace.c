@@ -13,7 +13,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--quiet]\n"
+            "usage: spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--no-error]\n"
+            "                    [--float-dump FILE] [--quiet]\n"
             "  Runs the reference model (fixed-point golden model under the workload's policy)\n"
             "  and writes the trace (docs/trace-format.md).\n"
             "  -o, --out FILE.spt   trace to write (atomically)\n"

@@ -54,6 +54,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: spatten <command> [options]   (spatten <command> --help for details)\n\n");
     for (size_t i = 0; i < NCMDS; i++) fprintf(out, "  %-11s %s\n", CMDS[i].name, CMDS[i].summary);
+    fprintf(out, "\n  --version   print the version\n");
     fprintf(out, "\nexit codes: 0 ok, 1 usage, 2 bad input, 3 I/O, 4 simulation error\n");
 }
 
