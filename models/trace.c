@@ -319,7 +319,8 @@ static int read_pass(rd *r, spt_trace *t, spt_pass *p)
 {
     char nm[64];
     int rc;
-    const uint32_t d = t->d_head, seq = t->n_prompt + t->n_gen;
+    /* positions that exist at this step: the prompt, then one new token per generation step */
+    const uint32_t d = t->d_head, seq = t->n_prompt + p->step;
 #define NM(field) (snprintf(nm, sizeof nm, "s%u.l%u.%s", p->step, p->layer, field), nm)
     /* counts come from the index vectors' shapes, bounded before any allocation */
     const char *idx[4] = { "tok_idx", "q_pos", "new_pos", "head_idx" };
@@ -347,6 +348,15 @@ static int read_pass(rd *r, spt_trace *t, spt_pass *p)
     if (p->n_tok == 0 || p->n_q == 0 || p->n_head == 0)
         return rerr(r, tens(r, NM("tok_idx"))->file_off, "pass s%u.l%u has no tokens, queries or heads",
                     p->step, p->layer);
+    /* docs/trace-format.md: summarization queries every alive token, generation the new one,
+     * and a pass appends the K/V rows of its queries */
+    if (p->step == 0 ? p->n_q != p->n_tok || memcmp(p->q_pos, p->tok_idx, 4ull * p->n_q) != 0
+                     : p->n_q != 1 || p->q_pos[0] != seq - 1)
+        return rerr(r, tens(r, NM("q_pos"))->file_off, "tensor '%s' is not %s", nm,
+                    p->step == 0 ? "tok_idx (summarization queries every alive token)"
+                                 : "the step's new token (n_prompt + step - 1)");
+    if (p->n_new != p->n_q || memcmp(p->new_pos, p->q_pos, 4ull * p->n_q) != 0)
+        return rerr(r, tens(r, NM("new_pos"))->file_off, "tensor '%s' is not q_pos", nm);
     uint64_t sq[3] = { p->n_head, p->n_q, d }, sk[3] = { p->n_head, p->n_new, d };
     if ((rc = take(r, NM("q"), ST_I16, 3, sq, (void **)&p->q))) return rc;
     if ((rc = check_i16(r, nm, p->q, (size_t)p->n_head * p->n_q * d, t->fmt.bits))) return rc;
@@ -368,6 +378,16 @@ static int read_pass(rd *r, spt_trace *t, spt_pass *p)
         uint64_t sm[2] = { mask_rows(t, p), mask_cols(t, p) };
         if ((rc = take(r, NM("blk_mask"), ST_U8, 2, sm, (void **)&p->blk_mask))) return rc;
         if ((rc = check_u8(r, nm, p->blk_mask, (size_t)(sm[0] * sm[1])))) return rc;
+        /* a query row always sees its own key (its diagonal block is never masked) */
+        const uint32_t B = t->policy.mask_block;
+        for (uint32_t q = 0, j = 0; q < p->n_q; q++) {
+            while (p->tok_idx[j] != p->q_pos[q]) j++;        /* q_pos is among tok_idx */
+            size_t cell = (size_t)(q / B) * sm[1] + j / B;
+            if (p->blk_mask[cell])
+                return rerr(r, tens(r, nm)->file_off + cell,
+                            "tensor '%s' masks query row %u's own block (%zu, %u)", nm, q,
+                            (size_t)(q / B), j / B);
+        }
     }
     if (t->policy.local_v) {
         if ((rc = take(r, NM("v_cnt"), ST_U32, 2, s2, (void **)&p->v_cnt))) return rc;
@@ -396,7 +416,8 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
     if (!fmt || strcmp(fmt, SPT_FORMAT)) { rc = rerr(&r, 8, "not a spatten trace (metadata 'format' is not \"%s\")", SPT_FORMAT); goto out; }
     if (!ver || strcmp(ver, SPT_VERSION)) { rc = rerr(&r, 8, "unsupported trace version '%.20s' (this reader: %s)", ver ? ver : "(none)", SPT_VERSION); goto out; }
     unsigned long long want = 0;
-    if (!ck || sscanf(ck, "fnv1a64:%16llx", &want) != 1 || strlen(ck) != 24) {
+    if (!ck || strlen(ck) != 24 || strncmp(ck, "fnv1a64:", 8) != 0 ||
+        strspn(ck + 8, "0123456789abcdef") != 16 || sscanf(ck + 8, "%16llx", &want) != 1) {
         rc = rerr(&r, 8, "metadata 'checksum' is missing or malformed");
         goto out;
     }

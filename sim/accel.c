@@ -385,6 +385,11 @@ static bool admit_row(accel *a, cycle_t now)
     r->n_sel = 0;
     r->t_admit = now;
     build_att(a, p, r);
+    if (r->n_att == 0) {       /* the trace reader and the CSV reader rule this out */
+        fail(a, SIM_ETRACE, "%s: step %u layer %u head %u row %u attends no key",
+             a->data ? "trace" : "workload CSV", p->step, p->layer, p->head_idx[r->hs], r->qi);
+        return true;
+    }
     r->k_cells = a->slot[h].kc;
     r->v_cells = a->slot[h].vc;
     r->q_cell = &a->qcell[id];
@@ -1173,6 +1178,8 @@ accel *accel_create(const hw_cfg *hw, const spt_trace *tr, stats *st, sim_err *e
         p->sp = sp;
         if (sp->n_tok > a->max_tok) a->max_tok = sp->n_tok;
     }
+    /* the first pass's cascade token top-k runs on every prompt token (tok_start 0) */
+    if (tr->n_prompt > a->max_tok) a->max_tok = tr->n_prompt;
     a->kimg = sim_xcalloc((size_t)a->layers * a->heads * a->max_pos * a->d, sizeof(int16_t));
     a->kmsb = sim_xcalloc((size_t)a->layers * a->heads * a->max_pos * a->d, sizeof(int16_t));
     a->vimg = sim_xcalloc((size_t)a->layers * a->heads * a->max_pos * a->d, sizeof(int16_t));

@@ -175,3 +175,98 @@ TEST(TraceCorrupt, AMalformedSeedIsRejected) {
   b[i] = '-';
   EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
 }
+
+namespace {
+spt_trace *model_trace(const char *json) {
+  wl_cfg w;
+  sim_err e{};
+  EXPECT_EQ(wl_cfg_load_string(json, "w.json", &w, &e), SIM_OK) << e.msg;
+  spt_trace *t = nullptr;
+  EXPECT_EQ(model_run(&w, &t, nullptr, &e), SIM_OK) << e.msg;
+  return t;
+}
+
+std::vector<uint8_t> bytes_of(const spt_trace *t) {
+  std::string p = "/tmp/spt_corrupt_w_" + std::to_string(getpid()) + ".spt";
+  sim_err e{};
+  EXPECT_EQ(spt_write(t, p.c_str(), &e), SIM_OK) << e.msg;
+  std::vector<uint8_t> b;
+  FILE *f = fopen(p.c_str(), "rb");
+  for (int c; f && (c = fgetc(f)) != EOF;) b.push_back((uint8_t)c);
+  if (f) fclose(f);
+  remove(p.c_str());
+  return b;
+}
+
+const spt_pass *find_pass(const spt_trace *t, uint32_t step, uint32_t layer) {
+  for (uint32_t i = 0; i < t->n_pass; i++)
+    if (t->pass[i].step == step && t->pass[i].layer == layer) return &t->pass[i];
+  return nullptr;
+}
+}  // namespace
+
+// Traces whose checksum is right (written by spt_write) but which break the structure the
+// simulator relies on (docs/trace-format.md): each is a one-line SIM_ETRACE naming the tensor,
+// never a crash in the simulator.
+TEST(TraceCorrupt, ConsistentChecksumsDoNotHideStructuralErrors) {
+  const char *gpt = R"({"include": "configs/workloads/tiny-gpt2.json"})";
+  struct Case {
+    const char *json, *want;
+    void (*mutate)(spt_trace *);
+  } cases[] = {
+    // generation: the query is the step's new token, n_prompt + step - 1 = 24 + 1 - 1
+    {gpt, "x.spt: tensor 's1.l0.q_pos' is not the step's new token (n_prompt + step - 1) at byte ",
+     [](spt_trace *t) {
+       spt_pass *p = const_cast<spt_pass *>(find_pass(t, 1, 0));
+       p->q_pos[0] = p->new_pos[0] = p->tok_idx[0];   // an older token, still among tok_idx
+     }},
+    // summarization: every alive token is a query
+    {gpt, "x.spt: tensor 's0.l1.q_pos' is not tok_idx (summarization queries every alive token) at byte ",
+     [](spt_trace *t) {
+       spt_pass *p = const_cast<spt_pass *>(find_pass(t, 0, 1));
+       p->n_q -= 1;                    // the last alive token is no query (shapes follow n_q)
+       p->n_new -= 1;
+     }},
+    // the K/V rows a pass appends are its queries'
+    {gpt, "x.spt: tensor 's2.l0.new_pos' is not q_pos at byte ",
+     [](spt_trace *t) {
+       spt_pass *p = const_cast<spt_pass *>(find_pass(t, 2, 0));
+       p->new_pos[0] = p->tok_idx[0];
+     }},
+    // AP: a row's own block is never masked (it would attend no key)
+    {R"({"include": "configs/workloads/tiny-gpt2.json",
+        "policy": {"name": "ap", "ap_percentile": 0.5, "ap_block": 4}})",
+     "x.spt: tensor 's0.l0.blk_mask' masks query row 4's own block (1, 1) at byte ",
+     [](spt_trace *t) {
+       spt_pass *p = const_cast<spt_pass *>(find_pass(t, 0, 0));
+       uint32_t cols = (p->n_tok + 3) / 4;
+       p->blk_mask[1 * cols + 1] = 1;   // rows 4..7 x keys 4..7; row 4's own block too
+     }},
+  };
+  for (auto &k : cases) {
+    spt_trace *t = model_trace(k.json);
+    ASSERT_NE(t, nullptr);
+    ASSERT_EQ(read_bytes(bytes_of(t)), SIM_OK) << "unchanged trace";
+    k.mutate(t);
+    std::string m;
+    EXPECT_EQ(read_bytes(bytes_of(t), &m), SIM_ETRACE) << k.want;
+    EXPECT_EQ(m.rfind(k.want, 0), 0u) << m;
+    spt_free(t);
+  }
+}
+
+// The header's checksum is 16 lower-case hex digits (docs/trace-format.md).
+TEST(TraceCorrupt, AnUpperCaseChecksumIsRejected) {
+  std::vector<uint8_t> b = good_bytes();
+  std::string all(b.begin(), b.end());
+  size_t i = all.find("fnv1a64:");
+  ASSERT_NE(i, std::string::npos);
+  i += 8;
+  size_t j = i;
+  while (j < i + 16 && !(b[j] >= 'a' && b[j] <= 'f')) j++;
+  ASSERT_LT(j, i + 16) << "the checksum has a letter digit";
+  b[j] = (uint8_t)(b[j] - 'a' + 'A');
+  std::string m;
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+  EXPECT_NE(m.find("metadata 'checksum' is missing or malformed"), std::string::npos) << m;
+}

@@ -190,3 +190,28 @@ TEST(AccelModel, StaticBlockMaskAndStaticHeadPoliciesRunOnTheSameMachineAndMatch
     spt_free(t);
   }
 }
+
+TEST(AccelModel, CascadeTokenPruningFromLayerZeroRunsItsFirstTopkOnEveryPromptToken) {
+  // tok_start 0: the first pass's cascade top-k picks from all 24 prompt tokens, more than any
+  // pass attends (ceil(0.5 x 24) = 12), so the engine and the alive lists must hold n_prompt
+  Hw hw("configs/hw/spatten.json");
+  wl_cfg w{};
+  sim_err e{};
+  ASSERT_EQ(wl_cfg_load_string(R"({"include": "configs/workloads/tiny-gpt2.json", "policy":
+      {"name": "spatten", "tok_start": 0, "tok_keep": [0.5], "head_start": 0, "head_keep": [0.5]}})",
+                               "w.json", &w, &e), SIM_OK) << e.msg;
+  spt_trace *t = nullptr;
+  ASSERT_EQ(model_run(&w, &t, nullptr, &e), SIM_OK) << e.msg;
+  ASSERT_EQ(t->pass[0].n_tok, 12u);
+  uint32_t max_tok = 0;
+  for (uint32_t p = 0; p < t->n_pass; p++) max_tok = std::max(max_tok, t->pass[p].n_tok);
+  EXPECT_LT(max_tok, t->n_prompt);
+  accel *a = accel_create(&hw.hw, t, nullptr, &e);
+  ASSERT_NE(a, nullptr) << e.msg;
+  ASSERT_EQ(accel_run(a, &e), SIM_OK) << e.msg;
+  uint64_t rows = 0;
+  for (uint32_t p = 0; p < t->n_pass; p++) rows += (uint64_t)t->pass[p].n_head * t->pass[p].n_q;
+  EXPECT_EQ(accel_result_get(a)->golden_rows_checked, rows);
+  accel_destroy(a);
+  spt_free(t);
+}
