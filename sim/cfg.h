@@ -3,7 +3,8 @@
  *
  * Every config kind (hw, dram, energy, gpu, workload) declares a static table of fields: key,
  * type, offset in its C struct, range, required or default, allowed names. cfg_load_file():
- *   - parses with cJSON and reports syntax errors with line and column;
+ *   - checks the text strictly against RFC 8259 (cfg_json_check) before cJSON parses it, and
+ *     reports syntax errors with line, column and what is wrong;
  *   - processes an optional top-level "include": "other.json" (path relative to the including
  *     file) first, then applies this file's keys on top (objects merge field by field; lists and
  *     scalars replace); include chains are limited to 8 levels and cycles are errors;
@@ -24,6 +25,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct cJSON;
 
 typedef enum cfg_type {
     CFG_U32, CFG_U64, CFG_I32, CFG_F64, CFG_BOOL,
@@ -96,6 +99,18 @@ int  cfg_load_file(const cfg_table *t, const char *path, void *out, sim_err *err
 /* Same from a string; name is used in messages; includes resolve relative to the cwd. */
 int  cfg_load_string(const cfg_table *t, const char *json, const char *name, void *out,
                      sim_err *err);
+/* Check that text[0, len) is exactly one JSON text as RFC 8259 defines it: white space is only
+ * space, tab, CR and LF; numbers follow the strict grammar (no leading zeros, no "16.", at most
+ * 63 characters); strings hold no raw control characters, only the standard escapes, \uXXXX
+ * with surrogates paired and not \u0000, and valid UTF-8 (no overlongs, no encoded surrogates,
+ * nothing above U+10FFFF); nothing but white space follows the value; objects and arrays nest at
+ * most 64 deep. Returns SIM_OK, or SIM_EINVAL with the one line
+ * "<name>: malformed JSON at line L, column C: <what is wrong>" (C counts bytes from 1). */
+int  cfg_json_check(const char *text, size_t len, const char *name, sim_err *err);
+/* cfg_json_check, then cJSON; *out is the parsed top-level object (free with cJSON_Delete), or
+ * NULL with SIM_EINVAL ("<name>: top level must be a JSON object" if it is not an object). */
+int  cfg_json_parse_object(const char *text, size_t len, const char *name, struct cJSON **out,
+                           sim_err *err);
 /* Serialise the struct back to a cJSON object (for reports: "the config it came from"). */
 struct cJSON *cfg_to_json(const cfg_table *t, const void *obj);
 /* Markdown reference of a table (key, type, range/names, required/default, doc). */

@@ -1,7 +1,10 @@
 // 130_cfg_fuzz: a deterministic mutation fuzz loop over every config kind's loader. Each
 // mutated file must load or fail with SIM_EINVAL/SIM_EIO and a single-line message; never
-// crash (run under `make asan` to catch memory errors too).
+// crash (run under `make asan` to catch memory errors too). A byte-level loop holds the strict
+// JSON check (cfg_json_check) against cJSON: whatever the check passes, cJSON must parse.
 #include <gtest/gtest.h>
+#include <cjson/cJSON.h>
+#include <cstdio>
 #include <cstring>
 #include <glob.h>
 #include <string>
@@ -24,6 +27,13 @@ std::string read(const char *path) {
   if (fio_read_all(path, &d, &n, &e) != SIM_OK) return "";
   std::string s(d, n); free(d);
   return s;
+}
+
+// Whether only JSON white space follows byte off of s.
+bool only_ws_after(const std::string &s, size_t off) {
+  for (size_t i = off; i < s.size(); i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') return false;
+  return true;
 }
 
 uint64_t lcg(uint64_t &s) { s = s * 6364136223846793005ULL + 1442695040888963407ULL; return s >> 33; }
@@ -98,4 +108,58 @@ TEST(CfgShipped, EveryShippedConfigLoadsWithItsOwnLoader) {
     }
     globfree(&g);
   }
+}
+
+// Byte-level mutations (control bytes, bytes >= 0x80, escapes, number pieces) of every shipped
+// config. The check may be stricter than cJSON, never laxer: a text it passes must parse in
+// cJSON (or cfg_json_parse_object would fail with "cJSON cannot parse it"), and every text cJSON
+// refuses must be refused by the check first, with one line that names the position.
+TEST(CfgFuzz, StrictJsonCheckPassesOnlyWhatCJsonParses) {
+  const char *files[] = {"configs/hw/spatten.json", "configs/workloads/bert-base.json",
+                         "configs/sweeps/example.json", "configs/dram/hbm2.json"};
+  static const char *pieces[] = {"\\u", "\\ud800", "\\udc00", "\\u0000", "\\x", "\\", "\"",
+                                 "0", "01", "-", ".", "e", "E+", "1.", "\xc0\xaf", "\xed\xa0\x80",
+                                 "\xf4\x90\x80\x80", "\xe2\x82\xac", "\xef\xbb\xbf", "{", "[",
+                                 "}", "]", ",", ":", "tru", "null"};
+  uint64_t seed = 777;
+  int passed = 0, refused = 0, cjson_refused = 0;
+  for (const char *file : files) {
+    std::string base = read(file);
+    ASSERT_FALSE(base.empty()) << "cannot read " << file << " (run from the repository root)";
+    for (int i = 0; i < 2000; i++) {
+      std::string m = base;
+      int edits = 1 + (int)(lcg(seed) % 3);
+      for (int e = 0; e < edits; e++) {
+        size_t pos = lcg(seed) % m.size();
+        switch (lcg(seed) % 4) {
+          case 0: m[pos] = (char)(lcg(seed) % 256); break;                        // any byte
+          case 1: m.insert(pos, pieces[lcg(seed) % (sizeof pieces / sizeof *pieces)]); break;
+          case 2: m.insert(pos, 1, (char)(lcg(seed) % 0x21)); break;              // control/space
+          case 3: m.erase(pos, 1 + lcg(seed) % 3); break;
+        }
+      }
+      sim_err e{};
+      int rc = cfg_json_check(m.data(), m.size(), "f.json", &e);
+      const char *end = nullptr;
+      cJSON *j = cJSON_ParseWithLengthOpts(m.data(), m.size(), &end, false);
+      bool cjson_ok = j && only_ws_after(m, (size_t)(end - m.data()));
+      cJSON_Delete(j);
+      if (!cjson_ok) cjson_refused++;
+      if (rc == SIM_OK) {
+        passed++;
+        ASSERT_TRUE(cjson_ok) << "the check passes what cJSON refuses: " << m;
+      } else {
+        refused++;
+        ASSERT_EQ(rc, SIM_EINVAL);
+        ASSERT_EQ(std::strchr(e.msg, '\n'), nullptr) << e.msg;
+        ASSERT_EQ(std::strncmp(e.msg, "f.json: malformed JSON at line ", 31), 0) << e.msg;
+      }
+    }
+  }
+  std::printf("[          ] check passed %d, refused %d; cJSON refused %d\n", passed, refused,
+              cjson_refused);
+  // Both outcomes occur, and the check refuses more than cJSON does (what the fuzzing found).
+  EXPECT_GT(passed, 500);
+  EXPECT_GT(refused, 3000);
+  EXPECT_GT(refused, cjson_refused);
 }

@@ -12,11 +12,18 @@
  * sweep-results.csv) is assembled in point order at the end. -j N runs N points at once (fork);
  * --resume skips points whose row exists; --slurm writes OUT.sbatch (an array job running
  * `--point $SLURM_ARRAY_TASK_ID`) and `--collect` assembles the rows afterwards.
+ * The sweep file goes through the same strict JSON check as every config (cfg_json_check). A
+ * varied field path must name a field of the hw / workload config table, through objects only.
+ * A failing point does not stop the others; its message goes to OUT.d/point-NNNNN.err, and the
+ * sweep ends with one line naming the first failing point (in point order, so the same for any
+ * -j) and how many failed, with that point's exit code.
  */
 #define _DEFAULT_SOURCE
 #include "cmds.h"
 #include "accel.h"
+#include "cfg.h"
 #include "fileio.h"
+#include "hwcfg.h"
 #include "model.h"
 #include "report.h"
 #include "st.h"
@@ -25,6 +32,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,7 +55,10 @@ static const char USAGE[] =
     "  --resume        keep points already done in FILE.d/\n"
     "  --slurm         write FILE.sbatch (sbatch --array) instead of running\n"
     "  --point I       run only point I (what each array task does)\n"
-    "  --collect       only assemble FILE from the per-point rows\n";
+    "  --collect       only assemble FILE from the per-point rows\n"
+    "--slurm, --point and --collect exclude each other; -j only runs points, --resume with\n"
+    "neither --slurm nor --collect. A failing point does not stop the others; the sweep then\n"
+    "exits with the first failing point's code and names it (messages in FILE.d/*.err).\n";
 
 typedef struct sw_axis {
     char   key[128];      /* dotted field path */
@@ -78,6 +89,54 @@ static int abs_path(const char *sweep_file, const char *rel, char *out, const ch
     return SIM_OK;
 }
 
+/* A varied field path ("policy.v_keep") must lead through objects of the config table to a
+ * field, and must not enter another varied path's value: a generated point file could not hold
+ * it, and the varied value would be dropped while the CSV column still claims it differs. */
+static int axis_path_check(const sweep *s, bool is_hw, const char *key, sim_err *err)
+{
+    const char *field = is_hw ? "vary_hw" : "vary_workload";
+    const cfg_table *t = is_hw ? &HW_CFG_TABLE : &WL_CFG_TABLE;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", key);
+    char *part = buf;
+    for (;;) {
+        char *dot = strchr(part, '.');
+        if (dot) *dot = '\0';
+        if (!part[0])
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s': bad field path (empty name "
+                            "between dots)", s->path, field, key);
+        if (!strcmp(part, "include"))
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s': 'include' cannot be varied or "
+                            "entered (the base config comes from the sweep's '%s' field)",
+                            s->path, field, key, is_hw ? "hw" : "workloads");
+        if (!strncmp(part, "_comment", 8))
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s': '%s' is a comment, which the "
+                            "config loader ignores", s->path, field, key, part);
+        size_t i = 0;
+        while (t && i < t->n && strcmp(t->fields[i].key, part)) i++;
+        if (!t || i == t->n)
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s': '%s' is not a field of the %s "
+                            "config", s->path, field, key, part, is_hw ? "hw" : "workload");
+        if (!dot) break;
+        if (t->fields[i].type != CFG_OBJ)
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s': '%s' is not an object, so it "
+                            "has no field '%s'", s->path, field, key, part, dot + 1);
+        t = t->fields[i].sub;
+        *dot = '.';
+        part = dot + 1;
+    }
+    for (int a = 0; a < s->n_axes; a++) {
+        const char *o = s->axis[a].key;
+        size_t lo = strlen(o), lk = strlen(key);
+        if (s->axis[a].is_hw != is_hw) continue;
+        if ((lo < lk && !strncmp(o, key, lo) && key[lo] == '.') ||
+            (lk < lo && !strncmp(o, key, lk) && o[lk] == '.'))
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s' overlaps the varied field "
+                            "'%s.%s' (one lies inside the other)", s->path, field, key, field, o);
+    }
+    return SIM_OK;
+}
+
 static int parse_vary(sweep *s, const cJSON *obj, bool is_hw, sim_err *err)
 {
     const char *field = is_hw ? "vary_hw" : "vary_workload";
@@ -101,9 +160,16 @@ static int parse_vary(sweep *s, const cJSON *obj, bool is_hw, sim_err *err)
             if (!cJSON_IsNumber(v) && !cJSON_IsString(v) && !cJSON_IsBool(v))
                 return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s' values must be numbers, "
                                 "strings or booleans", s->path, field, c->string);
+        cJSON_ArrayForEach(v, c)
+            if (cJSON_IsString(v) && strpbrk(v->valuestring, ",\"\r\n"))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s': value \"%s\" has a comma, "
+                                "quote or line break (it would break the CSV)", s->path, field,
+                                c->string, v->valuestring);
         if (strlen(c->string) >= sizeof s->axis[0].key || !c->string[0])
             return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s': bad field path", s->path, field,
                             c->string);
+        int rc = axis_path_check(s, is_hw, c->string, err);
+        if (rc) return rc;
         sw_axis *a = &s->axis[s->n_axes++];
         snprintf(a->key, sizeof a->key, "%s", c->string);
         a->is_hw = is_hw;
@@ -121,16 +187,15 @@ static int sweep_load(const char *path, sweep *s, sim_err *err)
     size_t len;
     int rc = fio_read_all(path, &text, &len, err);
     if (rc) return rc;
-    s->doc = cJSON_ParseWithLength(text, len);
+    rc = cfg_json_parse_object(text, len, path, &s->doc, err);
     free(text);
-    if (!s->doc || !cJSON_IsObject(s->doc))
-        return sim_errf(err, SIM_EINVAL, "%s: malformed JSON (expected an object)", path);
+    if (rc) return rc;
     const cJSON *c, *hw = NULL, *wls = NULL;
     cJSON_ArrayForEach(c, s->doc) {
         for (const cJSON *d = s->doc->child; d != c; d = d->next)
             if (!strcmp(d->string, c->string))
                 return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", path, c->string);
-        if (!strcmp(c->string, "_comment")) continue;
+        if (!strncmp(c->string, "_comment", 8)) continue;   /* _comment, _comment_x: notes */
         else if (!strcmp(c->string, "hw")) hw = c;
         else if (!strcmp(c->string, "workloads")) wls = c;
         else if (!strcmp(c->string, "vary_hw")) { if ((rc = parse_vary(s, c, true, err))) return rc; }
@@ -182,21 +247,28 @@ static int point_coords(const sweep *s, long p, int *vi)
     return (int)p;
 }
 
-/* Set a dotted path in obj to a copy of v, creating objects on the way. */
-static void set_path(cJSON *obj, const char *key, const cJSON *v)
+/* Set a dotted path in obj to a copy of v, creating objects on the way. A component that exists
+ * and is not an object is an error (axis_path_check rules it out; this keeps it from ever
+ * being dropped silently). */
+static int set_path(const sweep *s, cJSON *obj, const sw_axis *a, const cJSON *v, sim_err *err)
 {
     char buf[128];
-    snprintf(buf, sizeof buf, "%s", key);
+    snprintf(buf, sizeof buf, "%s", a->key);
     char *part = buf, *dot;
     while ((dot = strchr(part, '.'))) {
         *dot = '\0';
         cJSON *sub = cJSON_GetObjectItemCaseSensitive(obj, part);
         if (!sub) sub = cJSON_AddObjectToObject(obj, part);
+        if (!cJSON_IsObject(sub))
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s.%s' goes through '%s', which is not "
+                            "an object", s->path, a->is_hw ? "vary_hw" : "vary_workload", a->key,
+                            part);
         obj = sub;
         part = dot + 1;
     }
     cJSON_DeleteItemFromObjectCaseSensitive(obj, part);
     cJSON_AddItemToObject(obj, part, cJSON_Duplicate(v, true));
+    return SIM_OK;
 }
 
 /* Write the point's hw and workload override files into dir. */
@@ -211,13 +283,13 @@ static int write_point_configs(const sweep *s, long p, const char *dir, char *hw
     cJSON_AddStringToObject(h, "include", s->hw);
     cJSON *wj = cJSON_CreateObject();
     cJSON_AddStringToObject(wj, "include", s->wl[w]);
-    int rc;
-    for (int a = 0; a < s->n_axes; a++)
-        set_path(s->axis[a].is_hw ? h : wj, s->axis[a].key,
-                 cJSON_GetArrayItem(s->axis[a].values, vi[a]));
+    int rc = SIM_OK;
+    for (int a = 0; a < s->n_axes && !rc; a++)
+        rc = set_path(s, s->axis[a].is_hw ? h : wj, &s->axis[a],
+                      cJSON_GetArrayItem(s->axis[a].values, vi[a]), err);
     snprintf(hw_out, PATH_MAX, "%.4000s/point-%05ld-hw.json", dir, p);
     snprintf(wl_out, PATH_MAX, "%.4000s/point-%05ld-workload.json", dir, p);
-    rc = fio_write_json(hw_out, h, err);
+    if (!rc) rc = fio_write_json(hw_out, h, err);
     if (!rc) rc = fio_write_json(wl_out, wj, err);
     cJSON_Delete(h);
     cJSON_Delete(wj);
@@ -357,7 +429,8 @@ static int write_slurm(const sweep *s, const char *out, const char *self, sim_er
     else {
         char cwd[PATH_MAX];
         if (!getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
-        snprintf(outabs, sizeof outabs, "%s/%s", cwd, out);
+        if ((size_t)snprintf(outabs, sizeof outabs, "%s/%s", cwd, out) >= sizeof outabs)
+            return sim_errf(err, SIM_EIO, "%s: path too long for the sbatch script", out);
     }
     fio_writer *w;
     int rc = fio_open(path, &w, err);
@@ -374,6 +447,125 @@ static int write_slurm(const sweep *s, const char *out, const char *self, sim_er
     return rc;
 }
 
+/* A whole number in [lo, hi] written as plain decimal digits (no sign, no spaces, not empty);
+ * -1 otherwise. */
+static long parse_count(const char *str, long lo, long hi)
+{
+    long v = 0;
+    if (!str[0]) return -1;
+    for (const char *c = str; *c; c++) {
+        if (*c < '0' || *c > '9') return -1;
+        v = v * 10 + (*c - '0');
+        if (v > hi) return -1;
+    }
+    return v < lo ? -1 : v;
+}
+
+static void err_path(const char *dir, long p, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/point-%05ld.err", dir, p);
+}
+
+/* The first line of point p's .err file (what its process printed), or "" if none. */
+static void read_point_err(const char *dir, long p, char *buf, size_t cap)
+{
+    char path[PATH_MAX + 32];
+    err_path(dir, p, path, sizeof path);
+    buf[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    if (!fgets(buf, (int)cap, f)) buf[0] = '\0';
+    fclose(f);
+    buf[strcspn(buf, "\r\n")] = '\0';
+    const char *pre = "spatten: ";     /* an internal error prints it; the summary adds it again */
+    size_t n = strlen(pre);
+    if (!strncmp(buf, pre, n)) memmove(buf, buf + n, strlen(buf + n) + 1);
+}
+
+/* Child of -j N: run point p with stderr in OUT.d/point-NNNNN.err (so that nothing, not even an
+ * internal error, reaches the terminal from a point); removed again when the point succeeds. */
+static void run_child(const sweep *s, long p, const char *dir)
+{
+    char path[PATH_MAX + 32];
+    err_path(dir, p, path, sizeof path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) { dup2(fd, 2); close(fd); }
+    sim_err ce = { 0 };
+    int crc = run_point(s, p, dir, &ce);
+    if (crc) {
+        fprintf(stderr, "%s\n", ce.msg);
+        _exit(sim_rc_exit((sim_rc)crc));
+    }
+    unlink(path);
+    _exit(0);
+}
+
+/* Wait for one point process of run_points and record how it ended in code[] (see there);
+ * false if there is no child to wait for. */
+static bool reap_one(pid_t *pid, const long *pt, long jobs, int *code)
+{
+    int status;
+    pid_t w;
+    while ((w = wait(&status)) < 0 && errno == EINTR) {}
+    if (w < 0) return false;
+    for (long k = 0; k < jobs; k++)
+        if (pid[k] == w) {
+            pid[k] = 0;
+            code[pt[k]] = WIFEXITED(status) ? WEXITSTATUS(status)
+                        : WIFSIGNALED(status) ? -WTERMSIG(status) : sim_rc_exit(SIM_EDEADLOCK);
+        }
+    return true;
+}
+
+/* Runs the selected points; code[p] becomes 0 (ok or not run), the exit code of a failed point,
+ * or -signal for a point whose process was killed. Every failed point's message is in its .err
+ * file. Returns SIM_OK, or an error that stopped the sweep itself (fork failure). */
+static int run_points(const sweep *s, const char *dir, long jobs, long only, bool resume,
+                      int *code, long *n_run, sim_err *err)
+{
+    pid_t *pid = sim_xcalloc((size_t)jobs, sizeof *pid);
+    long *pt = sim_xcalloc((size_t)jobs, sizeof *pt);
+    long running = 0;
+    int rc = SIM_OK;
+    for (long p = 0; p < s->n_points && !rc; p++) {
+        if (only >= 0 && p != only) continue;
+        if (resume && point_done(dir, p)) continue;
+        (*n_run)++;
+        char ep[PATH_MAX + 32];
+        err_path(dir, p, ep, sizeof ep);
+        if (jobs == 1) {
+            sim_err pe = { 0 };
+            unlink(ep);
+            int prc = run_point(s, p, dir, &pe);
+            if (prc) {
+                code[p] = sim_rc_exit((sim_rc)prc);
+                FILE *f = fopen(ep, "w");
+                if (f) { fprintf(f, "%s\n", pe.msg); fclose(f); }
+            }
+            continue;
+        }
+        for (; running >= jobs; running--)
+            if (!reap_one(pid, pt, jobs, code)) {     /* no child left to wait for */
+                memset(pid, 0, (size_t)jobs * sizeof *pid);
+                running = 0;
+                break;
+            }
+        long slot = 0;
+        while (slot < jobs - 1 && pid[slot]) slot++;
+        fflush(NULL);
+        pid_t c = fork();
+        if (c == 0) run_child(s, p, dir);
+        if (c < 0) { rc = sim_errf(err, SIM_EIO, "sweep: fork failed: %s", strerror(errno)); break; }
+        pid[slot] = c;
+        pt[slot] = p;
+        running++;
+    }
+    for (; running > 0 && reap_one(pid, pt, jobs, code); running--) {}
+    free(pid);
+    free(pt);
+    return rc;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -383,22 +575,32 @@ int cmd_sweep(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
     };
     long jobs = 1, only = -1;
-    bool resume = false, slurm = false, coll = false;
+    bool resume = false, slurm = false, coll = false, jobs_set = false, out_set = false;
     char out[PATH_MAX] = "sweep-results.csv";
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:o:h", opts, NULL)) != -1) {
-        char *end;
         switch (c) {
         case 'j':
-            jobs = strtol(optarg, &end, 10);
-            if (*end || jobs < 1 || jobs > 256) return cli_usage_error("sweep: -j takes 1..256");
+            if (jobs_set) return cli_usage_error("sweep: -j is given twice");
+            jobs_set = true;
+            if ((jobs = parse_count(optarg, 1, 256)) < 0)
+                return cli_usage_error("sweep: -j takes a whole number in [1, 256], not '%s'",
+                                       optarg);
             break;
         case 'p':
-            only = strtol(optarg, &end, 10);
-            if (*end || only < 0) return cli_usage_error("sweep: --point takes a point number");
+            if (only >= 0) return cli_usage_error("sweep: --point is given twice");
+            if ((only = parse_count(optarg, 0, SW_MAX_POINTS - 1)) < 0)
+                return cli_usage_error("sweep: --point takes a point number in [0, %d], not '%s'",
+                                       SW_MAX_POINTS - 1, optarg);
             break;
-        case 'o': snprintf(out, sizeof out, "%s", optarg); break;
+        case 'o':
+            if (out_set) return cli_usage_error("sweep: -o is given twice");
+            out_set = true;
+            if (!optarg[0] || strlen(optarg) > 4000)
+                return cli_usage_error("sweep: -o takes a file name of 1 to 4000 characters");
+            snprintf(out, sizeof out, "%s", optarg);
+            break;
         case 'r': resume = true; break;
         case 's': slurm = true; break;
         case 'c': coll = true; break;
@@ -406,21 +608,36 @@ int cmd_sweep(int argc, char **argv)
         default: return cli_bad_option("sweep", argv);
         }
     }
+    /* Options that another option would ignore are errors, not silent no-ops. */
+    const struct { bool both; const char *a, *b, *why; } clash[] = {
+        { slurm && coll, "--slurm", "--collect", "--collect runs after the array job" },
+        { slurm && only >= 0, "--slurm", "--point", "the script runs every point" },
+        { coll && only >= 0, "--collect", "--point", "--collect assembles every point" },
+        { resume && (slurm || coll), "--resume", slurm ? "--slurm" : "--collect",
+          "nothing is run" },
+        { jobs_set && (slurm || coll || only >= 0), "-j",
+          slurm ? "--slurm" : coll ? "--collect" : "--point", "nothing runs in parallel" },
+    };
+    for (size_t k = 0; k < sizeof clash / sizeof clash[0]; k++)
+        if (clash[k].both)
+            return cli_usage_error("sweep: %s cannot be combined with %s (%s)", clash[k].a,
+                                   clash[k].b, clash[k].why);
     if (argc - optind != 1) return cli_usage_error("sweep: one SWEEP.json file is required");
     sim_err err = { 0 };
     sweep s;
     int rc = sweep_load(argv[optind], &s, &err);
     if (rc) { sweep_free(&s); return cli_fail(&err); }
+    if (only >= s.n_points) {
+        sweep_free(&s);
+        return cli_usage_error("sweep: --point %ld is out of range [0, %ld]", only,
+                               s.n_points - 1);
+    }
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%.4000s.d", out);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         sweep_free(&s);
         sim_errf(&err, SIM_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
         return cli_fail(&err);
-    }
-    if (only >= s.n_points) {
-        sweep_free(&s);
-        return cli_usage_error("sweep: --point %ld out of range [0, %ld]", only, s.n_points - 1);
     }
     /* validate every point's configs before running anything */
     for (long p = 0; p < s.n_points && !coll; p++) {
@@ -443,43 +660,31 @@ int cmd_sweep(int argc, char **argv)
     }
     if (slurm) rc = write_slurm(&s, out, "/proc/self/exe", &err);
     else if (!coll) {
-        long running = 0, failed = 0;
-        for (long p = 0; p < s.n_points; p++) {
-            if (only >= 0 && p != only) continue;
-            if ((resume || only >= 0) && point_done(dir, p) && only < 0) continue;
-            if (jobs == 1) {
-                if ((rc = run_point(&s, p, dir, &err))) {
-                    sim_err e2;
-                    sim_errf(&e2, err.code, "%s: point %ld: %s", s.path, p, err.msg);
-                    err = e2;
-                    break;
-                }
-                continue;
-            }
-            while (running >= jobs) {
-                int status;
-                if (wait(&status) > 0) { running--; if (!WIFEXITED(status) || WEXITSTATUS(status)) failed++; }
-            }
-            fflush(NULL);
-            pid_t pid = fork();
-            if (pid == 0) {
-                sim_err ce = { 0 };
-                int crc = run_point(&s, p, dir, &ce);
-                if (crc) fprintf(stderr, "spatten: %s: point %ld: %s\n", s.path, p, ce.msg);
-                _exit(crc ? sim_rc_exit((sim_rc)crc) : 0);
-            }
-            if (pid < 0) { rc = sim_errf(&err, SIM_EIO, "sweep: fork failed"); break; }
-            running++;
+        int *code = sim_xcalloc((size_t)s.n_points, sizeof *code);
+        long n_run = 0, failed = 0, first = -1;
+        rc = run_points(&s, dir, jobs, only, resume, code, &n_run, &err);
+        for (long p = 0; p < s.n_points; p++)
+            if (code[p]) { failed++; if (first < 0) first = p; }
+        if (!rc && failed) {
+            /* One line, the same for any -j: the first failing point in point order. Printed
+             * here rather than through sim_err, whose 512 bytes a long message would fill. */
+            char msg[4096], line[4096 + 3 * PATH_MAX];
+            read_point_err(dir, first, msg, sizeof msg);
+            int fc = code[first];
+            char how[64] = "";
+            if (fc < 0) snprintf(how, sizeof how, "%skilled by signal %d", msg[0] ? " (" : "", -fc);
+            else if (!msg[0]) snprintf(how, sizeof how, "failed with exit code %d", fc);
+            snprintf(line, sizeof line, "%s: point %ld: %s%s%s (%ld of %ld point%s run failed; "
+                     "each failed point's message is in %s/point-NNNNN.err)", s.path, first, msg,
+                     how, fc < 0 && msg[0] ? ")" : "", failed, n_run, n_run == 1 ? "" : "s", dir);
+            for (char *q = line; *q; q++)       /* one line, even for odd file names */
+                if (*q == '\n' || *q == '\r') *q = ' ';
+            fprintf(stderr, "spatten: %s\n", line);
+            free(code);
+            sweep_free(&s);
+            return fc < 0 ? sim_rc_exit(SIM_EDEADLOCK) : fc;
         }
-        while (running > 0) {
-            int status;
-            if (wait(&status) <= 0) break;
-            running--;
-            if (!WIFEXITED(status) || WEXITSTATUS(status)) failed++;
-        }
-        if (!rc && failed)
-            rc = sim_errf(&err, SIM_EMISMATCH, "%s: %ld point(s) failed (messages above)", s.path,
-                          failed);
+        free(code);
     }
     if (!rc && !slurm && only < 0) {
         rc = collect(&s, out, dir, &err);
