@@ -152,9 +152,44 @@ static int expand_keep(const double *in, uint32_t n, int32_t start_cfg, double s
     return SIM_OK;
 }
 
+bool wl_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > WL_NAME_MAX) return false;
+    for (size_t i = 0; i < n; i++) {
+        const char c = s[i];
+        const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '+' && c != '-'))) return false;
+    }
+    return true;
+}
+
+/* s as a JSON-like quoted string on one printable line: '"' and '\\' escaped, other bytes
+ * outside 0x20..0x7e as \n, \t or \xNN (the value may hold anything, a newline included). */
+static void quote_one_line(const char *s, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[o++] = '"';
+    for (const unsigned char *p = (const unsigned char *)s; *p && o + 6 < cap; p++) {
+        if (*p == '"' || *p == '\\') { buf[o++] = '\\'; buf[o++] = (char)*p; }
+        else if (*p == '\n') { buf[o++] = '\\'; buf[o++] = 'n'; }
+        else if (*p == '\t') { buf[o++] = '\\'; buf[o++] = 't'; }
+        else if (*p < 0x20 || *p > 0x7e) o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", *p);
+        else buf[o++] = (char)*p;
+    }
+    buf[o++] = '"';
+    buf[o] = '\0';
+}
+
 static int wl_check(void *obj, const char *path, sim_err *err)
 {
     wl_cfg *w = obj;
+    if (!wl_name_ok(w->name)) {
+        char q[4 * WL_NAME_MAX + 8];    /* every byte escaped as \xNN, plus the quotes */
+        quote_one_line(w->name, q, sizeof q);
+        return sim_errf(err, SIM_EINVAL, "%s: field 'name' = %s is not allowed: use %s", path, q,
+                        WL_NAME_FORM);
+    }
     const uint32_t m = w->model;
     if (m != WL_MODEL_CUSTOM) {
         if (w->arch == WL_ARCH_AUTO) w->arch = PRESET[m].arch;

@@ -206,6 +206,10 @@ int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, 
     for (r.line = 1; p < end || !have_header; r.line++) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *line = p;
+        if (!nl && p < end) {                 /* every line we write ends in '\n' */
+            rc = RD_FAIL(&r, "last line has no newline (truncated file?)");
+            break;
+        }
         if (nl) { *nl = '\0'; p = nl + 1; } else p = end;
         size_t ll = strlen(line);
         if (ll && line[ll - 1] == '\r') line[--ll] = '\0';
@@ -246,6 +250,15 @@ int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, 
         bool rest_empty = true;
         for (int i = 1; i < WLCSV_NCOLS; i++) if (f[i][0]) { rest_empty = false; break; }
         if (rest_empty && f[0][0] && !parse_uint(f[0], UINT64_MAX, &dummy)) {
+            /* the config text reaches console lines, JSON reports and the CSV we write back:
+             * printable ASCII only (the authors' lines are YAML paths) */
+            for (const unsigned char *c = (const unsigned char *)f[0]; *c; c++)
+                if (*c < 0x20 || *c > 0x7e) {
+                    rc = RD_FAIL(&r, "config line holds byte 0x%02x; only printable ASCII is allowed",
+                                 *c);
+                    break;
+                }
+            if (rc) break;
             snprintf(w->config, sizeof w->config, "%s", f[0]);
             have_config = true;
             continue;

@@ -69,7 +69,8 @@ typedef struct wlcsv {
  * ranges (-1 only where "unused" is meaningful), value_fetch <= key_fetch <= sentence_len,
  * topk = -1 iff if_topk is False (else 0 <= topk <= key_fetch), rows in execution order
  * (iteration, then layer, non-decreasing; head strictly increasing within a layer), the config
- * line only last. */
+ * line only last and printable ASCII, and a newline at the end of the last line (a file cut
+ * short is an error, not a shorter last value). */
 int  wlcsv_read(const char *path, wlcsv **out, sim_err *err);
 int  wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, sim_err *err);
 void wlcsv_free(wlcsv *w);                                   /* NULL is a no-op */

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # 120_run: `spatten run` end to end on the tiny workload: golden check, report files, the
-# analytical GPU figure against a hand calculation, byte-identical reruns, one-line errors.
+# analytical GPU figure against a hand calculation, byte-identical reruns, one-line errors;
+# the workload name cannot steer the default report directory, paths are never truncated or
+# defaulted when empty, and a failed stdout is exit 3.
 source "$(dirname "$0")/../lib.bash"
 set -u
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -52,4 +54,59 @@ mkdir -p "$T/elsewhere"
 echo '{ "include": "'"$ROOT"'/configs/hw/spatten.json", "name": "moved" }' >"$T/elsewhere/hw.json"
 "$SPATTEN" run configs/workloads/tiny.json --hw "$T/elsewhere/hw.json" -o "$T/d" -q >/dev/null \
     || fail "included hw config did not resolve its paths against its own directory"
+# the default report directory is out/<workload name>, relative to the working directory
+mkdir -p "$T/cwd"
+(cd "$T/cwd" && "$SPATTEN" run "$ROOT/configs/workloads/tiny.json" -q >/dev/null) || fail "run without -o"
+[ -s "$T/cwd/out/tiny/report.json" ] || fail "no out/tiny/report.json"
+# a name that would escape out/ or break a CSV row / console line: exit 2, nothing written
+FORM="is not allowed: use 1 to 63 characters from A-Z a-z 0-9 . _ + -, the first a letter or digit"
+echo '{ "include": "'"$ROOT"'/configs/workloads/tiny.json", "name": "../../escaped" }' >"$T/trav.json"
+(cd "$T/cwd" && expect_exit 2 "$SPATTEN" run "$T/trav.json" -q \
+    && [ "$LAST_ERR" = "spatten: $T/trav.json: field 'name' = \"../../escaped\" $FORM" ]) \
+    || fail "traversal name accepted or wrong message"
+[ ! -e "$T/escaped" ] || fail "run wrote outside out/"
+printf '%s\n' '{ "include": "'"$ROOT"'/configs/workloads/tiny.json", "name": "tiny,extra\nline" }' >"$T/comma.json"
+expect_exit 2 "$SPATTEN" run "$T/comma.json" -q -o "$T/comma"
+[ "$LAST_ERR" = "spatten: $T/comma.json: field 'name' = \"tiny,extra\\nline\" $FORM" ] || fail "$LAST_ERR"
+[ ! -e "$T/comma" ] || fail "a rejected workload left a report directory"
+
+# empty option values are usage errors, not the defaults
+expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q --hw ""
+[ "$LAST_ERR" = "spatten: run: --hw value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q --hw=
+[ "$LAST_ERR" = "spatten: run: --hw value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q -o ""
+[ "$LAST_ERR" = "spatten: run: -o value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q --out=
+[ "$LAST_ERR" = "spatten: run: -o value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" run "" -q
+[ "$LAST_ERR" = "spatten: run: WORKLOAD.json path is empty" ] || fail "$LAST_ERR"
+
+# a long report path (over the old 1023-byte buffers) is used whole, not cut to a prefix
+seg=$(printf 'd%.0s' $(seq 240))
+long="$T/$seg/$seg/$seg/$seg/$seg"
+[ ${#long} -gt 1200 ] || fail "test path too short: ${#long}"
+"$SPATTEN" run configs/workloads/tiny.json -q -o "$long" >/dev/null || fail "long -o path"
+[ -s "$long/report.json" ] && [ -s "$long/report.csv" ] || fail "reports not under the full long path"
+[ -z "$(find "$T/$seg" -name 'report.json' ! -path "$long/report.json")" ] || fail "a report went elsewhere"
+# one longer than any path can be: refused before any work, naming the option and the limit
+huge=$(printf 'a%.0s' $(seq 5000))
+expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q -o "$huge"
+[ "$LAST_ERR" = "spatten: run: -o value is too long (5000 bytes; at most 4065)" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q --hw "$huge"
+[ "$LAST_ERR" = "spatten: run: --hw value is too long (5000 bytes; at most 4095)" ] || fail "$LAST_ERR"
+SPATTEN_CONFIGS="$huge" expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q -o "$T/e"
+[ "$LAST_ERR" = "spatten: run: the default hardware config path is too long (check \$SPATTEN_CONFIGS)" ] \
+    || fail "$LAST_ERR"
+
+# a workload the hardware cannot hold: the message names the workload file and the hw file
+echo '{ "include": "'"$ROOT"'/configs/hw/spatten.json", "topk_max_n": 8 }' >"$T/small.json"
+expect_exit 2 "$SPATTEN" run configs/workloads/tiny.json --hw "$T/small.json" -q -o "$T/f"
+[ "$LAST_ERR" = "spatten: configs/workloads/tiny.json: top-k engine holds 8 values; the workload needs 16 (hardware $T/small.json)" ] \
+    || fail "$LAST_ERR"
+
+# the summary cannot be written (stdout on /dev/full): exit 3, one line
+err=$("$SPATTEN" run configs/workloads/tiny.json -q -o "$T/g" 2>&1 >/dev/full); rc=$?
+[ "$rc" -eq 3 ] && [ "$err" = "spatten: <stdout>: write failed: No space left on device" ] \
+    || fail "run with stdout on /dev/full: exit $rc, '$err'"
 exit 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 500_trace_cli: `spatten trace` / `spatten info` on the tiny workloads, and every kind of bad
-# input (config or trace) is one line on stderr with exit 2 (usage errors exit 1).
+# input (config or trace) is one line on stderr with exit 2 (usage errors, empty or over-long
+# paths among them, exit 1; a stdout that cannot be written exits 3).
 source "$(dirname "$0")/../lib.bash"
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
 W=configs/workloads
@@ -39,7 +40,23 @@ bad range '{"model": "tiny", "n_prompt": 5000}' "field 'n_prompt' = 5000 is out 
 bad include '{"include": "nope.json", "model": "tiny", "n_prompt": 8}' "field 'include'"
 bad policy '{"model": "tiny", "n_prompt": 8, "policy": {"name": "magic"}}' "field 'policy.name'"
 bad keep '{"model": "tiny", "n_prompt": 8, "policy": {"tok_keep": [0.5, 0.5, 0.5]}}' "policy.tok_keep"
+bad name '{"name": "a/b", "model": "tiny", "n_prompt": 8}' "field 'name' = \"a/b\" is not allowed: use 1 to 63 characters from A-Z a-z 0-9 . _ + -, the first a letter or digit"
+bad dotname '{"name": "..", "model": "tiny", "n_prompt": 8}' "field 'name' = \"..\" is not allowed"
 expect_exit 3 "$SPATTEN" trace "$d/missing.json" -o "$d/x.spt"
+# empty option values are usage errors (never "the default" or a file named "")
+expect_exit 1 "$SPATTEN" trace $W/tiny.json -o ""
+[ "$LAST_ERR" = "spatten: trace: -o value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" trace $W/tiny.json -o "$d/x.spt" --csv=
+[ "$LAST_ERR" = "spatten: trace: --csv value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" trace $W/tiny.json -o "$d/x.spt" --float-dump ""
+[ "$LAST_ERR" = "spatten: trace: --float-dump value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" trace "" -o "$d/x.spt"
+[ "$LAST_ERR" = "spatten: trace: WORKLOAD.json path is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" info ""
+[ "$LAST_ERR" = "spatten: info: FILE.spt path is empty" ] || fail "$LAST_ERR"
+huge=$(printf 'a%.0s' $(seq 5000))
+expect_exit 1 "$SPATTEN" trace $W/tiny.json -o "$d/$huge"
+[ "$LAST_ERR" = "spatten: trace: -o value is too long ($(( ${#d} + 5001 )) bytes; at most 4079)" ] || fail "$LAST_ERR"
 [ ! -e "$d/x.spt" ] || fail "a failed run left an output file"
 
 # bad traces: exit 2, one line with a byte offset
@@ -55,4 +72,11 @@ expect_exit 2 "$SPATTEN" info "$d/flip.spt"
 case "$LAST_ERR" in *checksum*) ;; *) fail "flip: $LAST_ERR";; esac
 printf 'not a trace at all' >"$d/junk.spt"
 expect_exit 2 "$SPATTEN" info "$d/junk.spt"
+
+# stdout that cannot be written (/dev/full) is an I/O error, exit 3, one line
+for c in "info $d/t.spt" "trace $W/tiny.json -o $d/f.spt --stats"; do
+    err=$("$SPATTEN" $c 2>&1 >/dev/full); rc=$?
+    [ "$rc" -eq 3 ] && [ "$err" = "spatten: <stdout>: write failed: No space left on device" ] \
+        || fail "$c with stdout on /dev/full: exit $rc, '$err'"
+done
 exit 0

@@ -72,4 +72,43 @@ JSON
 expect_exit 4 "$SPATTEN" sim --hw "$T/wd.json" --trace "$T/g.spt" -q
 echo "$LAST_ERR" | grep -q "deadlock: no progress for 5 cycles" || fail "watchdog message: $LAST_ERR"
 echo "$LAST_ERR" | grep -q "qk.in" || fail "watchdog dump lacks FIFOs: $LAST_ERR"
+# a workload CSV cut short (no final newline) is refused, at the line that was cut: a row whose
+# last field lost digits must not run as a smaller value
+n=$(wc -l <"$T/g.csv")
+head -c -1 "$T/g.csv" >"$T/cut1.csv"                 # only the final newline missing
+expect_exit 2 "$SPATTEN" sim --hw configs/hw/spatten.json --workload-csv "$T/cut1.csv" -q
+[ "$LAST_ERR" = "spatten: $T/cut1.csv:$n: last line has no newline (truncated file?)" ] || fail "$LAST_ERR"
+head -n 3 "$T/g.csv" >"$T/cut2.csv"; head -n 4 "$T/g.csv" | tail -n 1 | head -c 20 >>"$T/cut2.csv"
+expect_exit 2 "$SPATTEN" sim --hw configs/hw/spatten.json --workload-csv "$T/cut2.csv" -q
+[ "$LAST_ERR" = "spatten: $T/cut2.csv:4: last line has no newline (truncated file?)" ] || fail "$LAST_ERR"
+
+# a CSV workload the hardware cannot hold: the message names the CSV (and the hw file)
+H=$(head -n 1 "$T/g.csv")
+printf '%s\n0,0,0,64.0,10000000,10000000,-1,-1,-1,False,-1,10,-1,True,False,False,-1\n' "$H" >"$T/big.csv"
+expect_exit 2 "$SPATTEN" sim --hw configs/hw/spatten.json --workload-csv "$T/big.csv" -q
+[ "$LAST_ERR" = "spatten: $T/big.csv: top-k engine holds 2048 values; the workload needs 10000000 (hardware configs/hw/spatten.json)" ] \
+    || fail "$LAST_ERR"
+# a row the accelerator refuses is named FILE:LINE like the reader's own errors
+printf '%s\n%s\n%s\n%s\n' "$H" "0,0,0,64.0,100,100,-1,-1,-1,False,-1,10,-1,True,False,False,-1" \
+    "0,0,1,64.0,100,90,-1,-1,-1,False,-1,10,-1,True,False,False,-1" \
+    "spatten-sim x tiny N=100 T=0 summarization=iteration0,,,,,,,,,,,,,,,," >"$T/sum.csv"
+expect_exit 2 "$SPATTEN" sim --hw configs/hw/spatten.json --workload-csv "$T/sum.csv" -q
+[ "$LAST_ERR" = "spatten: $T/sum.csv:3: key_fetch_num = 90 differs from 100 in the same summarization layer" ] \
+    || fail "$LAST_ERR"
+
+# empty option values are usage errors
+for o in --hw= "--trace=" "--workload-csv=" "--json=" "--csv=" "--timeline=" "--stats="; do
+    expect_exit 1 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" -q "$o"
+    [ "$LAST_ERR" = "spatten: sim: ${o%=} value is empty" ] || fail "$o: $LAST_ERR"
+done
+expect_exit 1 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" -q --json ""
+[ "$LAST_ERR" = "spatten: sim: --json value is empty" ] || fail "$LAST_ERR"
+huge=$(printf 'a%.0s' $(seq 5000))
+expect_exit 1 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" -q --stats "$huge"
+[ "$LAST_ERR" = "spatten: sim: --stats value is too long (5000 bytes; at most 4079)" ] || fail "$LAST_ERR"
+
+# the console report cannot be written (stdout on /dev/full): exit 3, one line
+err=$("$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" -q 2>&1 >/dev/full); rc=$?
+[ "$rc" -eq 3 ] && [ "$err" = "spatten: <stdout>: write failed: No space left on device" ] \
+    || fail "sim with stdout on /dev/full: exit $rc, '$err'"
 exit 0

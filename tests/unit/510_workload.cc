@@ -1,7 +1,12 @@
 // 510_workload: workload configs: presets, derived fields, every shipped file loads, and each
 // kind of bad input is one named line (SIM_EINVAL).
+#include <cjson/cJSON.h>
+#include <glob.h>
 #include <gtest/gtest.h>
+#include <set>
 #include <string>
+#include <vector>
+#include "test_util.h"
 extern "C" {
 #include "workload.h"
 }
@@ -42,6 +47,127 @@ TEST(Workload, DefaultIsBertBase384WithTheSpattenPolicy) {
   // ceil(0.15 * 12) = 2: layers 0 and 1 keep every token
   EXPECT_EQ(w.tok_keep_l[1], 1.0);
   EXPECT_DOUBLE_EQ(w.tok_keep_l[2], 0.84);
+  EXPECT_STREQ(w.name, "default-bert-base-384");   // it names out/default-bert-base-384/
+}
+
+namespace {
+std::vector<std::string> glob_files(const char *pattern) {
+  std::vector<std::string> out;
+  glob_t g;
+  if (glob(pattern, 0, nullptr, &g) == 0)
+    for (size_t i = 0; i < g.gl_pathc; i++) out.push_back(g.gl_pathv[i]);
+  globfree(&g);
+  return out;
+}
+// The "name" string of a workload file as cJSON reads it ("" if the file sets none).
+std::string json_name(const std::string &path) {
+  cJSON *j = cJSON_Parse(testutil::slurp(path).c_str());
+  const cJSON *n = cJSON_GetObjectItemCaseSensitive(j, "name");
+  std::string r = cJSON_IsString(n) ? n->valuestring : "";
+  cJSON_Delete(j);
+  return r;
+}
+}  // namespace
+
+// Every file under configs/workloads/ (found by glob, not a list that can go stale) loads, with
+// the name written in the file, and every workload a shipped sweep names loads too.
+TEST(Workload, EveryShippedConfigAndSweepWorkloadLoadsWithASafeName) {
+  std::vector<std::string> files = glob_files("configs/workloads/*.json");
+  EXPECT_GE(files.size(), 8u);                      // the 8 in docs/config-workload.md
+  std::set<std::string> names;
+  for (const std::string &p : files) {
+    wl_cfg w;
+    sim_err e{};
+    EXPECT_EQ(wl_cfg_load(p.c_str(), &w, &e), SIM_OK) << p << ": " << e.msg;
+    std::string want = json_name(p);
+    if (!want.empty()) {
+      EXPECT_EQ(std::string(w.name), want) << p;
+    }
+    EXPECT_TRUE(wl_name_ok(w.name)) << p;
+    names.insert(w.name);
+  }
+  for (const char *n : {"tiny", "bert-base-384", "gpt2-small-992+32", "gpt2-medium-992+32"})
+    EXPECT_EQ(names.count(n), 1u) << n;
+  std::vector<std::string> sweeps = glob_files("configs/sweeps/*.json");
+  EXPECT_GE(sweeps.size(), 1u);
+  size_t referenced = 0;
+  for (const std::string &sp : sweeps) {
+    cJSON *j = cJSON_Parse(testutil::slurp(sp).c_str());
+    ASSERT_NE(j, nullptr) << sp;
+    const std::string dir = sp.substr(0, sp.rfind('/') + 1);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(j, "workloads")) {
+      ASSERT_TRUE(cJSON_IsString(x)) << sp;
+      std::string p = x->valuestring[0] == '/' ? x->valuestring : dir + x->valuestring;
+      wl_cfg w;
+      sim_err e{};
+      EXPECT_EQ(wl_cfg_load(p.c_str(), &w, &e), SIM_OK) << sp << " -> " << p << ": " << e.msg;
+      referenced++;
+    }
+    // a sweep axis over the name itself must hold safe names too
+    const cJSON *vw = cJSON_GetObjectItemCaseSensitive(j, "vary_workload");
+    cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(vw, "name"))
+      EXPECT_TRUE(cJSON_IsString(x) && wl_name_ok(x->valuestring)) << sp;
+    cJSON_Delete(j);
+  }
+  EXPECT_GE(referenced, sweeps.size());
+}
+
+// The name becomes out/<name>/ (spatten run), a CSV cell (sweep results) and part of one-line
+// console headers: anything that could escape out/, split a CSV row or a line is refused.
+TEST(Workload, NameMustBeASafeFileName) {
+  const std::string form =
+      " is not allowed: use 1 to 63 characters from A-Z a-z 0-9 . _ + -, the first a letter or digit";
+  struct { const char *json_name, *shown; } bad[] = {
+    {R"("../../escaped")", R"("../../escaped")"},
+    {R"("tiny,extra\nline")", R"("tiny,extra\nline")"},
+    {R"("")", R"("")"},
+    {R"(".hidden")", R"(".hidden")"},
+    {R"("..")", R"("..")"},
+    {R"("-o")", R"("-o")"},
+    {R"("a b")", R"("a b")"},
+    {R"("a/b")", R"("a/b")"},
+    {R"("a\\b")", R"("a\\b")"},
+    {R"("q\"x")", R"("q\"x")"},
+    {R"("tab\there")", R"("tab\there")"},
+    {R"("esc\u001b[2J")", R"("esc\x1b[2J")"},
+    {R"("caf\u00e9")", R"("caf\xc3\xa9")"},
+  };
+  for (auto &b : bad) {
+    std::string j = std::string(R"({"name": )") + b.json_name + R"(, "model": "tiny", "n_prompt": 8})";
+    wl_cfg w;
+    std::string m;
+    EXPECT_EQ(load(j.c_str(), &w, &m), SIM_EINVAL) << j;
+    EXPECT_EQ(m, std::string("w.json: field 'name' = ") + b.shown + form) << j;
+    EXPECT_EQ(m.find('\n'), std::string::npos) << j;
+  }
+  // the name is also checked when it comes from an included file (the message names the top file)
+  {
+    std::string inc = testutil::tmp_path("inc.json");
+    FILE *f = fopen(inc.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs(R"({"name": "a,b", "model": "tiny", "n_prompt": 8})", f);
+    fclose(f);
+    std::string j = R"({"include": ")" + inc + R"(", "seed": 2})";
+    wl_cfg w;
+    std::string m;
+    EXPECT_EQ(load(j.c_str(), &w, &m), SIM_EINVAL);
+    EXPECT_EQ(m, std::string("w.json: field 'name' = \"a,b\"") + form);
+    remove(inc.c_str());
+  }
+  const std::string n63(63, 'x');
+  for (const std::string &ok : {std::string("default-bert-base-384"), std::string("gpt2-small-992+32"),
+                                std::string("a"), std::string("0"), std::string("A.b_c+d-1..x"), n63}) {
+    std::string j = R"({"name": ")" + ok + R"(", "model": "tiny", "n_prompt": 8})";
+    wl_cfg w;
+    std::string m;
+    EXPECT_EQ(load(j.c_str(), &w, &m), SIM_OK) << ok << ": " << m;
+    EXPECT_EQ(std::string(w.name), ok);
+    EXPECT_TRUE(wl_name_ok(ok.c_str())) << ok;
+  }
+  EXPECT_FALSE(wl_name_ok((n63 + "x").c_str()));   // 64 characters: one too many
+  EXPECT_FALSE(wl_name_ok(""));
+  EXPECT_FALSE(wl_name_ok("x\n"));
 }
 
 TEST(Workload, EveryShippedWorkloadLoads) {
@@ -57,7 +183,8 @@ TEST(Workload, EveryShippedWorkloadLoads) {
 
 TEST(Workload, EachBadInputGivesOneNamedLine) {
   struct { const char *json, *msg; } cases[] = {
-    {R"({"model": "bert-base", "n_prompt": 8,})", "w.json: malformed JSON at line 1, column 38"},
+    {R"({"model": "bert-base", "n_prompt": 8,})",
+     "w.json: malformed JSON at line 1, column 38: expected an object key (a string) after ',', found '}'"},
     {R"({"model": "bert-base", "n_prompt": 8, "n_promt": 9})", "w.json: unknown field 'n_promt' in workload config"},
     {R"({"model": "bert-base", "n_prompt": 8, "n_prompt": 9})", "w.json: field 'n_prompt' appears twice"},
     {R"({"model": "bert-base", "n_prompt": "8"})", "w.json: field 'n_prompt' must be a whole number"},

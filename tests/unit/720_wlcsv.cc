@@ -94,6 +94,22 @@ TEST(WlCsv, MalformedLinesAreReportedWithTheirLineNumber) {
      "w.csv:3: embedding_length_D = 32 differs from 64 on line 2"},
     {std::string(kHeader) + ok + "cfg.yml,,,,,,,,,,,,,,,,\n" + ok,
      "w.csv:3: the config line must be the last line of the file"},
+    // a file cut short: the last line has no '\n' (our writer always ends lines with one), so a
+    // row whose topk 635 lost its last digit cannot pass as topk 63
+    {std::string(kHeader) + ok + "0,0,1,64.0,993,993,6,16,0.05,True,4,204,6,True,False,True,63",
+     "w.csv:3: last line has no newline (truncated file?)"},
+    {"iteration_id,layer_id", "w.csv:1: last line has no newline (truncated file?)"},
+    {std::string(kHeader) + ok + "cfg.yml,,,,,,,,,,,,,,,,",
+     "w.csv:3: last line has no newline (truncated file?)"},
+    {std::string(kHeader) + ok + "0,0,1,64.0,993,993,6,16,0.05,True,4,204,6,True,False,False,-1\r",
+     "w.csv:3: last line has no newline (truncated file?)"},
+    // the config text reaches console lines and JSON reports: printable ASCII only
+    {std::string(kHeader) + ok + "cfg\x1b[2J.yml,,,,,,,,,,,,,,,,\n",
+     "w.csv:3: config line holds byte 0x1b; only printable ASCII is allowed"},
+    {std::string(kHeader) + ok + "cfg\r.yml,,,,,,,,,,,,,,,,\n",
+     "w.csv:3: config line holds byte 0x0d; only printable ASCII is allowed"},
+    {std::string(kHeader) + ok + "caf\xc3\xa9.yml,,,,,,,,,,,,,,,,\n",
+     "w.csv:3: config line holds byte 0xc3; only printable ASCII is allowed"},
   };
   for (auto &k : cases) {
     wlcsv *w = nullptr;
@@ -105,6 +121,35 @@ TEST(WlCsv, MalformedLinesAreReportedWithTheirLineNumber) {
   wlcsv *w = nullptr;
   sim_err e{};
   EXPECT_EQ(wlcsv_read("/nonexistent/w.csv", &w, &e), SIM_EIO);
+}
+
+TEST(WlCsv, EveryCutInsideTheLastLineIsRejected) {
+  // a well-formed file (3 rows + config line, 5 lines) read whole, then cut at every byte of
+  // its last line: each prefix must fail on line 5, never read as a shorter config/row
+  const std::string body = std::string(kHeader) +
+      "0,0,0,64.0,993,993,6,16,0.05,True,4,204,6,True,False,False,-1\n"
+      "0,0,3,64.0,993,993,6,16,0.05,False,4,204,6,True,False,True,635\n"
+      "1,0,1,64,994,635,-1,-1,-1,False,-1,184,-1,False,True,False,-1\n"
+      "configs/gpt2/x.yml,,,,,,,,,,,,,,,,\n";
+  wlcsv *w = nullptr;
+  sim_err e{};
+  ASSERT_EQ(read_str(body, &w, &e), SIM_OK) << e.msg;
+  EXPECT_EQ(w->n_rows, 3u);
+  EXPECT_EQ(w->rows[1].topk, 635);
+  wlcsv_free(w);
+  const size_t last = body.rfind('\n', body.size() - 2) + 1;   // first byte of line 5
+  for (size_t cut = last + 1; cut < body.size(); cut++) {
+    w = nullptr;
+    e = sim_err{};
+    EXPECT_EQ(read_str(body.substr(0, cut), &w, &e), SIM_ETRACE) << cut;
+    EXPECT_STREQ(e.msg, "w.csv:5: last line has no newline (truncated file?)") << cut;
+    EXPECT_EQ(w, nullptr);
+  }
+  // cut inside the row with topk 635 (line 3): "...,True,63" must not read as topk 63
+  const std::string cut3 = body.substr(0, body.find("635\n") + 2);
+  e = sim_err{};
+  EXPECT_EQ(read_str(cut3, &w, &e), SIM_ETRACE);
+  EXPECT_STREQ(e.msg, "w.csv:3: last line has no newline (truncated file?)");
 }
 
 namespace {

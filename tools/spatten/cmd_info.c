@@ -20,6 +20,7 @@ int cmd_info(int argc, char **argv)
         return cli_bad_option("info", argv);
     }
     if (optind != argc - 1) return cli_usage_error("info: expected one FILE.spt");
+    if (cli_check_path("info", "FILE.spt path", argv[optind], 0)) return 1;
     sim_err err = { 0 };
     spt_trace *t = NULL;
     int rc = spt_read(argv[optind], &t, &err);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,33 +35,34 @@ static const char USAGE[] =
     "  --no-skip       simulate every cycle (no idle-cycle skipping; same results, slower)\n"
     "  -q, --quiet     no progress line\n";
 
-void cli_default_config(const char *rel, char *buf, size_t cap)
+bool cli_default_config(const char *rel, char *buf, size_t cap)
 {
     const char *env = getenv("SPATTEN_CONFIGS");
-    if (env && *env) {
-        snprintf(buf, cap, "%s/%s", env, rel);
-        return;
-    }
-    snprintf(buf, cap, "configs/%s", rel);
-    if (access(buf, R_OK) == 0) return;
-    snprintf(buf, cap, "%s/%s", SPATTEN_CONFIG_DIR, rel);
+    if (env && *env) return (size_t)snprintf(buf, cap, "%s/%s", env, rel) < cap;
+    if ((size_t)snprintf(buf, cap, "configs/%s", rel) < cap && access(buf, R_OK) == 0) return true;
+    return (size_t)snprintf(buf, cap, "%s/%s", SPATTEN_CONFIG_DIR, rel) < cap;
 }
 
+/* mkdir -p dir (dir fits in PATH_MAX: cli_check_path). */
 static int make_dir(const char *dir, sim_err *err)
 {
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", dir);
-    for (char *p = tmp + 1; *p; p++)
+    char *tmp = sim_xstrdup(dir);
+    int rc = SIM_OK;
+    for (char *p = tmp + 1; *p && !rc; p++)
         if (*p == '/') {
             *p = '\0';
             if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return sim_errf(err, SIM_EIO, "%s: cannot create directory: %s", tmp, strerror(errno));
+                rc = sim_errf(err, SIM_EIO, "%s: cannot create directory: %s", tmp, strerror(errno));
             *p = '/';
         }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return sim_errf(err, SIM_EIO, "%s: cannot create directory: %s", tmp, strerror(errno));
-    return SIM_OK;
+    if (!rc && mkdir(tmp, 0755) != 0 && errno != EEXIST)
+        rc = sim_errf(err, SIM_EIO, "%s: cannot create directory: %s", tmp, strerror(errno));
+    free(tmp);
+    return rc;
 }
+
+/* The longest file name run writes under DIR, with fio's temp suffix. */
+#define RUN_LEAF_RESERVE (sizeof "/timeline.json" - 1 + CLI_TMP_RESERVE)
 
 int cmd_run(int argc, char **argv)
 {
@@ -70,14 +72,20 @@ int cmd_run(int argc, char **argv)
         { "no-skip", no_argument, NULL, 'n' },    { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
     };
-    char hw_path[1024] = "", out_dir[1024] = "";
+    const char *hw_arg = NULL, *out_arg = NULL;
     bool want_tl = false, save_trace = false, no_skip = false, quiet = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'H': snprintf(hw_path, sizeof hw_path, "%s", optarg); break;
-        case 'o': snprintf(out_dir, sizeof out_dir, "%s", optarg); break;
+        case 'H':
+            if (cli_check_path("run", "--hw value", optarg, 0)) return 1;
+            hw_arg = optarg;
+            break;
+        case 'o':
+            if (cli_check_path("run", "-o value", optarg, RUN_LEAF_RESERVE)) return 1;
+            out_arg = optarg;
+            break;
         case 'T': want_tl = true; break;
         case 'S': save_trace = true; break;
         case 'n': no_skip = true; break;
@@ -87,19 +95,29 @@ int cmd_run(int argc, char **argv)
         }
     }
     if (argc - optind > 1) return cli_usage_error("run: at most one workload file");
+    const char *wl_path = optind < argc ? argv[optind] : NULL;
+    if (wl_path && cli_check_path("run", "WORKLOAD.json path", wl_path, 0)) return 1;
 
     sim_err err = { 0 };
     wl_cfg wl;
-    const char *wl_path = optind < argc ? argv[optind] : NULL;
     int rc = wl_path ? wl_cfg_load(wl_path, &wl, &err) : wl_default(&wl);
     if (rc) {
         if (!wl_path) sim_errf(&err, (sim_rc)rc, "built-in default workload is invalid");
         return cli_fail(&err);
     }
-    if (!hw_path[0]) cli_default_config("hw/spatten.json", hw_path, sizeof hw_path);
+    char hw_def[PATH_MAX], out_def[sizeof "out/" + WL_NAME_MAX];
+    const char *hw_path = hw_arg;
+    if (!hw_path) {
+        if (!cli_default_config("hw/spatten.json", hw_def, sizeof hw_def))
+            return cli_usage_error("run: the default hardware config path is too long "
+                                   "(check $SPATTEN_CONFIGS)");
+        hw_path = hw_def;
+    }
     hw_cfg hw;
     if ((rc = hw_cfg_load(hw_path, &hw, &err))) return cli_fail(&err);
-    if (!out_dir[0]) snprintf(out_dir, sizeof out_dir, "out/%s", wl.name);
+    /* the name is a safe file name (wl_name_ok), so out/<name> stays inside out/ */
+    snprintf(out_def, sizeof out_def, "out/%s", wl.name);
+    const char *out_dir = out_arg ? out_arg : out_def;
 
     spt_trace *tr = NULL;
     stats *st = NULL;
@@ -110,7 +128,7 @@ int cmd_run(int argc, char **argv)
                 wl.name, wl.n_prompt, wl.n_gen);
     if ((rc = model_run(&wl, &tr, NULL, &err))) goto done;
     if ((rc = make_dir(out_dir, &err))) goto done;
-    char path[1200];
+    char path[PATH_MAX];   /* out_dir + the longest leaf fits (RUN_LEAF_RESERVE) */
     if (save_trace) {
         snprintf(path, sizeof path, "%s/trace.spt", out_dir);
         if ((rc = spt_write(tr, path, &err))) goto done;
@@ -118,7 +136,10 @@ int cmd_run(int argc, char **argv)
     st = stats_create();
     if (want_tl) tl = tl_create();
     cli_sim_opts so = { no_skip, quiet, tl };
-    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err))) goto done;
+    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err))) {
+        if (!a) cli_blame_input(&err, wl_path ? wl_path : "built-in default workload", &hw);
+        goto done;
+    }
 
     report_workload rw;
     report_workload_from_trace(&rw, tr, wl_path ? wl_path : "(built-in default)");

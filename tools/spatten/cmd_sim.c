@@ -48,14 +48,18 @@ int cmd_sim(int argc, char **argv)
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        /* a path option: never empty, never longer than a path can be */
+#define PATH_OPT(var, what, reserve) \
+    do { if (cli_check_path("sim", what, optarg, reserve)) return 1; var = optarg; } while (0)
         switch (c) {
-        case 'H': hw_path = optarg; break;
-        case 't': trace_path = optarg; break;
-        case 'w': csv_in = optarg; break;
-        case 'j': json_out = optarg; break;
-        case 'c': csv_out = optarg; break;
-        case 'T': tl_out = optarg; break;
-        case 's': stats_out = optarg; break;
+        case 'H': PATH_OPT(hw_path, "--hw value", 0); break;
+        case 't': PATH_OPT(trace_path, "--trace value", 0); break;
+        case 'w': PATH_OPT(csv_in, "--workload-csv value", 0); break;
+        case 'j': PATH_OPT(json_out, "--json value", CLI_TMP_RESERVE); break;
+        case 'c': PATH_OPT(csv_out, "--csv value", CLI_TMP_RESERVE); break;
+        case 'T': PATH_OPT(tl_out, "--timeline value", CLI_TMP_RESERVE); break;
+        case 's': PATH_OPT(stats_out, "--stats value", CLI_TMP_RESERVE); break;
+#undef PATH_OPT
         case 'n': no_skip = true; break;
         case 'q': quiet = true; break;
         case 'h': fputs(USAGE, stdout); return 0;
@@ -82,7 +86,10 @@ int cmd_sim(int argc, char **argv)
     st = stats_create();
     if (tl_out) tl = tl_create();
     cli_sim_opts so = { no_skip, quiet, tl };
-    if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err))) goto done;
+    if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err))) {
+        if (!a) cli_blame_input(&err, tr ? trace_path : csv_in, &hw);
+        goto done;
+    }
 
     report_workload rw;
     if (tr) {

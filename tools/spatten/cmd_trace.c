@@ -40,11 +40,20 @@ int cmd_trace(int argc, char **argv)
     optind = 1;
     while ((o = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (o) {
-        case 'o': outp = optarg; break;
-        case 'c': csv = optarg; break;
+        case 'o':
+            if (cli_check_path("trace", "-o value", optarg, CLI_TMP_RESERVE)) return 1;
+            outp = optarg;
+            break;
+        case 'c':
+            if (cli_check_path("trace", "--csv value", optarg, CLI_TMP_RESERVE)) return 1;
+            csv = optarg;
+            break;
         case 's': want_stats = true; break;
         case 'n': no_err = true; break;
-        case 'f': fdump = optarg; break;
+        case 'f':
+            if (cli_check_path("trace", "--float-dump value", optarg, CLI_TMP_RESERVE)) return 1;
+            fdump = optarg;
+            break;
         case 'q': quiet = true; break;
         case 'h': usage(stdout); return 0;
         default: return cli_bad_option("trace", argv);
@@ -53,6 +62,7 @@ int cmd_trace(int argc, char **argv)
     if (optind != argc - 1) return cli_usage_error("trace: expected one WORKLOAD.json (try: spatten trace --help)");
     if (!outp) return cli_usage_error("trace: -o FILE.spt is required");
     const char *wpath = argv[optind];
+    if (cli_check_path("trace", "WORKLOAD.json path", wpath, 0)) return 1;
     sim_err err = { 0 };
     wl_cfg w;
     int rc = wl_cfg_load(wpath, &w, &err);

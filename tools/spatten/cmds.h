@@ -27,9 +27,25 @@ typedef struct cli_sim_opts {
 int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *st,
                  const cli_sim_opts *o, accel **out, sim_err *err);
 
+/* After accel_create*() failed (cli_simulate returned with *out NULL): make err name the
+ * input (a trace, workload CSV or workload file) rather than only the hw file. The library
+ * names the hw file for limits the workload exceeds ("HW: top-k engine holds 2048 values; the
+ * workload needs 10000000"), "line N" for a CSV row, or nothing; these become
+ * "INPUT: ... (hardware HW)", "INPUT:N: ..." and "INPUT: ...". Other messages are kept. */
+void cli_blame_input(sim_err *err, const char *input, const hw_cfg *hw);
+
 /* Default config path for rel (e.g. "hw/spatten.json"): $SPATTEN_CONFIGS/rel, ./configs/rel,
- * then the configs/ directory of the source tree the binary was built from. */
-void cli_default_config(const char *rel, char *buf, size_t cap);
+ * then the configs/ directory of the source tree the binary was built from. Returns false
+ * (buf unusable) when the path does not fit in cap bytes. */
+bool cli_default_config(const char *rel, char *buf, size_t cap);
+
+/* Check a path given on the command line (what: e.g. "--hw value", "FILE.spt path"): not empty
+ * (an empty value never means "the default"), and short enough that the command can append
+ * reserve bytes (a file name under a directory, fio's temp suffix) and stay below PATH_MAX.
+ * Returns 0, or prints "spatten: <cmd>: <what> is empty|is too long (N bytes; at most M)" and
+ * returns 1 (usage error). Paths are never copied into fixed buffers and truncated. */
+int cli_check_path(const char *cmd, const char *what, const char *val, size_t reserve);
+#define CLI_TMP_RESERVE 16     /* fio_open's ".tmp.XXXXXX" suffix, rounded up */
 
 /* Print "spatten: <err->msg>" and return the exit code for err->code. */
 int cli_fail(const sim_err *err);

@@ -1,7 +1,9 @@
 /* main.c - the spatten command: a thin dispatcher over libspatten (interfaces.md). */
 #include "cmds.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,26 @@ int cli_bad_option(const char *cmd, char *const *argv)
                            cmd);
 }
 
+int cli_check_path(const char *cmd, const char *what, const char *val, size_t reserve)
+{
+    const size_t max = PATH_MAX - 1 - reserve, n = strlen(val);
+    if (n == 0) return cli_usage_error("%s: %s is empty", cmd, what);
+    if (n > max) return cli_usage_error("%s: %s is too long (%zu bytes; at most %zu)", cmd, what, n, max);
+    return 0;
+}
+
+/* Every command's last step: what it printed must have reached stdout (a full disk, a closed
+ * descriptor or /dev/full is an I/O error, exit 3, not a silent success; `dram` also checks its
+ * own). An earlier failure keeps its own code and its one line. */
+static int finish(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout)) return rc;
+    if (rc) return rc;
+    fprintf(stderr, "spatten: <stdout>: write failed: %s\n", strerror(errno ? errno : EIO));
+    return sim_rc_exit(SIM_EIO);
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: spatten <command> [options]   (spatten <command> --help for details)\n\n");
@@ -63,14 +85,14 @@ int main(int argc, char **argv)
     if (argc < 2) return cli_usage_error("no command given (try: spatten --help)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return 0;
+        return finish(0);
     }
     if (!strcmp(argv[1], "--version")) {
         printf("spatten %s\n", SPATTEN_VERSION);
-        return 0;
+        return finish(0);
     }
     opterr = 0;   /* subcommands report bad options themselves, on one line */
     for (size_t i = 0; i < NCMDS; i++)
-        if (!strcmp(argv[1], CMDS[i].name)) return CMDS[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], CMDS[i].name)) return finish(CMDS[i].fn(argc - 1, argv + 1));
     return cli_usage_error("unknown command '%s' (try: spatten --help)", argv[1]);
 }
