@@ -1,6 +1,6 @@
 /* dram_stream.c - request streams for the standalone DRAM model: the text format
  * "<cycle> <hex address> <R|W>", a synthetic generator, and the replay driver (dram.h). */
-#include "dram.h"
+#include "dram_stream.h"
 #include "fileio.h"
 
 #include <stdlib.h>
@@ -19,16 +19,24 @@ static size_t token(const char **p, const char *end, const char **tok)
     return (size_t)(s - *tok);
 }
 
-static bool parse_dec(const char *s, size_t n, uint64_t *v)
+/* A decimal cycle: digits only (any number of them), at most DRAM_STREAM_MAX_CYCLE. */
+_Static_assert(DRAM_STREAM_MAX_CYCLE <= (UINT64_MAX - 9) / 10, "parse_dec's x * 10 + 9 must not wrap");
+enum { DEC_OK, DEC_NOT_NUMBER, DEC_RANGE };
+static int parse_dec(const char *s, size_t n, uint64_t *v)
 {
     uint64_t x = 0;
-    if (n == 0 || n > 19) return false;
+    bool big = false;
+    if (n == 0) return DEC_NOT_NUMBER;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        x = x * 10 + (uint64_t)(s[i] - '0');
+        if (s[i] < '0' || s[i] > '9') return DEC_NOT_NUMBER;
+        if (!big) {
+            x = x * 10 + (uint64_t)(s[i] - '0');      /* x <= the maximum: no wrap */
+            big = x > DRAM_STREAM_MAX_CYCLE;
+        }
     }
+    if (big) return DEC_RANGE;
     *v = x;
-    return true;
+    return DEC_OK;
 }
 
 static bool parse_hex(const char *s, size_t n, uint64_t *v)
@@ -70,7 +78,7 @@ int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, d
         p = eol ? eol + 1 : end;
         if (n1 == 0) continue;                       /* blank or comment line */
         size_t n2 = token(&cur, lend, &t2), n3 = token(&cur, lend, &t3), n4 = token(&cur, lend, &t4);
-        int rc = SIM_OK;
+        int rc = SIM_OK, dec;
         uint64_t cyc = 0, addr = 0;
         bool wr = false;
         if (n3 == 0)
@@ -79,9 +87,13 @@ int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, d
         else if (n4 != 0)
             rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": unexpected '%.*s' after the operation",
                           path, line, (int)(n4 > 40 ? 40 : n4), t4);
-        else if (!parse_dec(t1, n1, &cyc))
+        else if ((dec = parse_dec(t1, n1, &cyc)) == DEC_NOT_NUMBER)
             rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": bad cycle '%.*s' (want a decimal number)",
                           path, line, (int)(n1 > 40 ? 40 : n1), t1);
+        else if (dec == DEC_RANGE)
+            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": cycle %.*s%s is out of range [0, %" PRIu64 "]",
+                          path, line, (int)(n1 > 40 ? 40 : n1), t1, n1 > 40 ? "..." : "",
+                          DRAM_STREAM_MAX_CYCLE);
         else if (!parse_hex(t2, n2, &addr))
             rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": bad hex address '%.*s'",
                           path, line, (int)(n2 > 40 ? 40 : n2), t2);
@@ -144,9 +156,16 @@ static uint64_t xs64(uint64_t *s)
     return x * 0x2545F4914F6CDD1Dull;
 }
 
+bool dram_gen_fits(uint64_t count, uint64_t interval)
+{
+    if (count > DRAM_GEN_MAX_COUNT) return false;
+    return count <= 1 || interval <= DRAM_STREAM_MAX_CYCLE / (count - 1);
+}
+
 void dram_gen_init(dram_gen *g, const dram_cfg *cfg, int kind, uint64_t count, uint64_t seed,
                    uint64_t interval, uint32_t read_pct)
 {
+    SIM_ASSERT(dram_gen_fits(count, interval));   /* callers check (cmd_dram.c) */
     memset(g, 0, sizeof *g);
     g->kind = kind;
     g->count = count;

@@ -55,6 +55,37 @@ expect_exit 1 "$SPATTEN" dram --config "$CFG" --gen zigzag --count 3
 expect_exit 1 "$SPATTEN" dram --config "$CFG" --gen seq
 expect_exit 1 "$SPATTEN" dram --config "$CFG" --stream "$T/s.trc" --bogus
 
+# numeric options: decimal digits only, overflow and range checked, one line naming the option
+# and the allowed range (exit 1); documented bounds: --count <= 10^8, (count - 1) x interval
+# <= 10^9. `timeout` turns a regression back into a hang into a failure.
+badopt() {  # badopt EXPECTED-SUBSTRING ARGS...
+    local want=$1; shift
+    expect_exit 1 timeout 20 "$SPATTEN" dram --config "$CFG" "$@"
+    case "$LAST_ERR" in "spatten: dram: $want"*) ;; *) fail "$*: got: $LAST_ERR; want: $want";; esac
+}
+for v in ' 5' '+5' '5 ' '0x5' '' '-1' '1e3' '99999999999999999999' '18446744073709551616' '100000001'; do
+    badopt "--count wants a whole number in [0, 100000000], got '$v'" --gen seq --count "$v"
+done
+for v in '+1' ' 1' '-1' '18446744073709551616' 'x'; do
+    badopt "--seed wants a whole number in [0, 18446744073709551615], got '$v'" --gen seq --count 2 --seed "$v"
+done
+for v in '+5' ' 5' '101' '18446744073709551717' ''; do
+    badopt "--read-pct wants a whole number in [0, 100], got '$v'" --gen seq --count 2 --read-pct "$v"
+done
+for v in '18446744073709551615' '1000000001' '+3' ' 3'; do
+    badopt "--interval wants a whole number in [0, 1000000000], got '$v'" --gen seq --count 3 --interval "$v"
+done
+badopt "--count 3 with --interval 500000001 puts the last request past cycle 1000000000 (want (count - 1) x interval in [0, 1000000000])" \
+    --gen seq --count 3 --interval 500000001
+badopt "--count 100000000 with --interval 11 puts the last request past cycle 1000000000" \
+    --gen random --count 100000000 --interval 11
+# the last allowed values are accepted and run (3 requests, the last at cycle 10^9)
+"$SPATTEN" dram --config "$CFG" --gen seq --count 3 --interval 500000000 --seed 18446744073709551615 \
+    --read-pct 0 >"$T/gmax.txt" || fail "generator at the bounds"
+grep -q '^dram.writes  *= 3 ' "$T/gmax.txt" || fail "want 3 writes (--read-pct 0)"
+cyc=$(sed -n 's/^dram\.cycles *= *\([0-9]*\).*/\1/p' "$T/gmax.txt")
+[ -n "$cyc" ] && [ "$cyc" -gt 1000000000 ] && [ "$cyc" -lt 1000000100 ] || fail "dram.cycles '$cyc' not just past 10^9"
+
 # bad stream lines: exit 2, one line naming file and line
 bad() {  # bad LINE2 EXPECTED-SUBSTRING
     printf '0 0x0 R\n%s\n' "$1" >"$T/bad.trc"
@@ -66,6 +97,17 @@ bad "5 0x40 X" "unknown operation 'X' (want R or W)"
 bad "5 0x40" "missing field"
 bad "0x5 0x40 R" "bad cycle '0x5'"
 bad "5 0x1000000000 R" "address 0x1000000000 is beyond the capacity 0x100000000"
+# cycles are capped at 10^9 DRAM clocks (docs/dram.md section 9): a longer number is out of range,
+# not "want a decimal number", and the replay never starts (10^19 clocks used to run for years)
+bad "1000000001 0x40 R" "cycle 1000000001 is out of range [0, 1000000000]"
+bad "99999999999999999999 0x40 R" "cycle 99999999999999999999 is out of range [0, 1000000000]"
+bad "9999999999999999999 0x40 R" "cycle 9999999999999999999 is out of range [0, 1000000000]"
+# the last allowed cycle replays (an idle gap of 10^9 clocks: well under a second when skipping)
+printf '0 0x0 R\n1000000000 0x40 R\n' >"$T/max.trc"
+timeout 60 "$SPATTEN" dram --config "$CFG" --stream "$T/max.trc" >"$T/max.txt" || fail "replay up to cycle 10^9"
+grep -q '^dram.reads  *= 2 ' "$T/max.txt" || fail "want 2 reads at the cycle bound"
+cyc=$(sed -n 's/^dram\.cycles *= *\([0-9]*\).*/\1/p' "$T/max.txt")
+[ -n "$cyc" ] && [ "$cyc" -gt 1000000000 ] && [ "$cyc" -lt 1000000100 ] || fail "dram.cycles '$cyc' not just past 10^9"
 printf '9 0x0 R\n5 0x40 R\n' >"$T/bad.trc"
 expect_exit 2 "$SPATTEN" dram --config "$CFG" --stream "$T/bad.trc"
 case "$LAST_ERR" in *"bad.trc:2: cycle 5 is before the previous request's cycle 9"*) ;; *) fail "$LAST_ERR";; esac

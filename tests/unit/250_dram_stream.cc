@@ -1,5 +1,8 @@
 // 250_dram_stream: the request-stream text format and its one-line errors, and the generator.
 #include "200_dram_harness.h"
+extern "C" {
+#include "dram_stream.h"
+}
 
 namespace {
 std::string parse_err(const DramH &h, const char *text) {
@@ -39,6 +42,88 @@ TEST(DramStream, EachMalformedLineIsOneErrorWithFileAndLine) {
   EXPECT_EQ(parse_err(h, "0 0x41 R\n"),
             "s.trc:1: address 0x41 is not aligned to the 64-byte request size");
   EXPECT_EQ(parse_err(h, "0 0x40 R extra\n"), "s.trc:1: unexpected 'extra' after the operation");
+}
+
+TEST(DramStream, CycleIsCappedAtOneBillionClocksWithARangeError) {
+  // docs/dram.md section 9: cycles 0 to 10^9 (an idle gap of 10^9 clocks replays in well under a
+  // second; 10^19 would take years). The literals below are the documented bound, not the macro.
+  DramH h("configs/dram/hbm2.json");
+  EXPECT_EQ(DRAM_STREAM_MAX_CYCLE, 1000000000u);
+  dram_stream s{};
+  sim_err e{};
+  ASSERT_EQ(dram_stream_parse("s.trc", "0 0x0 R\n1000000000 0x40 R\n", &h.cfg, &s, &e), SIM_OK) << e.msg;
+  ASSERT_EQ(s.n, 2u);
+  EXPECT_EQ(s.r[1].cycle, 1000000000u);
+  // the last allowed cycle replays: channel 1 (address bit 6) is idle and precharged then (its
+  // refresh due at 256410 x tREFI 3900 = 999999000 ends at +tRFC 260), so the read takes the
+  // closed-bank latency 1 + tRCD 14 + CL 14 + BL/2 2 = 31
+  dram_replay_stats rs{};
+  ASSERT_EQ(dram_replay(h.d, &s, nullptr, true, &rs, &e), SIM_OK);
+  EXPECT_EQ(rs.requests, 2u);
+  EXPECT_EQ(h.stat("dram.read_latency_max"), 31u);
+  EXPECT_GE(rs.end_cycle, 1000000031u);
+  EXPECT_LT(rs.end_cycle, 1000000100u);
+  dram_stream_free(&s);
+  // leading zeros do not count against the bound: the value does
+  ASSERT_EQ(dram_stream_parse("s.trc", "00000000000000000000001000000000 0x0 W\n", &h.cfg, &s, &e), SIM_OK) << e.msg;
+  ASSERT_EQ(s.n, 1u);
+  EXPECT_EQ(s.r[0].cycle, 1000000000u);
+  dram_stream_free(&s);
+  // one more is rejected, naming the allowed range; so is every longer number (20 digits used to
+  // be "want a decimal number", 19 digits were accepted and replayed for years)
+  EXPECT_EQ(parse_err(h, "0 0x0 R\n1000000001 0x40 R\n"),
+            "s.trc:2: cycle 1000000001 is out of range [0, 1000000000]");
+  EXPECT_EQ(parse_err(h, "9999999999999999999 0x40 R\n"),
+            "s.trc:1: cycle 9999999999999999999 is out of range [0, 1000000000]");
+  EXPECT_EQ(parse_err(h, "18446744073709551616 0x40 R\n"),
+            "s.trc:1: cycle 18446744073709551616 is out of range [0, 1000000000]");
+  EXPECT_EQ(parse_err(h, "99999999999999999999 0x40 R\n"),
+            "s.trc:1: cycle 99999999999999999999 is out of range [0, 1000000000]");
+  const std::string big(200, '7');   // quoted up to 40 digits
+  EXPECT_EQ(parse_err(h, (big + " 0x40 R\n").c_str()),
+            "s.trc:1: cycle " + big.substr(0, 40) + "... is out of range [0, 1000000000]");
+  // a non-digit anywhere is still a bad number, however large the digits before it
+  EXPECT_EQ(parse_err(h, "99999999999999999999x 0x40 R\n"),
+            "s.trc:1: bad cycle '99999999999999999999x' (want a decimal number)");
+  EXPECT_EQ(parse_err(h, "+5 0x40 R\n"), "s.trc:1: bad cycle '+5' (want a decimal number)");
+}
+
+TEST(DramStream, GeneratorBoundsCountAndLastArrivalWithoutOverflow) {
+  // documented bounds (docs/dram.md section 9): count <= 10^8, (count - 1) x interval <= 10^9
+  EXPECT_EQ(DRAM_GEN_MAX_COUNT, 100000000u);
+  EXPECT_TRUE(dram_gen_fits(0, UINT64_MAX));            // no request at all
+  EXPECT_TRUE(dram_gen_fits(1, UINT64_MAX));            // one request, at cycle 0
+  EXPECT_TRUE(dram_gen_fits(100000000, 10));            // last at 999999990
+  EXPECT_FALSE(dram_gen_fits(100000001, 0));
+  EXPECT_TRUE(dram_gen_fits(2, 1000000000));            // last at exactly 10^9
+  EXPECT_FALSE(dram_gen_fits(2, 1000000001));
+  EXPECT_TRUE(dram_gen_fits(3, 500000000));
+  EXPECT_FALSE(dram_gen_fits(3, 500000001));            // last at 1000000002
+  EXPECT_TRUE(dram_gen_fits(1001, 1000000));
+  EXPECT_FALSE(dram_gen_fits(1002, 1000000));           // last at 1001000000
+  // 2 x (2^64 - 1) wraps to 2^64 - 2 in 64 bits: the fuzzer's hang; must not be taken as small
+  EXPECT_FALSE(dram_gen_fits(3, UINT64_MAX));
+  EXPECT_FALSE(dram_gen_fits(UINT64_MAX, 2));
+  EXPECT_FALSE(dram_gen_fits(100000000, 184467442582ull));   // 99999999 x this wraps to 23005802
+
+  // at the bound the cycles are exact and the stream ends
+  DramH h("configs/dram/hbm2.json");
+  dram_gen g;
+  dram_req r;
+  dram_gen_init(&g, &h.cfg, DRAM_GEN_SEQ, 3, 1, 500000000, 100);
+  const uint64_t want[] = {0, 500000000, 1000000000};
+  for (uint64_t c : want) { ASSERT_TRUE(dram_gen_next(&g, &r)); EXPECT_EQ(r.cycle, c); }
+  EXPECT_FALSE(dram_gen_next(&g, &r));
+}
+
+TEST(DramStreamDeathTest, GeneratorBeyondTheBoundIsAnInternalErrorNotAWrap) {
+  // callers (cmd_dram.c) check dram_gen_fits first; a caller that does not gets the always-on
+  // assertion instead of cycles that wrap around and replay forever
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  DramH h("configs/dram/hbm2.json");
+  dram_gen g;
+  EXPECT_DEATH(dram_gen_init(&g, &h.cfg, DRAM_GEN_SEQ, 3, 1, UINT64_MAX, 100),
+               "internal error: .*dram_gen_fits");
 }
 
 TEST(DramStream, ReplayedStreamServesEveryRequestAndCountsBackPressure) {

@@ -1,10 +1,12 @@
 /* cmd_dram.c - `spatten dram`: the DRAM timing model alone on a request stream (dram.md). */
 #include "cmds.h"
 #include "dram.h"
+#include "dram_stream.h"
 #include "fileio.h"
 #include "stats.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,31 +14,44 @@
 
 static void usage(FILE *out)
 {
+    const uint64_t mc = DRAM_STREAM_MAX_CYCLE;
     fprintf(out,
         "usage: spatten dram --config DRAM.json (--stream FILE | --gen seq|random --count N)\n"
         "                    [--seed S] [--interval C] [--read-pct P] [--no-skip] [--json OUT]\n"
         "  --config FILE    DRAM configuration (configs/dram/*.json)\n"
         "  --stream FILE    request stream, one request per line: <cycle> <hex address> <R|W>\n"
-        "                   (cycle in DRAM clocks, non-decreasing; '#' starts a comment)\n"
+        "                   (cycle in DRAM clocks, 0 to %" PRIu64 ", non-decreasing; '#' starts\n"
+        "                   a comment)\n"
         "  --gen KIND       synthetic stream instead: seq (consecutive addresses) or random\n"
-        "  --count N        number of generated requests\n"
-        "  --seed S         generator seed (default 1)\n"
-        "  --interval C     DRAM clocks between generated arrivals (default 0: as fast as accepted)\n"
-        "  --read-pct P     percent of generated requests that are reads (default 100)\n"
+        "  --count N        number of generated requests, 0 to %" PRIu64 "\n"
+        "  --seed S         generator seed, 0 to %" PRIu64 " (default 1)\n"
+        "  --interval C     DRAM clocks between generated arrivals (default 0: as fast as accepted);\n"
+        "                   the last arrival, (N - 1) x C, must be at most %" PRIu64 "\n"
+        "  --read-pct P     percent of generated requests that are reads, 0 to 100 (default 100)\n"
         "  --no-skip        tick every DRAM clock (no idle-cycle skipping; same results, slower)\n"
         "  --exhaustive     also run every channel's scheduler every clock (a check; same results)\n"
         "  --json OUT       also write the statistics as JSON (atomically)\n"
-        "Prints the statistics (dram.*) as text. Exit: 0 ok, 1 usage, 2 bad config/stream, 3 I/O.\n");
+        "Prints the statistics (dram.*) as text. Exit: 0 ok, 1 usage, 2 bad config/stream, 3 I/O.\n",
+        mc, DRAM_GEN_MAX_COUNT, UINT64_MAX, mc);
 }
 
-static bool parse_u64(const char *s, uint64_t *v)
+/* A whole number in [0, max]: decimal digits only (no sign, no spaces, no base prefix), checked
+ * for overflow. Returns 0, or prints "spatten: dram: OPT wants a whole number in [0, MAX], got
+ * 'S'" and returns 1 (usage error). */
+static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *v)
 {
-    char *end;
-    if (!s || !*s || *s == '-') return false;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (*end) return false;
-    *v = x;
-    return true;
+    bool ok = s && *s;
+    for (const char *c = s; ok && *c; c++) ok = *c >= '0' && *c <= '9';
+    if (ok) {
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(s, &end, 10);
+        ok = errno != ERANGE && !*end && x <= max;
+        if (ok) *v = x;
+    }
+    if (ok) return 0;
+    return cli_usage_error("dram: %s wants a whole number in [0, %" PRIu64 "], got '%.40s%s'", opt, max,
+                           s ? s : "", s && strlen(s) > 40 ? "..." : "");
 }
 
 int cmd_dram(int argc, char **argv)
@@ -60,13 +75,11 @@ int cmd_dram(int argc, char **argv)
         case 'c': cfg_path = optarg; break;
         case 's': stream_path = optarg; break;
         case 'g': gen = optarg; break;
-        case 'n': if (!parse_u64(optarg, &count)) return cli_usage_error("dram: --count wants a whole number, got '%s'", optarg);
+        case 'n': if (parse_u64("--count", optarg, DRAM_GEN_MAX_COUNT, &count)) return 1;
                   have_count = true; break;
-        case 'S': if (!parse_u64(optarg, &seed)) return cli_usage_error("dram: --seed wants a whole number, got '%s'", optarg); break;
-        case 'i': if (!parse_u64(optarg, &interval)) return cli_usage_error("dram: --interval wants a whole number, got '%s'", optarg); break;
-        case 'r': if (!parse_u64(optarg, &read_pct) || read_pct > 100)
-                      return cli_usage_error("dram: --read-pct wants 0..100, got '%s'", optarg);
-                  break;
+        case 'S': if (parse_u64("--seed", optarg, UINT64_MAX, &seed)) return 1; break;
+        case 'i': if (parse_u64("--interval", optarg, DRAM_STREAM_MAX_CYCLE, &interval)) return 1; break;
+        case 'r': if (parse_u64("--read-pct", optarg, 100, &read_pct)) return 1; break;
         case 'k': skip = false; break;
         case 'x': exhaustive = true; break;
         case 'j': json = optarg; break;
@@ -83,6 +96,11 @@ int cmd_dram(int argc, char **argv)
         else if (!strcmp(gen, "random")) kind = DRAM_GEN_RANDOM;
         else return cli_usage_error("dram: --gen must be seq or random, got '%s'", gen);
         if (!have_count) return cli_usage_error("dram: --gen needs --count N");
+        if (!dram_gen_fits(count, interval))   /* each bound alone was checked while parsing */
+            return cli_usage_error("dram: --count %" PRIu64 " with --interval %" PRIu64 " puts the last "
+                                   "request past cycle %" PRIu64 " (want (count - 1) x interval in "
+                                   "[0, %" PRIu64 "])", count, interval, DRAM_STREAM_MAX_CYCLE,
+                                   DRAM_STREAM_MAX_CYCLE);
     }
 
     sim_err err = { 0 };
