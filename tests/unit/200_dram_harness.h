@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 extern "C" {
-#include "dram.h"
+#include "dram_stream.h"
 #include "fileio.h"
 }
 
