@@ -1,6 +1,7 @@
 /* st.c - strict safetensors reader and atomic writer (see st.h). */
 #include "st.h"
 #include "fileio.h"
+#include "cfg.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -94,6 +95,9 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, sim
     const char *hdr = (const char *)buf + 8;
     if (hdr[0] != '{')
         return sim_errf(err, SIM_ETRACE, "%s: header does not start with '{' at byte 8", name);
+    sim_err je = {0};           /* strict JSON first: cJSON is lenient (sim/cfg.h) */
+    if (cfg_json_check(hdr, (size_t)hlen, name, &je))
+        return sim_errf(err, SIM_ETRACE, "%s, in the header at byte 8", je.msg);
     const char *end = NULL;
     root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
     if (!root) {

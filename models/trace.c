@@ -2,6 +2,7 @@
 #include "trace.h"
 #include "st.h"
 #include "fileio.h"
+#include "workload.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -218,6 +219,14 @@ static int jstr(rd *r, const cJSON *o, const char *key, char *buf, size_t cap)
     memcpy(buf, j->valuestring, strlen(j->valuestring) + 1);
     return SIM_OK;
 }
+/* Names reach report files, directory names and CSV rows: the workload config's safe form. */
+static int jname(rd *r, const char *key, const char *v)
+{
+    if (wl_name_ok(v)) return SIM_OK;
+    return rerr(r, 8, "metadata field '%s' is not a safe name (1 to %d characters from A-Z a-z 0-9 "
+                ". _ + -, the first a letter or digit)", key, WL_NAME_MAX);
+}
+
 static int jlist(rd *r, const cJSON *o, const char *key, uint32_t n, double *out)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key), *e;
@@ -428,9 +437,10 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
         goto out;
     }
     const char *ts = st_meta(&f, "trace"), *fs = st_meta(&f, "formats"), *ws = st_meta(&f, "workload");
-    tj = ts ? cJSON_Parse(ts) : NULL;
-    fj = fs ? cJSON_Parse(fs) : NULL;
-    wj = ws ? cJSON_Parse(ws) : NULL;
+    sim_err je = {0};           /* strict JSON first (sim/cfg.h); the message is ours below */
+    tj = ts && !cfg_json_check(ts, strlen(ts), name, &je) ? cJSON_Parse(ts) : NULL;
+    fj = fs && !cfg_json_check(fs, strlen(fs), name, &je) ? cJSON_Parse(fs) : NULL;
+    wj = ws && !cfg_json_check(ws, strlen(ws), name, &je) ? cJSON_Parse(ws) : NULL;
     if (!cJSON_IsObject(tj) || !cJSON_IsObject(fj) || !cJSON_IsObject(wj)) {
         rc = rerr(&r, 8, "metadata 'trace', 'formats' or 'workload' is missing or not a JSON object");
         goto out;
@@ -439,6 +449,7 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
     char seed[32];
     if ((rc = jstr(&r, tj, "workload", t->workload, sizeof t->workload)) ||
         (rc = jstr(&r, tj, "model", t->model, sizeof t->model)) ||
+        (rc = jname(&r, "workload", t->workload)) || (rc = jname(&r, "model", t->model)) ||
         (rc = ju32(&r, tj, "layers", 1, SPT_MAX_LAYERS, &t->layers)) ||
         (rc = ju32(&r, tj, "heads", 1, SPT_MAX_HEADS, &t->heads)) ||
         (rc = ju32(&r, tj, "d_head", 1, 1024, &t->d_head)) ||

@@ -270,3 +270,32 @@ TEST(TraceCorrupt, AnUpperCaseChecksumIsRejected) {
   EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
   EXPECT_NE(m.find("metadata 'checksum' is missing or malformed"), std::string::npos) << m;
 }
+
+// The header is strict JSON (sim/cfg.h, cfg_json_check) and the names in it are safe names
+// (they reach report files and CSV rows); header edits that keep its length are still caught.
+TEST(TraceCorrupt, HeaderJsonIsStrictAndNamesAreSafe) {
+  const std::vector<uint8_t> good = good_bytes();
+  std::string all(good.begin(), good.end());
+  uint64_t hlen = 0;
+  for (int i = 0; i < 8; i++) hlen |= (uint64_t)good[i] << (8 * i);
+  {  // a control byte where the header has white space (after the object, or its padding)
+    std::vector<uint8_t> b = good;
+    size_t i = 8 + hlen - 1;
+    ASSERT_EQ(b[i], ' ') << "the writer pads the header with spaces";
+    b[i] = 0x01;
+    std::string m;
+    EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+    EXPECT_NE(m.find("malformed JSON at line 1, column " + std::to_string(hlen) +
+                     ": unexpected control byte 0x01"), std::string::npos) << m;
+    EXPECT_NE(m.find("in the header at byte 8"), std::string::npos) << m;
+  }
+  {  // the workload's name made a path: same length, so only the name check can object
+    std::vector<uint8_t> b = good;
+    size_t i = all.find("\\\"workload\\\":\\\"tiny-gpt2\\\"");
+    ASSERT_NE(i, std::string::npos);
+    b[i + std::string("\\\"workload\\\":\\\"tiny").size()] = '/';
+    std::string m;
+    EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+    EXPECT_NE(m.find("metadata field 'workload' is not a safe name"), std::string::npos) << m;
+  }
+}
