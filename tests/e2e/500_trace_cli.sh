@@ -79,4 +79,9 @@ for c in "info $d/t.spt" "trace $W/tiny.json -o $d/f.spt --stats"; do
     [ "$rc" -eq 3 ] && [ "$err" = "spatten: <stdout>: write failed: No space left on device" ] \
         || fail "$c with stdout on /dev/full: exit $rc, '$err'"
 done
+# the trace (or CSV) must not replace the workload it comes from
+cp configs/workloads/tiny.json "$d/w.json"
+expect_exit 1 "$SPATTEN" trace "$d/w.json" -o "$d/../$(basename "$d")/w.json" -q
+[ "$LAST_ERR" = "spatten: trace: -o file '$d/../$(basename "$d")/w.json' is also the workload file" ] || fail "$LAST_ERR"
+cmp -s "$d/w.json" configs/workloads/tiny.json || fail "the workload was changed"
 exit 0

@@ -111,4 +111,12 @@ expect_exit 1 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" -q 
 err=$("$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" -q 2>&1 >/dev/full); rc=$?
 [ "$rc" -eq 3 ] && [ "$err" = "spatten: <stdout>: write failed: No space left on device" ] \
     || fail "sim with stdout on /dev/full: exit $rc, '$err'"
+# an output that names an input (or another output) is refused before anything is written:
+# the atomic rename would have replaced the trace
+cp "$T/g.spt" "$T/keep.spt"
+expect_exit 1 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" --json "$T/g.spt" -q
+[ "$LAST_ERR" = "spatten: sim: --json file '$T/g.spt' is also the --trace file" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/g.spt" --json "$T/o.x" --csv "$T/./o.x" -q
+[ "$LAST_ERR" = "spatten: sim: --csv file '$T/./o.x' is also the --json file" ] || fail "$LAST_ERR"
+cmp -s "$T/g.spt" "$T/keep.spt" || fail "the trace was changed"
 exit 0

@@ -70,6 +70,11 @@ int cmd_sim(int argc, char **argv)
     if (!hw_path) return cli_usage_error("sim: --hw is required (see spatten sim --help)");
     if (!trace_path == !csv_in)
         return cli_usage_error("sim: give exactly one of --trace and --workload-csv");
+    const cli_file ins[] = { {"--hw config", hw_path}, {"--trace file", trace_path},
+                             {"--workload-csv file", csv_in} };
+    const cli_file outs[] = { {"--json file", json_out}, {"--csv file", csv_out},
+                              {"--timeline file", tl_out}, {"--stats file", stats_out} };
+    if (cli_check_outputs("sim", ins, 3, outs, 4)) return 1;
 
     sim_err err = { 0 };
     hw_cfg hw;

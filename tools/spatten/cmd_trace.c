@@ -63,6 +63,9 @@ int cmd_trace(int argc, char **argv)
     if (!outp) return cli_usage_error("trace: -o FILE.spt is required");
     const char *wpath = argv[optind];
     if (cli_check_path("trace", "WORKLOAD.json path", wpath, 0)) return 1;
+    const cli_file ins[] = { {"workload file", wpath} };
+    const cli_file outs[] = { {"-o file", outp}, {"--csv file", csv}, {"--float-dump file", fdump} };
+    if (cli_check_outputs("trace", ins, 1, outs, 3)) return 1;
     sim_err err = { 0 };
     wl_cfg w;
     int rc = wl_cfg_load(wpath, &w, &err);

@@ -47,6 +47,14 @@ bool cli_default_config(const char *rel, char *buf, size_t cap);
 int cli_check_path(const char *cmd, const char *what, const char *val, size_t reserve);
 #define CLI_TMP_RESERVE 16     /* fio_open's ".tmp.XXXXXX" suffix, rounded up */
 
+/* A named path of a command line ("--json", "out/r.json"); path NULL = not given. */
+typedef struct cli_file { const char *what, *path; } cli_file;
+/* Check that no output names an input or another output (the same string, or the same existing
+ * file under another name): an atomic rename would replace an input, or one output another.
+ * Returns 0, or prints "spatten: <cmd>: <what> 'P' is also <what2>" and returns 1. */
+int cli_check_outputs(const char *cmd, const cli_file *in, size_t nin, const cli_file *out,
+                      size_t nout);
+
 /* Print "spatten: <err->msg>" and return the exit code for err->code. */
 int cli_fail(const sim_err *err);
 /* After getopt_long returned '?': print "spatten: <cmd>: bad option or missing value '<opt>'"

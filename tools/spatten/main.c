@@ -1,4 +1,5 @@
 /* main.c - the spatten command: a thin dispatcher over libspatten (interfaces.md). */
+#define _XOPEN_SOURCE 700     /* realpath */
 #include "cmds.h"
 
 #include <errno.h>
@@ -6,7 +7,9 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct subcmd {
     const char *name;
@@ -57,6 +60,46 @@ int cli_check_path(const char *cmd, const char *what, const char *val, size_t re
     const size_t max = PATH_MAX - 1 - reserve, n = strlen(val);
     if (n == 0) return cli_usage_error("%s: %s is empty", cmd, what);
     if (n > max) return cli_usage_error("%s: %s is too long (%zu bytes; at most %zu)", cmd, what, n, max);
+    return 0;
+}
+
+/* The directory of p (resolved) and p's last component; false if the directory does not
+ * resolve (the file cannot be written there either, and the write will say so). */
+static bool split_real(const char *p, char *dir, char *base)
+{
+    const char *s = strrchr(p, '/');
+    char d[PATH_MAX];
+    if (!s) snprintf(d, sizeof d, ".");
+    else if (s == p) snprintf(d, sizeof d, "/");
+    else snprintf(d, sizeof d, "%.*s", (int)(s - p), p);
+    snprintf(base, PATH_MAX, "%s", s ? s + 1 : p);
+    return realpath(d, dir) != NULL;
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0) return true;
+    struct stat x, y;
+    if (stat(a, &x) == 0 && stat(b, &y) == 0) return x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+    char da[PATH_MAX], db[PATH_MAX], ba[PATH_MAX], bb[PATH_MAX];
+    return split_real(a, da, ba) && split_real(b, db, bb) && strcmp(ba, bb) == 0 &&
+           strcmp(da, db) == 0;
+}
+
+int cli_check_outputs(const char *cmd, const cli_file *in, size_t nin, const cli_file *out,
+                      size_t nout)
+{
+    for (size_t i = 0; i < nout; i++) {
+        if (!out[i].path) continue;
+        for (size_t j = 0; j < nin; j++)
+            if (in[j].path && same_file(out[i].path, in[j].path))
+                return cli_usage_error("%s: %s '%s' is also the %s", cmd, out[i].what, out[i].path,
+                                       in[j].what);
+        for (size_t j = 0; j < i; j++)
+            if (out[j].path && same_file(out[i].path, out[j].path))
+                return cli_usage_error("%s: %s '%s' is also the %s", cmd, out[i].what, out[i].path,
+                                       out[j].what);
+    }
     return 0;
 }
 
