@@ -20,7 +20,7 @@ extern "C" {
 #endif
 
 #define WL_MAX_LAYERS 64      /* = SPT_MAX_LAYERS */
-#define WL_PATH_MAX   256
+#define WL_PATH_MAX   CFG_PATH_MAX
 #define WL_NAME_MAX   63      /* longest workload name (wl_name_ok) */
 #define WL_NAME_FORM  "1 to 63 characters from A-Z a-z 0-9 . _ + -, the first a letter or digit"
 

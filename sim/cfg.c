@@ -143,9 +143,11 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
         if (!cJSON_IsString(j))
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be a string", file, path);
         const char *val = j->valuestring;
-        char resolved[1024];
+        char resolved[CFG_PATH_MAX];
         if (f->is_path && val[0]) {
-            cfg_resolve_path(file, val, resolved, sizeof resolved);
+            if (!cfg_resolve_path(file, val, resolved, sizeof resolved))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s': the path relative to this file "
+                                "is longer than %d bytes", file, path, CFG_PATH_MAX - 1);
             val = resolved;
         }
         size_t len = strlen(val);
@@ -542,8 +544,12 @@ static int load_rec(const cfg_table *t, const char *file, const char *text, size
             return sim_errf(err, SIM_EINVAL, "%s: field 'include' must be a string (a file path)",
                             file);
         }
-        char ipath[1024];
-        cfg_resolve_path(file, inc->valuestring, ipath, sizeof ipath);
+        char ipath[CFG_PATH_MAX];
+        if (!cfg_resolve_path(file, inc->valuestring, ipath, sizeof ipath)) {
+            cJSON_Delete(root);
+            return sim_errf(err, SIM_EINVAL, "%s: field 'include': the path relative to this file "
+                            "is longer than %d bytes", file, CFG_PATH_MAX - 1);
+        }
         if (depth + 1 >= CFG_MAX_INCLUDE) {
             cJSON_Delete(root);
             return sim_errf(err, SIM_EINVAL, "%s: field 'include' nests deeper than %d files", file,
@@ -605,14 +611,13 @@ int cfg_load_string(const cfg_table *t, const char *json, const char *name, void
     return load_text(t, name, json, strlen(json), out, err);
 }
 
-void cfg_resolve_path(const char *base_file, const char *rel, char *buf, size_t cap)
+bool cfg_resolve_path(const char *base_file, const char *rel, char *buf, size_t cap)
 {
     const char *slash = strrchr(base_file, '/');
-    if (rel[0] == '/' || !slash) {
-        snprintf(buf, cap, "%s", rel);
-        return;
-    }
-    snprintf(buf, cap, "%.*s/%s", (int)(slash - base_file), base_file, rel);
+    int n = rel[0] == '/' || !slash ? snprintf(buf, cap, "%s", rel)
+                                    : snprintf(buf, cap, "%.*s/%s", (int)(slash - base_file),
+                                               base_file, rel);
+    return n >= 0 && (size_t)n < cap;
 }
 
 cJSON *cfg_to_json(const cfg_table *t, const void *obj)

@@ -28,6 +28,8 @@ extern "C" {
 
 struct cJSON;
 
+#define CFG_PATH_MAX 4096     /* longest path a config field holds, NUL included (PATH_MAX) */
+
 typedef enum cfg_type {
     CFG_U32, CFG_U64, CFG_I32, CFG_F64, CFG_BOOL,
     CFG_STR,        /* char[cap] */
@@ -116,8 +118,9 @@ struct cJSON *cfg_to_json(const cfg_table *t, const void *obj);
 /* Markdown reference of a table (key, type, range/names, required/default, doc). */
 void cfg_write_markdown(const cfg_table *t, FILE *out);
 
-/* Resolve rel against the directory of base_file into buf (rel absolute: copied). */
-void cfg_resolve_path(const char *base_file, const char *rel, char *buf, size_t cap);
+/* Resolve rel against the directory of base_file into buf (rel absolute: copied). Returns false
+ * when the result does not fit cap (buf then holds a truncated path: never use it). */
+bool cfg_resolve_path(const char *base_file, const char *rel, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -93,8 +93,11 @@ int hw_cfg_load(const char *path, hw_cfg *out, sim_err *err)
     memset(out, 0, sizeof *out);
     int rc = cfg_load_file(&HW_CFG_TABLE, path, out, err);
     if (rc) return rc;
-    snprintf(out->path, sizeof out->path, "%s", path);
-    char buf[2 * HW_PATH_MAX];
+    if (strlen(path) >= sizeof out->path)
+        return sim_errf(err, SIM_EINVAL, "%s: the path is longer than %zu bytes", path,
+                        sizeof out->path - 1);
+    memcpy(out->path, path, strlen(path) + 1);
+    char buf[HW_PATH_MAX];
     snprintf(buf, sizeof buf, "%s", out->dram_config);
     out->dram = sim_xcalloc(1, sizeof *out->dram);
     rc = dram_cfg_load(buf, out->dram, err);

@@ -21,7 +21,7 @@ struct dram_cfg;     /* sim/dram.h */
 struct energy_cfg;   /* sim/energy.h */
 struct gpu_cfg;      /* sim/gpu.h */
 
-#define HW_PATH_MAX 256
+#define HW_PATH_MAX CFG_PATH_MAX
 
 /* row_layout: packed = each head's rows back to back (rows of 48 bytes share requests, as in
  * the authors' release); aligned = each row padded to whole DRAM requests */

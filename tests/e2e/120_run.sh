@@ -109,4 +109,15 @@ expect_exit 2 "$SPATTEN" run configs/workloads/tiny.json --hw "$T/small.json" -q
 err=$("$SPATTEN" run configs/workloads/tiny.json -q -o "$T/g" 2>&1 >/dev/full); rc=$?
 [ "$rc" -eq 3 ] && [ "$err" = "spatten: <stdout>: write failed: No space left on device" ] \
     || fail "run with stdout on /dev/full: exit $rc, '$err'"
+# configs in a deep directory (paths past the old 255-byte fields) load whole; a resolved path
+# longer than PATH_MAX is a one-line error naming the field, never a truncated path
+deep="$T/$(printf 'd%.0s' $(seq 100))/$(printf 'e%.0s' $(seq 100))/$(printf 'f%.0s' $(seq 100))"
+mkdir -p "$deep" && cp -r configs/hw configs/dram configs/energy configs/gpu "$deep/"
+"$SPATTEN" run configs/workloads/tiny.json --hw "$deep/hw/spatten.json" -q -o "$T/deep" >/dev/null \
+    || fail "run with configs under a ${#deep}-byte directory"
+long="$(printf 'x%.0s' $(seq 4100)).json"
+printf '{"include": "%s", "dram_config": "%s"}\n' "$deep/hw/spatten.json" "$long" > "$T/long.json"
+expect_exit 2 "$SPATTEN" run configs/workloads/tiny.json --hw "$T/long.json" -q -o "$T/deep2"
+[ "$LAST_ERR" = "spatten: $T/long.json: field 'dram_config': the path relative to this file is longer than 4095 bytes" ] \
+    || fail "$LAST_ERR"
 exit 0

@@ -82,7 +82,9 @@ static int abs_path(const char *sweep_file, const char *rel, char *out, const ch
                     sim_err *err)
 {
     char tmp[PATH_MAX];
-    cfg_resolve_path(sweep_file, rel, tmp, sizeof tmp);
+    if (!cfg_resolve_path(sweep_file, rel, tmp, sizeof tmp))
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s': the path relative to this file is longer "
+                        "than %zu bytes", sweep_file, what, sizeof tmp - 1);
     if (!realpath(tmp, out))
         return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": cannot open %s", sweep_file,
                         what, rel, tmp);
