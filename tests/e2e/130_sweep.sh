@@ -51,6 +51,15 @@ echo "sentinel" >>"$T/r1.csv.d/point-00001.csv"
 grep -q sentinel "$T/r1.csv" || fail "--resume reran a finished point"
 "$SPATTEN" sweep "$T/s.json" --slurm -o "$T/r3.csv" >/dev/null || fail "slurm"
 grep -q "^#SBATCH --array=0-3$" "$T/r3.csv.sbatch" || fail "sbatch array line"
+# the script quotes its paths: a sweep file named with a space and a quote runs as a task
+cp "$T/s.json" "$T/my sweep's.json"
+"$SPATTEN" sweep "$T/my sweep's.json" --slurm -o "$T/r4.csv" >/dev/null || fail "slurm, odd name"
+SLURM_ARRAY_TASK_ID=1 bash "$T/r4.csv.sbatch" >/dev/null 2>&1 || fail "the sbatch task did not run"
+ls "$T/r4.csv.d/" | grep -q "point-00001" || fail "the sbatch task wrote no point 1"
+# Slurm cannot quote #SBATCH --output, and expands '%' in it: such an output path is refused
+expect_exit 2 "$SPATTEN" sweep "$T/s.json" --slurm -o "$T/r%a.csv"
+[ "$LAST_ERR" = "spatten: $T/r%a.csv: --slurm needs an output path without white space, quotes, backslashes or '%' (Slurm's #SBATCH --output cannot quote it)" ] \
+    || fail "$LAST_ERR"
 # bad sweeps
 echo '{ "hw": "x.json", "workloads": [], "colour": 1 }' >"$T/bad1.json"
 expect_exit 2 "$SPATTEN" sweep "$T/bad1.json" -o "$T/x.csv"

@@ -421,6 +421,17 @@ static int collect(const sweep *s, const char *out, const char *dir, sim_err *er
     return fio_commit(w, err);
 }
 
+/* p as one shell word: single quotes, each embedded quote as '\'' */
+static void put_shell_word(FILE *f, const char *p)
+{
+    fputc('\'', f);
+    for (; *p; p++) {
+        if (*p == '\'') fputs("'\\''", f);
+        else fputc(*p, f);
+    }
+    fputc('\'', f);
+}
+
 static int write_slurm(const sweep *s, const char *out, const char *self, sim_err *err)
 {
     char path[PATH_MAX + 16], exe[PATH_MAX], sw[PATH_MAX], outabs[PATH_MAX];
@@ -434,15 +445,30 @@ static int write_slurm(const sweep *s, const char *out, const char *self, sim_er
         if ((size_t)snprintf(outabs, sizeof outabs, "%s/%s", cwd, out) >= sizeof outabs)
             return sim_errf(err, SIM_EIO, "%s: path too long for the sbatch script", out);
     }
+    /* an #SBATCH line takes no quoting, and Slurm expands '%' in --output */
+    if (outabs[strcspn(outabs, " \t\n\r\"'%\\")])
+        return sim_errf(err, SIM_EINVAL, "%s: --slurm needs an output path without white space, "
+                        "quotes, backslashes or '%%' (Slurm's #SBATCH --output cannot quote it)", out);
     fio_writer *w;
     int rc = fio_open(path, &w, err);
     if (rc) return rc;
     FILE *f = fio_file(w);
     fprintf(f, "#!/bin/bash\n#SBATCH --job-name=spatten-sweep\n#SBATCH --array=0-%ld\n"
-               "#SBATCH --cpus-per-task=1\n#SBATCH --output=%s.d/slurm-%%a.log\n"
-               "# After every task has finished:  %s sweep %s --collect -o %s\n"
-               "exec %s sweep %s --point \"$SLURM_ARRAY_TASK_ID\" -o %s\n",
-            s->n_points - 1, outabs, exe, sw, outabs, exe, sw, outabs);
+               "#SBATCH --cpus-per-task=1\n#SBATCH --output=%s.d/slurm-%%a.log\n",
+            s->n_points - 1, outabs);
+    fputs("# After every task has finished:  ", f);
+    put_shell_word(f, exe);
+    fputs(" sweep ", f);
+    put_shell_word(f, sw);
+    fputs(" --collect -o ", f);
+    put_shell_word(f, outabs);
+    fputs("\nexec ", f);
+    put_shell_word(f, exe);
+    fputs(" sweep ", f);
+    put_shell_word(f, sw);
+    fputs(" --point \"$SLURM_ARRAY_TASK_ID\" -o ", f);
+    put_shell_word(f, outabs);
+    fputc('\n', f);
     rc = fio_commit(w, err);
     if (!rc) printf("wrote %s: sbatch it, then run: spatten sweep %s --collect -o %s\n", path,
                     s->path, out);
