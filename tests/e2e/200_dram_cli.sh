@@ -125,4 +125,18 @@ expect_exit 3 "$SPATTEN" dram --config "$CFG" --stream "$T/s.trc" --json "$T/no/
 
 # missing stream file: I/O error, exit 3
 expect_exit 3 "$SPATTEN" dram --config "$CFG" --stream "$T/nope.trc"
+
+# generator options with a stream file would be ignored: a usage error; an empty path, or an
+# output that names an input, likewise (nothing is read or written)
+printf '0 0x0 R\n' >"$T/one.trc"
+for opt in "--count 5" "--seed 2" "--interval 3" "--read-pct 50"; do
+    expect_exit 1 "$SPATTEN" dram --config "$CFG" --stream "$T/one.trc" $opt
+    [ "$LAST_ERR" = "spatten: dram: --count, --seed, --interval and --read-pct shape a --gen stream; a --stream file gives its own requests" ] \
+        || fail "$opt: $LAST_ERR"
+done
+expect_exit 1 "$SPATTEN" dram --config "" --gen seq --count 3
+[ "$LAST_ERR" = "spatten: dram: --config value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" dram --config "$CFG" --stream "$T/one.trc" --json "$T/one.trc"
+[ "$LAST_ERR" = "spatten: dram: --json file '$T/one.trc' is also the --stream file" ] || fail "$LAST_ERR"
+[ "$(cat "$T/one.trc")" = "0 0x0 R" ] || fail "the stream was changed"
 echo "ok"

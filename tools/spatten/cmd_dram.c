@@ -67,22 +67,28 @@ int cmd_dram(int argc, char **argv)
     };
     const char *cfg_path = NULL, *stream_path = NULL, *gen = NULL, *json = NULL;
     uint64_t count = 0, seed = 1, interval = 0, read_pct = 100;
-    bool have_count = false, skip = true, exhaustive = false;
+    bool have_count = false, have_gen_opt = false, skip = true, exhaustive = false;
     int o;
     optind = 1;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
-        case 'c': cfg_path = optarg; break;
-        case 's': stream_path = optarg; break;
+        case 'c': if (cli_check_path("dram", "--config value", optarg, 0)) return 1;
+                  cfg_path = optarg; break;
+        case 's': if (cli_check_path("dram", "--stream value", optarg, 0)) return 1;
+                  stream_path = optarg; break;
         case 'g': gen = optarg; break;
         case 'n': if (parse_u64("--count", optarg, DRAM_GEN_MAX_COUNT, &count)) return 1;
                   have_count = true; break;
-        case 'S': if (parse_u64("--seed", optarg, UINT64_MAX, &seed)) return 1; break;
-        case 'i': if (parse_u64("--interval", optarg, DRAM_STREAM_MAX_CYCLE, &interval)) return 1; break;
-        case 'r': if (parse_u64("--read-pct", optarg, 100, &read_pct)) return 1; break;
+        case 'S': if (parse_u64("--seed", optarg, UINT64_MAX, &seed)) return 1;
+                  have_gen_opt = true; break;
+        case 'i': if (parse_u64("--interval", optarg, DRAM_STREAM_MAX_CYCLE, &interval)) return 1;
+                  have_gen_opt = true; break;
+        case 'r': if (parse_u64("--read-pct", optarg, 100, &read_pct)) return 1;
+                  have_gen_opt = true; break;
         case 'k': skip = false; break;
         case 'x': exhaustive = true; break;
-        case 'j': json = optarg; break;
+        case 'j': if (cli_check_path("dram", "--json value", optarg, CLI_TMP_RESERVE)) return 1;
+                  json = optarg; break;
         case 'h': usage(stdout); return 0;
         default:  return cli_bad_option("dram", argv);
         }
@@ -90,6 +96,12 @@ int cmd_dram(int argc, char **argv)
     if (optind < argc) return cli_usage_error("dram: unexpected argument '%s'", argv[optind]);
     if (!cfg_path) return cli_usage_error("dram: --config is required (try: spatten dram --help)");
     if (!stream_path == !gen) return cli_usage_error("dram: give exactly one of --stream or --gen");
+    if (stream_path && (have_count || have_gen_opt))
+        return cli_usage_error("dram: --count, --seed, --interval and --read-pct shape a --gen "
+                               "stream; a --stream file gives its own requests");
+    const cli_file ins[] = { {"--config file", cfg_path}, {"--stream file", stream_path} };
+    const cli_file outs[] = { {"--json file", json} };
+    if (cli_check_outputs("dram", ins, 2, outs, 1)) return 1;
     int kind = DRAM_GEN_SEQ;
     if (gen) {
         if (!strcmp(gen, "seq")) kind = DRAM_GEN_SEQ;
