@@ -1430,6 +1430,7 @@ int accel_run(accel *a, sim_err *err)
      * no-ops (dram.h), so they are jumped; dn is recomputed when requests were sent and every
      * few ticks (ticking is always correct, skipping only on a fresh dn). */
     uint64_t dn = 0, sends_seen = UINT64_MAX;
+    bool stuck_on_dram = false;
     unsigned ticks_since = 0;
     for (;;) {
         while (t_dram <= t_acc) {
@@ -1460,12 +1461,19 @@ int accel_run(accel *a, sim_err *err)
         }
         if (a->phase == PH_DONE) break;
         /* a top-k job in flight always finishes (bounded by its cycle formula), so it counts
-         * as progress for the watchdog even in the cycles a job-level engine does not act */
-        bool working = prog || topk_working(a);
+         * as progress for the watchdog even in the cycles a job-level engine does not act.
+         * While the fetcher waits on DRAM, the watchdog counts DRAM clocks since the last
+         * completion instead: one DRAM latency can span many accelerator clocks. */
+        bool working = prog || topk_working(a), waiting = fetch_waiting(a->fe);
+        uint64_t dram_stuck = fetch_last_done(a->fe) + a->hw->watchdog_cycles + 1;
         if (working) a->idle_streak = 0;
-        else if (++a->idle_streak > a->hw->watchdog_cycles) goto deadlock;
+        else if (waiting) {
+            a->idle_streak = 0;
+            if (dram_cycle(a->dr) >= dram_stuck) { stuck_on_dram = true; goto deadlock; }
+        } else if (++a->idle_streak > a->hw->watchdog_cycles) goto deadlock;
         if (a->skip && !(prog & ACT_EVENT)) {
             dn = dram_next_event(a->dr);
+            if (waiting && dram_stuck < dn) dn = dram_stuck;   /* never jump past the check */
             /* a DRAM event at cycle e (dram.h: completions pop once dram_cycle() >= e) is
              * visible after the DRAM edge at (e - 1) * tck: conservative for both kinds */
             uint64_t tD = (dn > 0 ? dn - 1 : 0) * tck;
@@ -1477,7 +1485,7 @@ int accel_run(accel *a, sim_err *err)
                 uint64_t c = nn - now - 1;
                 if (c > 0) {
                     /* the watchdog sees the skipped cycles as clocking would have */
-                    if (skip_account(a, c) || topk_working(a)) a->idle_streak = 0;
+                    if (skip_account(a, c) || topk_working(a) || waiting) a->idle_streak = 0;
                     else a->idle_streak += c;
                     if (a->idle_streak > a->hw->watchdog_cycles) goto deadlock;
                     now += c;
@@ -1511,8 +1519,9 @@ int accel_run(accel *a, sim_err *err)
 
 deadlock: {
         char buf[SIM_ERR_MSG];
-        snprintf(buf, sizeof buf, "deadlock: no progress for %u cycles at cycle %" PRIu64
-                 " (pass %u); queues:", a->hw->watchdog_cycles, now, a->pi);
+        snprintf(buf, sizeof buf, "deadlock: no %s for %u %scycles at cycle %" PRIu64
+                 " (pass %u); queues:", stuck_on_dram ? "DRAM completion" : "progress",
+                 a->hw->watchdog_cycles, stuck_on_dram ? "DRAM " : "", now, a->pi);
         dump_queues(a, buf, sizeof buf);
         if (a->dump) fprintf(a->dump, "%s\n", buf);
         return sim_errf(err, SIM_EDEADLOCK, "%s", buf);

@@ -36,6 +36,8 @@ struct fetch {
     uint32_t  jobs_pending;  /* jobs queued or being issued */
     uint32_t  queued;        /* requests in the channel queues */
     uint64_t  sends;         /* requests handed to the DRAM model */
+    uint64_t  last_done;     /* DRAM cycle of the last completion, or of the first request
+                                after none was in flight (the watchdog's DRAM clock) */
     int       stall_state;   /* 0 none, 1 blocked (queue/ROB full) */
     uint32_t  last_rob, last_chq;   /* refusals counted in the last tick (skip accounting) */
     struct {
@@ -144,6 +146,7 @@ unsigned fetch_tick(fetch *f, cycle_t now)
         SIM_ASSERT(s->rob[slot].remaining > 0);
         s->rob[slot].remaining--;
         f->inflight--;
+        f->last_done = dram_cycle(f->d);
         deliver(s, now + lat, f->rob_cap);
         progress++;
     }
@@ -207,7 +210,7 @@ unsigned fetch_tick(fetch *f, cycle_t now)
                 xreq x = { addr, ((uint64_t)si << 32) | s->cur_slot, (uint8_t)acc_traffic_is_write(si) };
                 fifo_push(f->chq[ch], &x, now, now + lat);
                 f->queued++;
-                f->inflight++;
+                if (f->inflight++ == 0) f->last_done = dram_cycle(f->d);
                 if (f->inflight > f->st.max_inflight) f->st.max_inflight = f->inflight;
                 f->st.requests++;
                 if (x.is_write) f->st.wr_bytes += rb; else f->st.rd_bytes += rb;
@@ -272,6 +275,8 @@ bool fetch_idle(const fetch *f)
 }
 
 uint64_t fetch_dram_sends(const fetch *f) { return f->sends; }
+bool fetch_waiting(const fetch *f) { return f->inflight != 0; }
+uint64_t fetch_last_done(const fetch *f) { return f->last_done; }
 uint64_t fetch_useful_bytes(const fetch *f, int s) { return f->s[s].useful_bytes; }
 uint64_t fetch_rows(const fetch *f, int s) { return f->s[s].rows; }
 uint64_t fetch_dram_bytes(const fetch *f, bool w) { return w ? f->st.wr_bytes : f->st.rd_bytes; }

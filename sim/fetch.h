@@ -77,6 +77,10 @@ cycle_t  fetch_next_event(const fetch *f, cycle_t now);
 void     fetch_skip(fetch *f, uint64_t cycles);     /* account skipped idle cycles */
 bool     fetch_idle(const fetch *f);                /* no job, request or response pending */
 uint64_t fetch_dram_sends(const fetch *f);        /* requests handed to dram_send so far */
+/* Requests allocated and not yet completed, and the DRAM cycle of the last completion (or of
+ * the first request after none was in flight): the watchdog's measure of DRAM progress. */
+bool     fetch_waiting(const fetch *f);
+uint64_t fetch_last_done(const fetch *f);
 /* Counters (also registered in stats). */
 uint64_t fetch_useful_bytes(const fetch *f, int stream);
 uint64_t fetch_rows(const fetch *f, int stream);

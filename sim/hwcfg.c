@@ -55,7 +55,7 @@ static const cfg_field HW_FIELDS[] = {
     HW_U32("fifo_row_depth", fifo_row_depth, 1, 256, true, 0,
            "depth of the row work queues between pipeline stages"),
     HW_U32("watchdog_cycles", watchdog_cycles, 1, 4294967295.0, false, 100000,
-           "cycles without progress before the deadlock error"),
+           "cycles without progress before the deadlock error (DRAM clocks since the last completion while requests wait on DRAM)"),
     CFG_BOOLF(hw_cfg, "time_skip", time_skip, false, 1, "skip provably idle cycles"),
     CFG_PATHF(hw_cfg, "dram_config", dram_config, true, "", "DRAM config, relative to this file"),
     CFG_PATHF(hw_cfg, "energy_config", energy_config, false, "",

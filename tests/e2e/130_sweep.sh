@@ -222,13 +222,13 @@ for j in 1 2 3; do
     rm -rf "$T/wd.csv.d"
     expect_exit 4 "$SPATTEN" sweep "$T/wd.json" -j "$j" -o "$T/wd.csv"
     case "$LAST_ERR" in
-        "spatten: $T/wd.json: point 0: deadlock: no progress for 1 cycles at cycle "*" (3 of 3 points run failed; each failed point's message is in $T/wd.csv.d/point-NNNNN.err)") ;;
+        "spatten: $T/wd.json: point 0: deadlock: no DRAM completion for 1 DRAM cycles at cycle "*" (3 of 3 points run failed; each failed point's message is in $T/wd.csv.d/point-NNNNN.err)") ;;
         *) fail "-j $j message: $LAST_ERR" ;;
     esac
     [ "$j" -eq 1 ] && first=$LAST_ERR
     [ "$LAST_ERR" = "$first" ] || fail "-j $j message differs from -j 1: $LAST_ERR"
     for p in 0 1 2; do
-        grep -q "^deadlock: no progress for $((p + 1)) cycles" "$T/wd.csv.d/point-0000$p.err" \
+        grep -q "^deadlock: no DRAM completion for $((p + 1)) DRAM cycles" "$T/wd.csv.d/point-0000$p.err" \
             || fail "-j $j: point $p's message is not in its .err file"
     done
     [ ! -e "$T/wd.csv" ] || fail "a failed sweep wrote the CSV"
@@ -244,7 +244,7 @@ for order in '"weights", "synthetic"' '"synthetic", "weights"'; do
         rm -rf "$T/mix.csv.d"
         case "$order" in
             '"weights"'*) want=3; good=3; what="$T/missing.txt: cannot open: No such file or directory" ;;
-            *) want=4; good=2; what="deadlock: no progress for 1 cycles at cycle " ;;
+            *) want=4; good=2; what="deadlock: no DRAM completion for 1 DRAM cycles at cycle " ;;
         esac
         expect_exit "$want" "$SPATTEN" sweep "$T/mix.json" -j "$j" -o "$T/mix.csv"
         case "$LAST_ERR" in

@@ -70,7 +70,7 @@ cat >"$T/wd.json" <<JSON
   "dram_config": "$ROOT/configs/dram/hbm2-spatten.json", "energy_config": "", "gpu_config": "" }
 JSON
 expect_exit 4 "$SPATTEN" sim --hw "$T/wd.json" --trace "$T/g.spt" -q
-echo "$LAST_ERR" | grep -q "deadlock: no progress for 5 cycles" || fail "watchdog message: $LAST_ERR"
+echo "$LAST_ERR" | grep -q "deadlock: no DRAM completion for 5 DRAM cycles" || fail "watchdog message: $LAST_ERR"
 echo "$LAST_ERR" | grep -q "qk.in" || fail "watchdog dump lacks FIFOs: $LAST_ERR"
 # a workload CSV cut short (no final newline) is refused, at the line that was cut: a row whose
 # last field lost digits must not run as a smaller value
