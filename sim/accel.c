@@ -1346,6 +1346,19 @@ static cycle_t fifo_ev(const fifo *f, cycle_t now)
     return sim_event_after(r, now);
 }
 
+/* A row still travels down a pipeline (a FIFO's head becomes ready after now): it will arrive,
+ * so for the watchdog this is progress, however long the configured latency. */
+static bool pipeline_pending(const accel *a, cycle_t now)
+{
+    const fifo *fs[] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, sm_internal_fifo(a->sm), a->f_sm_out,
+                         a->f_sm_lsb, a->f_pv_in, a->f_pv_out, a->f_wb, a->f_free };
+    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
+        cycle_t r = fifo_head_ready(fs[i]);
+        if (r != CYCLE_NEVER && r > now) return true;
+    }
+    return false;
+}
+
 /* The earliest cycle > now in which any block may act visibly (ACT_EVENT, arow.h): now + 1
  * while one acts every cycle. Cycles before it only count down or process beats, which the
  * blocks' skip functions replay. dram_limit (the first cycle a DRAM event can be seen) bounds
@@ -1464,7 +1477,8 @@ int accel_run(accel *a, sim_err *err)
          * as progress for the watchdog even in the cycles a job-level engine does not act.
          * While the fetcher waits on DRAM, the watchdog counts DRAM clocks since the last
          * completion instead: one DRAM latency can span many accelerator clocks. */
-        bool working = prog || topk_working(a), waiting = fetch_waiting(a->fe);
+        bool working = prog || topk_working(a) || pipeline_pending(a, now),
+             waiting = fetch_waiting(a->fe);
         uint64_t dram_stuck = fetch_last_done(a->fe) + a->hw->watchdog_cycles + 1;
         if (working) a->idle_streak = 0;
         else if (waiting) {
@@ -1485,7 +1499,8 @@ int accel_run(accel *a, sim_err *err)
                 uint64_t c = nn - now - 1;
                 if (c > 0) {
                     /* the watchdog sees the skipped cycles as clocking would have */
-                    if (skip_account(a, c) || topk_working(a) || waiting) a->idle_streak = 0;
+                    if (skip_account(a, c) || topk_working(a) || waiting || pipeline_pending(a, now))
+                        a->idle_streak = 0;
                     else a->idle_streak += c;
                     if (a->idle_streak > a->hw->watchdog_cycles) goto deadlock;
                     now += c;

@@ -144,6 +144,32 @@ TEST(AccelChecks, TheWatchdogReportsADeadlockWithEveryQueueOnOneLine) {
   unlink(hp.c_str());
 }
 
+TEST(AccelChecks, ARowInALongPipelineIsNotADeadlock) {
+  // a softmax stage of 1023 cycles and a 1024-cycle watchdog: between the stage's hand-offs no
+  // block acts for longer than the watchdog, but a row is on its way down a pipeline FIFO
+  std::string hp = write_hw("lat", ", \"sm_acc_latency\": 1023, \"sm_div_latency\": 1000, "
+                                   "\"watchdog_cycles\": 1024");
+  hw_cfg hw{};
+  sim_err e{};
+  ASSERT_EQ(hw_cfg_load(hp.c_str(), &hw, &e), SIM_OK) << e.msg;
+  tg::Opts o;
+  o.layers = 2; o.heads = 2; o.n_prompt = 8;
+  spt_trace *t = tg::build(o);
+  uint64_t cycles[2];
+  for (bool skip : {false, true}) {
+    accel *a = accel_create(&hw, t, nullptr, &e);
+    accel_set_time_skip(a, skip);
+    ASSERT_EQ(accel_run(a, &e), SIM_OK) << e.msg;
+    cycles[skip] = accel_result_get(a)->cycles;
+    EXPECT_GT(cycles[skip], 2u * 2023u) << "both long stages lie on the path of every row";
+    accel_destroy(a);
+  }
+  EXPECT_EQ(cycles[0], cycles[1]);
+  spt_free(t);
+  hw_cfg_release(&hw);
+  unlink(hp.c_str());
+}
+
 TEST(AccelChecks, WaitingOnDramIsNotADeadlockOnAFastAcceleratorClock) {
   // at 1 THz (1 ps accelerator cycles) one HBM2 read takes tens of thousands of accelerator
   // cycles; a 20000-cycle watchdog counts DRAM clocks while the fetcher waits, so the run
