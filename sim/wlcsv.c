@@ -138,17 +138,18 @@ static int parse_row(const rd *r, char **f, wlcsv_row *row)
     int rc;
     memset(row, 0, sizeof *row);
     row->line = r->line;
-    if ((rc = get_u32(r, f[C_ITER], C_ITER, 0, UINT32_MAX - 1, &row->iteration))) return rc;
-    if ((rc = get_u32(r, f[C_LAYER], C_LAYER, 0, 65535, &row->layer))) return rc;
-    if ((rc = get_u32(r, f[C_HEAD], C_HEAD, 0, 65535, &row->head))) return rc;
+    /* the trace format's limits (trace.h): they bound the machine and the GPU baseline too */
+    if ((rc = get_u32(r, f[C_ITER], C_ITER, 0, WLCSV_MAX_ITER, &row->iteration))) return rc;
+    if ((rc = get_u32(r, f[C_LAYER], C_LAYER, 0, SPT_MAX_LAYERS - 1, &row->layer))) return rc;
+    if ((rc = get_u32(r, f[C_HEAD], C_HEAD, 0, SPT_MAX_HEADS - 1, &row->head))) return rc;
     double d;
     if (!parse_double(f[C_D], &d) || d != floor(d))
         return RD_FAIL(r, "field 'embedding_length_D' = '%s' is not a whole number", f[C_D]);
-    if (d < 1 || d > 65535)
-        return RD_FAIL(r, "field 'embedding_length_D' = %s is out of range [1, 65535]", f[C_D]);
+    if (d < 1 || d > 1024)
+        return RD_FAIL(r, "field 'embedding_length_D' = %s is out of range [1, 1024]", f[C_D]);
     row->d_head = (uint32_t)d;
-    if ((rc = get_u32(r, f[C_L], C_L, 1, UINT32_MAX - 1, &row->sentence_len))) return rc;
-    if ((rc = get_u32(r, f[C_KEY], C_KEY, 0, UINT32_MAX - 1, &row->key_fetch))) return rc;
+    if ((rc = get_u32(r, f[C_L], C_L, 1, WLCSV_MAX_LEN, &row->sentence_len))) return rc;
+    if ((rc = get_u32(r, f[C_KEY], C_KEY, 1, WLCSV_MAX_LEN, &row->key_fetch))) return rc;
     if ((rc = get_opt_i32(r, f[C_QKB], C_QKB, 1, 32, &row->quant_key_bit))) return rc;
     if ((rc = get_opt_i32(r, f[C_QQB], C_QQB, 1, 32, &row->quant_query_bit))) return rc;
     if (strcmp(f[C_THR], "-1") == 0) row->requant_thres = -1;

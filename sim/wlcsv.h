@@ -29,6 +29,11 @@ extern "C" {
 #define WLCSV_NCOLS 17
 extern const char *const WLCSV_COLUMNS[WLCSV_NCOLS];
 
+/* Reader limits, the trace format's (trace.h: N + T <= 4096, 64 layers, 64 heads, d <= 1024):
+ * iteration_id <= WLCSV_MAX_ITER, sentence_length_L and key_fetch_num in [1, WLCSV_MAX_LEN]. */
+#define WLCSV_MAX_ITER 4095u
+#define WLCSV_MAX_LEN  4096u
+
 typedef struct wlcsv_row {
     uint32_t iteration;        /* iteration_id: 0.. (one generated token per iteration) */
     uint32_t layer;            /* layer_id */
