@@ -120,4 +120,9 @@ printf '{"include": "%s", "dram_config": "%s"}\n' "$deep/hw/spatten.json" "$long
 expect_exit 2 "$SPATTEN" run configs/workloads/tiny.json --hw "$T/long.json" -q -o "$T/deep2"
 [ "$LAST_ERR" = "spatten: $T/long.json: field 'dram_config': the path relative to this file is longer than 4095 bytes" ] \
     || fail "$LAST_ERR"
+# the reports never replace an input: a workload named DIR/report.json with -o DIR is refused
+mkdir -p "$T/ow" && cp configs/workloads/tiny.json "$T/ow/report.json"
+expect_exit 1 "$SPATTEN" run "$T/ow/report.json" -o "$T/ow" -q
+[ "$LAST_ERR" = "spatten: run: report '$T/ow/report.json' is also the workload file" ] || fail "$LAST_ERR"
+cmp -s "$T/ow/report.json" configs/workloads/tiny.json || fail "the workload was changed"
 exit 0

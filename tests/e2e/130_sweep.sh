@@ -258,4 +258,25 @@ for order in '"weights", "synthetic"' '"synthetic", "weights"'; do
 done
 expect_exit 4 "$SPATTEN" sweep "$T/wd.json" --point 1 -o "$T/wd.csv"
 echo "$LAST_ERR" | grep -q ": point 1: deadlock: .*(1 of 1 point run failed; " || fail "$LAST_ERR"
+# outputs never replace inputs: -o naming the sweep file or a config it uses is refused
+cp "$T/s.json" "$T/self.json"
+expect_exit 1 "$SPATTEN" sweep "$T/self.json" -o "$T/self.json"
+[ "$LAST_ERR" = "spatten: sweep: -o file '$T/self.json' is also the sweep file" ] || fail "$LAST_ERR"
+cmp -s "$T/s.json" "$T/self.json" || fail "the sweep file was changed"
+# a line break in a path cannot be written into the --slurm script
+mkdir -p "$T/a
+b" && cp "$T/s.json" "$T/a
+b/s.json"
+sed -i "s#\"$T/#\"$T/#" "$T/a
+b/s.json"
+expect_exit 2 "$SPATTEN" sweep "$T/a
+b/s.json" --slurm -o "$T/nl.csv"
+case "$LAST_ERR" in *"--slurm cannot write a path with a control character (byte 0x0a) into the script") ;;
+    *) fail "$LAST_ERR" ;; esac
+# a varied string value is written whole into the CSV (it was cut at 127 bytes)
+longdir="$T/$(printf 'p%.0s' $(seq 150))"
+mkdir -p "$longdir" && cp configs/dram/hbm2.json "$longdir/" && cp configs/dram/hbm2-spatten.json "$longdir/d.json"
+printf '{"hw": "%s", "workloads": ["%s"], "vary_hw": {"dram_config": ["%s"]}}\n' "$HW" "$WL" "$longdir/d.json" >"$T/cell.json"
+"$SPATTEN" sweep "$T/cell.json" -o "$T/cell.csv" >/dev/null || fail "long cell sweep"
+grep -qF ",$longdir/d.json," "$T/cell.csv" || fail "the CSV cell was cut"
 exit 0

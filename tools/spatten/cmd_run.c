@@ -118,6 +118,16 @@ int cmd_run(int argc, char **argv)
     /* the name is a safe file name (wl_name_ok), so out/<name> stays inside out/ */
     snprintf(out_def, sizeof out_def, "out/%s", wl.name);
     const char *out_dir = out_arg ? out_arg : out_def;
+    {   /* the reports must not replace an input (the atomic rename would) */
+        char o[4][PATH_MAX];
+        const char *leaf[4] = { "report.json", "report.csv", "trace.spt", "timeline.json" };
+        for (int i = 0; i < 4; i++) snprintf(o[i], sizeof o[i], "%s/%s", out_dir, leaf[i]);
+        const cli_file ins[] = { {"workload file", wl_path}, {"--hw config", hw_path} };
+        const cli_file outs[] = { {"report", o[0]}, {"report", o[1]},
+                                  {"--save-trace file", save_trace ? o[2] : NULL},
+                                  {"--timeline file", want_tl ? o[3] : NULL} };
+        if (cli_check_outputs("run", ins, 2, outs, 4)) { hw_cfg_release(&hw); return 1; }
+    }
 
     spt_trace *tr = NULL;
     stats *st = NULL;

@@ -44,6 +44,7 @@
 
 #define SW_MAX_AXES 16
 #define SW_MAX_POINTS 100000
+#define SW_LEAF_RESERVE 64    /* ".d/point-99999-workload.json" (28) + fio's ".tmp.XXXXXX" (16) */
 
 static const char USAGE[] =
     "usage: spatten sweep SWEEP.json [-j N] [-o OUT.csv] [--resume] [--slurm] [--point I]\n"
@@ -289,8 +290,8 @@ static int write_point_configs(const sweep *s, long p, const char *dir, char *hw
     for (int a = 0; a < s->n_axes && !rc; a++)
         rc = set_path(s, s->axis[a].is_hw ? h : wj, &s->axis[a],
                       cJSON_GetArrayItem(s->axis[a].values, vi[a]), err);
-    snprintf(hw_out, PATH_MAX, "%.4000s/point-%05ld-hw.json", dir, p);
-    snprintf(wl_out, PATH_MAX, "%.4000s/point-%05ld-workload.json", dir, p);
+    snprintf(hw_out, PATH_MAX, "%s/point-%05ld-hw.json", dir, p);      /* fit: SW_LEAF_RESERVE */
+    snprintf(wl_out, PATH_MAX, "%s/point-%05ld-workload.json", dir, p);
     if (!rc) rc = fio_write_json(hw_out, h, err);
     if (!rc) rc = fio_write_json(wl_out, wj, err);
     cJSON_Delete(h);
@@ -298,11 +299,13 @@ static int write_point_configs(const sweep *s, long p, const char *dir, char *hw
     return rc;
 }
 
-static void value_str(const cJSON *v, char *buf, size_t cap)
+/* A varied value as its CSV cell (strings were checked for commas, quotes and line breaks when
+ * the sweep was loaded); printed whole, never cut to a buffer. */
+static void put_value(FILE *f, const cJSON *v)
 {
-    if (cJSON_IsString(v)) snprintf(buf, cap, "%s", v->valuestring);
-    else if (cJSON_IsBool(v)) snprintf(buf, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
-    else snprintf(buf, cap, "%.17g", v->valuedouble);
+    if (cJSON_IsString(v)) fputs(v->valuestring, f);
+    else if (cJSON_IsBool(v)) fputs(cJSON_IsTrue(v) ? "true" : "false", f);
+    else fprintf(f, "%.17g", v->valuedouble);
 }
 
 static void csv_header(const sweep *s, FILE *f)
@@ -371,9 +374,8 @@ static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
         fprintf(f, "%ld,%s", p, tr->workload);
         (void)wi;
         for (int k = 0; k < s->n_axes; k++) {
-            char v[128];
-            value_str(cJSON_GetArrayItem(s->axis[k].values, vi[k]), v, sizeof v);
-            fprintf(f, ",%s", v);
+            fputc(',', f);
+            put_value(f, cJSON_GetArrayItem(s->axis[k].values, vi[k]));
         }
         fprintf(f, ",%" PRIu64 ",%.9g,%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64,
                 r->cycles, r->seconds, r->c.dram_rd_bytes, r->c.dram_wr_bytes, r->c.energy_total_pj,
@@ -445,6 +447,12 @@ static int write_slurm(const sweep *s, const char *out, const char *self, sim_er
         if ((size_t)snprintf(outabs, sizeof outabs, "%s/%s", cwd, out) >= sizeof outabs)
             return sim_errf(err, SIM_EIO, "%s: path too long for the sbatch script", out);
     }
+    /* a line break would end the script's comment or command line; quoting cannot help */
+    for (const char *const *q = (const char *const[]){ exe, sw, NULL }; *q; q++)
+        for (const char *c = *q; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return sim_errf(err, SIM_EINVAL, "%s: --slurm cannot write a path with a control "
+                                "character (byte 0x%02x) into the script", out, (unsigned char)*c);
     /* an #SBATCH line takes no quoting, and Slurm expands '%' in --output */
     if (outabs[strcspn(outabs, " \t\n\r\"'%\\")])
         return sim_errf(err, SIM_EINVAL, "%s: --slurm needs an output path without white space, "
@@ -625,8 +633,8 @@ int cmd_sweep(int argc, char **argv)
         case 'o':
             if (out_set) return cli_usage_error("sweep: -o is given twice");
             out_set = true;
-            if (!optarg[0] || strlen(optarg) > 4000)
-                return cli_usage_error("sweep: -o takes a file name of 1 to 4000 characters");
+            /* room for "<out>.d/point-NNNNN-workload.json" and fio's temp suffix */
+            if (cli_check_path("sweep", "-o value", optarg, SW_LEAF_RESERVE)) return 1;
             snprintf(out, sizeof out, "%s", optarg);
             break;
         case 'r': resume = true; break;
@@ -655,13 +663,25 @@ int cmd_sweep(int argc, char **argv)
     sweep s;
     int rc = sweep_load(argv[optind], &s, &err);
     if (rc) { sweep_free(&s); return cli_fail(&err); }
+    {   /* the CSV (or the script) must not replace the sweep file or a config it names */
+        char sb[PATH_MAX + 16];
+        snprintf(sb, sizeof sb, "%s.sbatch", out);
+        cli_file *ins = sim_xcalloc((size_t)s.n_wl + 2, sizeof *ins);
+        ins[0] = (cli_file){ "sweep file", s.path };
+        ins[1] = (cli_file){ "hw config", s.hw };
+        for (int i = 0; i < s.n_wl; i++) ins[2 + i] = (cli_file){ "workload file", s.wl[i] };
+        const cli_file outs[] = { {"-o file", out}, {"--slurm script", slurm ? sb : NULL} };
+        int bad = cli_check_outputs("sweep", ins, (size_t)s.n_wl + 2, outs, 2);
+        free(ins);
+        if (bad) { sweep_free(&s); return 1; }
+    }
     if (only >= s.n_points) {
         sweep_free(&s);
         return cli_usage_error("sweep: --point %ld is out of range [0, %ld]", only,
                                s.n_points - 1);
     }
     char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%.4000s.d", out);
+    snprintf(dir, sizeof dir, "%s.d", out);
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
         sweep_free(&s);
         sim_errf(&err, SIM_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
