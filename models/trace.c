@@ -219,6 +219,19 @@ static int jstr(rd *r, const cJSON *o, const char *key, char *buf, size_t cap)
     memcpy(buf, j->valuestring, strlen(j->valuestring) + 1);
     return SIM_OK;
 }
+/* The first key that appears twice in one object of o (recursively), or NULL. */
+static const char *dup_key(const cJSON *o)
+{
+    for (const cJSON *a = o ? o->child : NULL; a; a = a->next) {
+        if (cJSON_IsObject(o) && a->string)
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (b->string && strcmp(a->string, b->string) == 0) return a->string;
+        const char *d = (cJSON_IsObject(a) || cJSON_IsArray(a)) ? dup_key(a) : NULL;
+        if (d) return d;
+    }
+    return NULL;
+}
+
 /* Names reach report files, directory names and CSV rows: the workload config's safe form. */
 static int jname(rd *r, const char *key, const char *v)
 {
@@ -437,10 +450,23 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
         goto out;
     }
     const char *ts = st_meta(&f, "trace"), *fs = st_meta(&f, "formats"), *ws = st_meta(&f, "workload");
-    sim_err je = {0};           /* strict JSON first (sim/cfg.h); the message is ours below */
-    tj = ts && !cfg_json_check(ts, strlen(ts), name, &je) ? cJSON_Parse(ts) : NULL;
-    fj = fs && !cfg_json_check(fs, strlen(fs), name, &je) ? cJSON_Parse(fs) : NULL;
-    wj = ws && !cfg_json_check(ws, strlen(ws), name, &je) ? cJSON_Parse(ws) : NULL;
+    /* strict JSON first (sim/cfg.h), then no key twice in any object (cJSON keeps both and
+     * finds the first) */
+    const char *mkey[3] = { "trace", "formats", "workload" }, *mtxt[3] = { ts, fs, ws };
+    for (int i = 0; i < 3; i++) {
+        sim_err je = {0};
+        const char *dup;
+        if (mtxt[i] && cfg_json_check(mtxt[i], strlen(mtxt[i]), mkey[i], &je)) {
+            rc = rerr(&r, 8, "metadata '%s' is not valid JSON: %s", mkey[i], je.msg + strlen(mkey[i]) + 2);
+            goto out;
+        }
+        cJSON *o = mtxt[i] ? cJSON_Parse(mtxt[i]) : NULL;
+        if (i == 0) tj = o; else if (i == 1) fj = o; else wj = o;
+        if (o && (dup = dup_key(o))) {
+            rc = rerr(&r, 8, "metadata '%s' has the key '%.60s' twice", mkey[i], dup);
+            goto out;
+        }
+    }
     if (!cJSON_IsObject(tj) || !cJSON_IsObject(fj) || !cJSON_IsObject(wj)) {
         rc = rerr(&r, 8, "metadata 'trace', 'formats' or 'workload' is missing or not a JSON object");
         goto out;
@@ -483,6 +509,7 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
     spt_policy *pol = &t->policy;
     for (uint32_t l = 0; l < SPT_MAX_LAYERS; l++) pol->tok_keep[l] = pol->head_keep[l] = 1.0;
     if ((rc = jstr(&r, pj, "name", pol->name, sizeof pol->name)) ||
+        (rc = jname(&r, "policy.name", pol->name)) ||
         (rc = jbool(&r, pj, "token_prune", &pol->token_prune)) ||
         (rc = jlist(&r, pj, "tok_keep", t->layers, pol->tok_keep)) ||
         (rc = jbool(&r, pj, "head_prune", &pol->head_prune)) ||

@@ -33,7 +33,7 @@ typedef enum sim_rc {
     SIM_ENOMEM       /* allocation failed            -> exit 3 */
 } sim_rc;
 
-#define SIM_ERR_MSG 512
+#define SIM_ERR_MSG 2048   /* room for a path of 1500 bytes and the reason after it */
 typedef struct sim_err {
     sim_rc code;
     char msg[SIM_ERR_MSG];               /* one line, no trailing newline */

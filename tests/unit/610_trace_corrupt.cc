@@ -289,6 +289,15 @@ TEST(TraceCorrupt, HeaderJsonIsStrictAndNamesAreSafe) {
                      ": unexpected control byte 0x01"), std::string::npos) << m;
     EXPECT_NE(m.find("in the header at byte 8"), std::string::npos) << m;
   }
+  {  // a key twice in the metadata (cJSON would take the first): "d_head" renamed "layers"
+    std::vector<uint8_t> b = good;
+    size_t i = all.find("\\\"d_head\\\":");
+    ASSERT_NE(i, std::string::npos);
+    memcpy(&b[i + 2], "layers", 6);
+    std::string m;
+    EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+    EXPECT_NE(m.find("metadata 'trace' has the key 'layers' twice"), std::string::npos) << m;
+  }
   {  // the workload's name made a path: same length, so only the name check can object
     std::vector<uint8_t> b = good;
     size_t i = all.find("\\\"workload\\\":\\\"tiny-gpt2\\\"");

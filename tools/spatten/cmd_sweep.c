@@ -715,7 +715,7 @@ int cmd_sweep(int argc, char **argv)
             if (code[p]) { failed++; if (first < 0) first = p; }
         if (!rc && failed) {
             /* One line, the same for any -j: the first failing point in point order. Printed
-             * here rather than through sim_err, whose 512 bytes a long message would fill. */
+             * here rather than through sim_err, whose SIM_ERR_MSG bytes a long message could fill. */
             char msg[4096], line[4096 + 3 * PATH_MAX];
             read_point_err(dir, first, msg, sizeof msg);
             int fc = code[first];

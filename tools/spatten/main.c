@@ -36,12 +36,14 @@ int cli_fail(const sim_err *err)
 
 int cli_usage_error(const char *fmt, ...)
 {
+    char m[2 * PATH_MAX];
     va_list ap;
-    fputs("spatten: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    for (char *p = m; *p; p++)           /* one line, whatever the option values hold */
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    fprintf(stderr, "spatten: %s\n", m);
     return 1;
 }
 
