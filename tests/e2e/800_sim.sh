@@ -84,9 +84,9 @@ expect_exit 2 "$SPATTEN" sim --hw configs/hw/spatten.json --workload-csv "$T/cut
 
 # a CSV workload the hardware cannot hold: the message names the CSV (and the hw file)
 H=$(head -n 1 "$T/g.csv")
-printf '%s\n0,0,0,64.0,10000000,10000000,-1,-1,-1,False,-1,10,-1,True,False,False,-1\n' "$H" >"$T/big.csv"
+printf '%s\n0,0,0,64.0,4096,4096,-1,-1,-1,False,-1,10,-1,True,False,False,-1\n' "$H" >"$T/big.csv"
 expect_exit 2 "$SPATTEN" sim --hw configs/hw/spatten.json --workload-csv "$T/big.csv" -q
-[ "$LAST_ERR" = "spatten: $T/big.csv: top-k engine holds 2048 values; the workload needs 10000000 (hardware configs/hw/spatten.json)" ] \
+[ "$LAST_ERR" = "spatten: $T/big.csv: top-k engine holds 2048 values; the workload needs 4096 (hardware configs/hw/spatten.json)" ] \
     || fail "$LAST_ERR"
 # a row the accelerator refuses is named FILE:LINE like the reader's own errors
 printf '%s\n%s\n%s\n%s\n' "$H" "0,0,0,64.0,100,100,-1,-1,-1,False,-1,10,-1,True,False,False,-1" \
