@@ -1477,17 +1477,21 @@ int accel_run(accel *a, sim_err *err)
          * as progress for the watchdog even in the cycles a job-level engine does not act.
          * While the fetcher waits on DRAM, the watchdog counts DRAM clocks since the last
          * completion instead: one DRAM latency can span many accelerator clocks. */
-        bool working = prog || topk_working(a) || pipeline_pending(a, now),
-             waiting = fetch_waiting(a->fe);
-        uint64_t dram_stuck = fetch_last_done(a->fe) + a->hw->watchdog_cycles + 1;
-        if (working) a->idle_streak = 0;
-        else if (waiting) {
+        if (prog || topk_working(a) || pipeline_pending(a, now)) a->idle_streak = 0;
+        else if (fetch_waiting(a->fe)) {
             a->idle_streak = 0;
-            if (dram_cycle(a->dr) >= dram_stuck) { stuck_on_dram = true; goto deadlock; }
+            if (dram_cycle(a->dr) > fetch_last_done(a->fe) + a->hw->watchdog_cycles) {
+                stuck_on_dram = true;
+                goto deadlock;
+            }
         } else if (++a->idle_streak > a->hw->watchdog_cycles) goto deadlock;
         if (a->skip && !(prog & ACT_EVENT)) {
+            bool waiting = fetch_waiting(a->fe);
             dn = dram_next_event(a->dr);
-            if (waiting && dram_stuck < dn) dn = dram_stuck;   /* never jump past the check */
+            if (waiting) {                          /* never jump past the DRAM-side check */
+                uint64_t stuck = fetch_last_done(a->fe) + a->hw->watchdog_cycles + 1;
+                if (stuck < dn) dn = stuck;
+            }
             /* a DRAM event at cycle e (dram.h: completions pop once dram_cycle() >= e) is
              * visible after the DRAM edge at (e - 1) * tck: conservative for both kinds */
             uint64_t tD = (dn > 0 ? dn - 1 : 0) * tck;
