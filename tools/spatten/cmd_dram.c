@@ -6,7 +6,6 @@
 #include "stats.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,16 +39,7 @@ static void usage(FILE *out)
  * 'S'" and returns 1 (usage error). */
 static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *v)
 {
-    bool ok = s && *s;
-    for (const char *c = s; ok && *c; c++) ok = *c >= '0' && *c <= '9';
-    if (ok) {
-        char *end;
-        errno = 0;
-        unsigned long long x = strtoull(s, &end, 10);
-        ok = errno != ERANGE && !*end && x <= max;
-        if (ok) *v = x;
-    }
-    if (ok) return 0;
+    if (cli_parse_uint(s, 0, max, v)) return 0;
     return cli_usage_error("dram: %s wants a whole number in [0, %" PRIu64 "], got '%.40s%s'", opt, max,
                            s ? s : "", s && strlen(s) > 40 ? "..." : "");
 }

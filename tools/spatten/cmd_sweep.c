@@ -483,20 +483,6 @@ static int write_slurm(const sweep *s, const char *out, const char *self, sim_er
     return rc;
 }
 
-/* A whole number in [lo, hi] written as plain decimal digits (no sign, no spaces, not empty);
- * -1 otherwise. */
-static long parse_count(const char *str, long lo, long hi)
-{
-    long v = 0;
-    if (!str[0]) return -1;
-    for (const char *c = str; *c; c++) {
-        if (*c < '0' || *c > '9') return -1;
-        v = v * 10 + (*c - '0');
-        if (v > hi) return -1;
-    }
-    return v < lo ? -1 : v;
-}
-
 static void err_path(const char *dir, long p, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%s/point-%05ld.err", dir, p);
@@ -613,6 +599,7 @@ int cmd_sweep(int argc, char **argv)
     long jobs = 1, only = -1;
     bool resume = false, slurm = false, coll = false, jobs_set = false, out_set = false;
     char out[PATH_MAX] = "sweep-results.csv";
+    uint64_t num;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "j:o:h", opts, NULL)) != -1) {
@@ -620,15 +607,17 @@ int cmd_sweep(int argc, char **argv)
         case 'j':
             if (jobs_set) return cli_usage_error("sweep: -j is given twice");
             jobs_set = true;
-            if ((jobs = parse_count(optarg, 1, 256)) < 0)
+            if (!cli_parse_uint(optarg, 1, 256, &num))
                 return cli_usage_error("sweep: -j takes a whole number in [1, 256], not '%s'",
                                        optarg);
+            jobs = (long)num;
             break;
         case 'p':
             if (only >= 0) return cli_usage_error("sweep: --point is given twice");
-            if ((only = parse_count(optarg, 0, SW_MAX_POINTS - 1)) < 0)
+            if (!cli_parse_uint(optarg, 0, SW_MAX_POINTS - 1, &num))
                 return cli_usage_error("sweep: --point takes a point number in [0, %d], not '%s'",
                                        SW_MAX_POINTS - 1, optarg);
+            only = (long)num;
             break;
         case 'o':
             if (out_set) return cli_usage_error("sweep: -o is given twice");

@@ -55,6 +55,10 @@ typedef struct cli_file { const char *what, *path; } cli_file;
 int cli_check_outputs(const char *cmd, const cli_file *in, size_t nin, const cli_file *out,
                       size_t nout);
 
+/* A command-line number: plain decimal digits only (no sign, spaces or base prefix, not empty),
+ * no overflow, in [lo, hi]. Returns false otherwise (the caller names the option). */
+bool cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *v);
+
 /* Print "spatten: <err->msg>" and return the exit code for err->code. */
 int cli_fail(const sim_err *err);
 /* After getopt_long returned '?': print "spatten: <cmd>: bad option or missing value '<opt>'"

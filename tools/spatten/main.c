@@ -65,6 +65,20 @@ int cli_check_path(const char *cmd, const char *what, const char *val, size_t re
     return 0;
 }
 
+bool cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
+{
+    uint64_t x = 0;
+    if (!s || !*s) return false;
+    for (const char *c = s; *c; c++) {
+        unsigned d = (unsigned)(*c - '0');
+        if (d > 9 || x > (UINT64_MAX - d) / 10) return false;
+        x = x * 10 + d;
+    }
+    if (x < lo || x > hi) return false;
+    *v = x;
+    return true;
+}
+
 /* The directory of p (resolved) and p's last component; false if the directory does not
  * resolve (the file cannot be written there either, and the write will say so). */
 static bool split_real(const char *p, char *dir, char *base)
