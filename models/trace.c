@@ -27,6 +27,7 @@ void spt_free(spt_trace *t)
     for (uint32_t i = 0; t->pass && i < t->n_pass; i++) free_pass(&t->pass[i]);
     free(t->pass);
     free(t->workload_json);
+    free(t->source);
     free(t);
 }
 
@@ -432,6 +433,7 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
     if (rc) return rc;
     rd r = { name, err, &f, 0 };
     spt_trace *t = sim_xcalloc(1, sizeof *t);
+    t->source = sim_xstrdup(name);
     cJSON *tj = NULL, *fj = NULL, *wj = NULL;
     const char *fmt = st_meta(&f, "format"), *ver = st_meta(&f, "version");
     const char *ck = st_meta(&f, "checksum");

@@ -97,6 +97,9 @@ typedef struct spt_trace {
     uint64_t   checksum;               /* of the data region as read/written (FNV-1a 64) */
     char      *workload_json;          /* the workload config as JSON (metadata "workload"); may be
                                           NULL in a hand-built trace; owned, freed by spt_free */
+    char      *source;                 /* where it came from, for messages: the .spt file (set by
+                                          spt_read) or the workload file (set by the caller of
+                                          model_run); NULL = unknown; owned, not serialised */
 } spt_trace;
 
 void spt_free(spt_trace *t);                          /* frees everything; NULL is a no-op */

@@ -79,6 +79,7 @@ struct accel {
     const energy_cfg *en;
     /* geometry */
     uint32_t  d, layers, heads, max_pos, max_tok;
+    const char *input;                 /* the trace's or CSV's source, for messages */
     bool      progressive, local_v, causal;
     uint32_t  bytes[ACC_TR_N];       /* useful bytes per row */
     uint32_t  kfull_bytes;           /* bytes per K row in the buffer (full precision) */
@@ -997,8 +998,8 @@ static int setup_geometry(accel *a, uint32_t bits, uint32_t msb_bits, uint32_t l
     }
     if (addr > a->hw->dram->capacity_bytes)
         return sim_errf(err, SIM_EINVAL, "%s: the workload's Q/K/V/output regions need %" PRIu64
-                        " bytes; the DRAM holds %" PRIu64, a->hw->path, addr,
-                        a->hw->dram->capacity_bytes);
+                        " bytes; the DRAM holds %" PRIu64 " (hardware %s)", a->input, addr,
+                        a->hw->dram->capacity_bytes, a->hw->path);
     return SIM_OK;
 }
 
@@ -1021,10 +1022,11 @@ static int create_blocks(accel *a, sim_err *err)
     uint32_t d = a->d;
     if (hw->qk_multipliers < d || hw->pv_multipliers < d)
         return sim_errf(err, SIM_EINVAL, "%s: %u Q.K / %u prob.V multipliers cannot hold one "
-                        "d = %u row", hw->path, hw->qk_multipliers, hw->pv_multipliers, d);
+                        "d = %u row (hardware %s)", a->input, hw->qk_multipliers,
+                        hw->pv_multipliers, d, hw->path);
     if (a->max_tok > hw->topk_max_n)
-        return sim_errf(err, SIM_EINVAL, "%s: top-k engine holds %u values; the workload needs %u",
-                        hw->path, hw->topk_max_n, a->max_tok);
+        return sim_errf(err, SIM_EINVAL, "%s: top-k engine holds %u values; the workload needs %u "
+                        "(hardware %s)", a->input, hw->topk_max_n, a->max_tok, hw->path);
     a->dr = dram_create(hw->dram, a->st, "dram", err);
     if (!a->dr) return err->code;
     fetch_cfg fc = { hw->fetchers, hw->xbar_latency, hw->max_outstanding, hw->fifo_req_depth,
@@ -1133,18 +1135,20 @@ static int create_blocks(accel *a, sim_err *err)
 
 accel *accel_create(const hw_cfg *hw, const spt_trace *tr, stats *st, sim_err *err)
 {
-    if (!tr || tr->n_pass == 0) { sim_errf(err, SIM_ETRACE, "trace has no passes"); return NULL; }
+    const char *in = tr && tr->source ? tr->source : "trace";
+    if (!tr || tr->n_pass == 0) { sim_errf(err, SIM_ETRACE, "%s: no passes", in); return NULL; }
     if (tr->fmt.bits != hw->data_bits) {
-        sim_errf(err, SIM_EINVAL, "%s: data_bits = %u but the trace's Q/K/V are %u bits",
-                 hw->path, hw->data_bits, tr->fmt.bits);
+        sim_errf(err, SIM_EINVAL, "%s: Q/K/V are %u bits but the hardware's data_bits = %u "
+                 "(hardware %s)", in, tr->fmt.bits, hw->data_bits, hw->path);
         return NULL;
     }
     if (tr->policy.progressive && tr->fmt.k_lsb_bits == 0) {
-        sim_errf(err, SIM_ETRACE, "trace: progressive quantisation with k_lsb_bits = 0");
+        sim_errf(err, SIM_ETRACE, "%s: progressive quantisation with k_lsb_bits = 0", in);
         return NULL;
     }
     accel *a = create_common(hw, st, err);
     if (!a) return NULL;
+    a->input = in;
     a->tr = tr;
     a->data = true;
     a->d = tr->d_head;
@@ -1160,8 +1164,8 @@ accel *accel_create(const hw_cfg *hw, const spt_trace *tr, stats *st, sim_err *e
         const spt_pass *sp = &tr->pass[i];
         ppass *p = &a->pp[i];
         if (sp->layer >= tr->layers || sp->n_tok > a->max_pos || sp->n_head > tr->heads) {
-            sim_errf(err, SIM_ETRACE, "trace: pass %u (step %u layer %u) has inconsistent sizes",
-                     i, sp->step, sp->layer);
+            sim_errf(err, SIM_ETRACE, "%s: pass %u (step %u layer %u) has inconsistent sizes",
+                     in, i, sp->step, sp->layer);
             accel_destroy(a);
             return NULL;
         }
@@ -1196,10 +1200,12 @@ accel *accel_create(const hw_cfg *hw, const spt_trace *tr, stats *st, sim_err *e
 
 accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *err)
 {
-    if (!csv || csv->n_rows == 0) { sim_errf(err, SIM_ETRACE, "workload CSV has no rows"); return NULL; }
+    const char *in = csv && csv->source ? csv->source : "workload CSV";
+    if (!csv || csv->n_rows == 0) { sim_errf(err, SIM_ETRACE, "%s: no rows", in); return NULL; }
     const wlcsv_row *r0 = &csv->rows[0];
     accel *a = create_common(hw, st, err);
     if (!a) return NULL;
+    a->input = in;
     a->data = false;
     a->d = r0->d_head;
     a->layers = csv->n_layers;
@@ -1238,8 +1244,8 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
         for (uint32_t h = 0; h < n; h++) {
             const wlcsv_row *x = &csv->rows[i + h];
             if (x->d_head != a->d) {
-                sim_errf(err, SIM_ETRACE, "line %u: embedding_length_D = %u differs from %u "
-                         "(one head dimension per run)", x->line, x->d_head, a->d);
+                sim_errf(err, SIM_ETRACE, "%s:%u: embedding_length_D = %u differs from %u "
+                         "(one head dimension per run)", in, x->line, x->d_head, a->d);
                 accel_destroy(a);
                 return NULL;
             }
@@ -1256,8 +1262,8 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
         if (p->c_sum) {                /* every alive token is a query */
             for (uint32_t h = 1; h < n; h++)
                 if (p->c_keys[h] != p->c_keys[0]) {
-                    sim_errf(err, SIM_ETRACE, "line %u: key_fetch_num = %u differs from %u in the "
-                             "same summarization layer", csv->rows[i + h].line, p->c_keys[h],
+                    sim_errf(err, SIM_ETRACE, "%s:%u: key_fetch_num = %u differs from %u in the "
+                             "same summarization layer", in, csv->rows[i + h].line, p->c_keys[h],
                              p->c_keys[0]);
                     accel_destroy(a);
                     return NULL;

@@ -31,6 +31,7 @@ void wlcsv_free(wlcsv *w)
 {
     if (!w) return;
     free(w->rows);
+    free(w->source);
     free(w);
 }
 
@@ -199,6 +200,7 @@ int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, 
     memcpy(buf, data, len);
     buf[len] = '\0';
     wlcsv *w = sim_xcalloc(1, sizeof *w);
+    w->source = sim_xstrdup(name);
     size_t cap = 0;
     int rc = SIM_OK;
     bool have_header = false, have_config = false;

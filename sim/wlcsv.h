@@ -57,6 +57,7 @@ typedef struct wlcsv_row {
 
 typedef struct wlcsv {
     wlcsv_row *rows;           /* [n_rows] in file order */
+    char      *source;         /* the file it was read from (messages); NULL when built in memory */
     size_t     n_rows;
     char       config[256];    /* trailing config line's first field; "" if none */
     uint32_t   n_iterations;   /* max iteration_id + 1 */

@@ -208,9 +208,10 @@ TEST(AccelChecks, AMachineTooSmallForTheWorkloadIsAConfigErrorNamingTheLimit) {
   o.layers = 1; o.heads = 1; o.n_prompt = 16;
   spt_trace *t = tg::build(o);
   struct { const char *extra, *want; } cases[] = {
-    {", \"topk_max_n\": 8", "top-k engine holds 8 values; the workload needs 16"},
-    {", \"qk_multipliers\": 32", "32 Q.K / 512 prob.V multipliers cannot hold one d = 64 row"},
-    {", \"data_bits\": 8", "data_bits = 8 but the trace's Q/K/V are 12 bits"},
+    {", \"topk_max_n\": 8", "trace: top-k engine holds 8 values; the workload needs 16 (hardware "},
+    {", \"qk_multipliers\": 32",
+     "trace: 32 Q.K / 512 prob.V multipliers cannot hold one d = 64 row (hardware "},
+    {", \"data_bits\": 8", "trace: Q/K/V are 12 bits but the hardware's data_bits = 8 (hardware "},
   };
   for (auto &c : cases) {
     std::string hp = write_hw("small", c.extra);
@@ -220,7 +221,8 @@ TEST(AccelChecks, AMachineTooSmallForTheWorkloadIsAConfigErrorNamingTheLimit) {
     accel *a = accel_create(&hw, t, nullptr, &e);
     EXPECT_EQ(a, nullptr);
     EXPECT_EQ(e.code, SIM_EINVAL);
-    EXPECT_NE(std::string(e.msg).find(c.want), std::string::npos) << e.msg;
+    // the input first (a hand-built trace has no source: "trace"), then the hardware file
+    EXPECT_EQ(std::string(e.msg), std::string(c.want) + hp + ")");
     accel_destroy(a);
     hw_cfg_release(&hw);
     unlink(hp.c_str());

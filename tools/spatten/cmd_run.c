@@ -137,6 +137,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "spatten: reference model: %s (%u prompt + %u generated tokens)\n",
                 wl.name, wl.n_prompt, wl.n_gen);
     if ((rc = model_run(&wl, &tr, NULL, &err))) goto done;
+    tr->source = sim_xstrdup(wl_path ? wl_path : "built-in default workload");
     if ((rc = make_dir(out_dir, &err))) goto done;
     char path[PATH_MAX];   /* out_dir + the longest leaf fits (RUN_LEAF_RESERVE) */
     if (save_trace) {
@@ -146,10 +147,7 @@ int cmd_run(int argc, char **argv)
     st = stats_create();
     if (want_tl) tl = tl_create();
     cli_sim_opts so = { no_skip, quiet, tl };
-    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err))) {
-        if (!a) cli_blame_input(&err, wl_path ? wl_path : "built-in default workload", &hw);
-        goto done;
-    }
+    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err))) goto done;
 
     report_workload rw;
     report_workload_from_trace(&rw, tr, wl_path ? wl_path : "(built-in default)");

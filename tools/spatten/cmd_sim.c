@@ -91,10 +91,7 @@ int cmd_sim(int argc, char **argv)
     st = stats_create();
     if (tl_out) tl = tl_create();
     cli_sim_opts so = { no_skip, quiet, tl };
-    if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err))) {
-        if (!a) cli_blame_input(&err, tr ? trace_path : csv_in, &hw);
-        goto done;
-    }
+    if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err))) goto done;
 
     report_workload rw;
     if (tr) {

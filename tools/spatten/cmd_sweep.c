@@ -353,6 +353,8 @@ static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
     stats *st = NULL;
     accel *a = NULL;
     if ((rc = point_trace(dir, &wl, &tr, err))) goto done;
+    free(tr->source);                 /* messages name the point's workload file */
+    tr->source = sim_xstrdup(wlp);
     st = stats_create();
     cli_sim_opts so = { false, true, NULL };
     if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, err))) goto done;

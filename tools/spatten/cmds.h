@@ -27,13 +27,6 @@ typedef struct cli_sim_opts {
 int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *st,
                  const cli_sim_opts *o, accel **out, sim_err *err);
 
-/* After accel_create*() failed (cli_simulate returned with *out NULL): make err name the
- * input (a trace, workload CSV or workload file) rather than only the hw file. The library
- * names the hw file for limits the workload exceeds ("HW: top-k engine holds 2048 values; the
- * workload needs 10000000"), "line N" for a CSV row, or nothing; these become
- * "INPUT: ... (hardware HW)", "INPUT:N: ..." and "INPUT: ...". Other messages are kept. */
-void cli_blame_input(sim_err *err, const char *input, const hw_cfg *hw);
-
 /* Default config path for rel (e.g. "hw/spatten.json"): $SPATTEN_CONFIGS/rel, ./configs/rel,
  * then the configs/ directory of the source tree the binary was built from. Returns false
  * (buf unusable) when the path does not fit in cap bytes. */
