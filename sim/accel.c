@@ -1352,13 +1352,23 @@ static cycle_t fifo_ev(const fifo *f, cycle_t now)
     return sim_event_after(r, now);
 }
 
+/* The row FIFOs between the pipeline stages, in pipeline order (watchdog and its dump). */
+#define ROW_FIFOS 10
+static void row_fifos(const accel *a, const fifo *fs[ROW_FIFOS])
+{
+    const fifo *l[ROW_FIFOS] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, sm_internal_fifo(a->sm),
+                                 a->f_sm_out, a->f_sm_lsb, a->f_pv_in, a->f_pv_out, a->f_wb,
+                                 a->f_free };
+    memcpy(fs, l, sizeof l);
+}
+
 /* A row still travels down a pipeline (a FIFO's head becomes ready after now): it will arrive,
  * so for the watchdog this is progress, however long the configured latency. */
 static bool pipeline_pending(const accel *a, cycle_t now)
 {
-    const fifo *fs[] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, sm_internal_fifo(a->sm), a->f_sm_out,
-                         a->f_sm_lsb, a->f_pv_in, a->f_pv_out, a->f_wb, a->f_free };
-    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
+    const fifo *fs[ROW_FIFOS];
+    row_fifos(a, fs);
+    for (size_t i = 0; i < ROW_FIFOS; i++) {
         cycle_t r = fifo_head_ready(fs[i]);
         if (r != CYCLE_NEVER && r > now) return true;
     }
@@ -1429,10 +1439,10 @@ static bool skip_account(accel *a, uint64_t c)
 
 static void dump_queues(const accel *a, char *buf, size_t cap)
 {
-    const fifo *fs[] = { a->f_qk_new, a->f_qk_lsb, a->f_sm_in, sm_internal_fifo(a->sm), a->f_sm_out,
-                         a->f_sm_lsb, a->f_pv_in, a->f_pv_out, a->f_wb, a->f_free };
+    const fifo *fs[ROW_FIFOS];
+    row_fifos(a, fs);
     size_t len = strlen(buf);
-    for (size_t i = 0; i < sizeof fs / sizeof fs[0] && len < cap; i++)
+    for (size_t i = 0; i < ROW_FIFOS && len < cap; i++)
         len += (size_t)snprintf(buf + len, cap - len, " %s %u/%u;", fifo_name(fs[i]),
                                 fifo_count(fs[i]), fifo_depth(fs[i]));
     if (len < cap) fetch_dump(a->fe, buf, cap, a->now);
