@@ -387,8 +387,8 @@ static bool admit_row(accel *a, cycle_t now)
     r->t_admit = now;
     build_att(a, p, r);
     if (r->n_att == 0) {       /* the trace reader and the CSV reader rule this out */
-        fail(a, SIM_ETRACE, "%s: step %u layer %u head %u row %u attends no key",
-             a->data ? "trace" : "workload CSV", p->step, p->layer, p->head_idx[r->hs], r->qi);
+        fail(a, SIM_ETRACE, "%s: step %u layer %u head %u row %u attends no key", a->input,
+             p->step, p->layer, p->head_idx[r->hs], r->qi);
         return true;
     }
     r->k_cells = a->slot[h].kc;
@@ -1268,7 +1268,7 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
                     accel_destroy(a);
                     return NULL;
                 }
-            p->n_q = p->n_tok ? p->n_tok : 1;
+            p->n_q = p->n_tok;         /* >= 1: the CSV reader requires key_fetch_num >= 1 */
         }
         if (p->n_tok > a->max_tok) a->max_tok = p->n_tok;
         i = j;
