@@ -363,9 +363,8 @@ static int read_pass(rd *r, spt_trace *t, spt_pass *p)
     s1[0] = p->n_q;    if ((rc = take(r, NM("q_pos"), ST_U32, 1, s1, (void **)&p->q_pos))) return rc;
     if ((rc = check_idx(r, nm, p->q_pos, p->n_q, seq))) return rc;
     if ((rc = check_subset(r, nm, p->q_pos, p->n_q, p->tok_idx, p->n_tok))) return rc;
+    /* new_pos must equal q_pos (checked below), so it needs no range check of its own */
     s1[0] = p->n_new;  if ((rc = take(r, NM("new_pos"), ST_U32, 1, s1, (void **)&p->new_pos))) return rc;
-    if ((rc = check_idx(r, nm, p->new_pos, p->n_new, seq))) return rc;
-    if ((rc = check_subset(r, nm, p->new_pos, p->n_new, p->tok_idx, p->n_tok))) return rc;
     s1[0] = p->n_head; if ((rc = take(r, NM("head_idx"), ST_U32, 1, s1, (void **)&p->head_idx))) return rc;
     if ((rc = check_idx(r, nm, p->head_idx, p->n_head, t->heads))) return rc;
     if (p->n_tok == 0 || p->n_q == 0 || p->n_head == 0)
