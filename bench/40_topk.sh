@@ -53,5 +53,5 @@ int main(void) {
     return 0;
 }
 C
-cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -Isim -Imodels -o "$tmp/b" "$tmp/b.c" "$BUILD/libspatten.a" -lcjson -lm
+cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -iquote "$BUILD/inc/front" -o "$tmp/b" "$tmp/b.c" "$BUILD/libspatten.a" -lcjson -lm
 "$tmp/b"

@@ -2,7 +2,7 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")   /* vectorise the inner loops; results do not depend on it */
 #endif
-#include "kern.h"
+#include "models/kern.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -7,7 +7,7 @@
 #ifndef SPATTEN_KERN_H
 #define SPATTEN_KERN_H
 
-#include "common.h"
+#include "base/common.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,10 +1,10 @@
 /* model.c - the reference model (see model.h; every rule in docs/model.md). */
-#include "model.h"
-#include "kern.h"
-#include "policy.h"
-#include "st.h"
-#include "synth.h"
-#include "weights.h"
+#include "models/model.h"
+#include "models/kern.h"
+#include "models/policy.h"
+#include "trace/st.h"
+#include "models/synth.h"
+#include "models/weights.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

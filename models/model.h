@@ -12,9 +12,9 @@
 #ifndef SPATTEN_MODEL_H
 #define SPATTEN_MODEL_H
 
-#include "common.h"
-#include "trace.h"
-#include "workload.h"
+#include "base/common.h"
+#include "trace/trace.h"
+#include "models/workload.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,6 +1,6 @@
 /* synth.c - structured synthetic transformers (see synth.h and docs/model.md). */
-#include "synth.h"
-#include "kern.h"
+#include "models/synth.h"
+#include "models/kern.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@
 #ifndef SPATTEN_SYNTH_H
 #define SPATTEN_SYNTH_H
 
-#include "weights.h"
+#include "models/weights.h"
 
 #ifdef __cplusplus
 extern "C" {

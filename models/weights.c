@@ -1,9 +1,9 @@
 /* weights.c - transformer weights in memory; loading Hugging Face BERT/GPT-2 safetensors files
  * (tensor names and layouts: docs/model.md "Real weights"). */
-#include "weights.h"
-#include "fileio.h"
-#include "kern.h"
-#include "st.h"
+#include "models/weights.h"
+#include "base/fileio.h"
+#include "models/kern.h"
+#include "trace/st.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -12,8 +12,8 @@
 #ifndef SPATTEN_WEIGHTS_H
 #define SPATTEN_WEIGHTS_H
 
-#include "common.h"
-#include "workload.h"
+#include "base/common.h"
+#include "models/workload.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,6 +1,6 @@
 /* workload.c - workload configs: field table, presets, cross-field rules (docs/config-workload.md). */
-#include "workload.h"
-#include "policy.h"
+#include "models/workload.h"
+#include "models/policy.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -152,18 +152,6 @@ static int expand_keep(const double *in, uint32_t n, int32_t start_cfg, double s
     return SIM_OK;
 }
 
-bool wl_name_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > WL_NAME_MAX) return false;
-    for (size_t i = 0; i < n; i++) {
-        const char c = s[i];
-        const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '+' && c != '-'))) return false;
-    }
-    return true;
-}
-
 /* s as a JSON-like quoted string on one printable line: '"' and '\\' escaped, other bytes
  * outside 0x20..0x7e as \n, \t or \xNN (the value may hold anything, a newline included). */
 static void quote_one_line(const char *s, char *buf, size_t cap)
@@ -184,7 +172,7 @@ static void quote_one_line(const char *s, char *buf, size_t cap)
 static int wl_check(void *obj, const char *path, sim_err *err)
 {
     wl_cfg *w = obj;
-    if (!wl_name_ok(w->name)) {
+    if (!spt_name_ok(w->name)) {
         char q[4 * WL_NAME_MAX + 8];    /* every byte escaped as \xNN, plus the quotes */
         quote_one_line(w->name, q, sizeof q);
         return sim_errf(err, SIM_EINVAL, "%s: field 'name' = %s is not allowed: use %s", path, q,

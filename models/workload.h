@@ -12,8 +12,9 @@
 #ifndef SPATTEN_WORKLOAD_H
 #define SPATTEN_WORKLOAD_H
 
-#include "common.h"
-#include "cfg.h"
+#include "base/common.h"
+#include "base/cfg.h"
+#include "trace/trace.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,8 +22,8 @@ extern "C" {
 
 #define WL_MAX_LAYERS 64      /* = SPT_MAX_LAYERS */
 #define WL_PATH_MAX   CFG_PATH_MAX
-#define WL_NAME_MAX   63      /* longest workload name (wl_name_ok) */
-#define WL_NAME_FORM  "1 to 63 characters from A-Z a-z 0-9 . _ + -, the first a letter or digit"
+#define WL_NAME_MAX   SPT_NAME_MAX    /* longest workload name (spt_name_ok) */
+#define WL_NAME_FORM  SPT_NAME_FORM
 
 enum wl_model  { WL_MODEL_CUSTOM, WL_MODEL_BERT_BASE, WL_MODEL_BERT_LARGE, WL_MODEL_GPT2_SMALL,
                  WL_MODEL_GPT2_MEDIUM, WL_MODEL_TINY };
@@ -82,7 +83,7 @@ typedef struct wl_policy {
 } wl_policy;
 
 typedef struct wl_cfg {
-    char     name[WL_NAME_MAX + 1];   /* safe charset: wl_name_ok */
+    char     name[WL_NAME_MAX + 1];   /* safe charset: spt_name_ok */
     uint32_t model;           /* enum wl_model; presets fill arch/layers/heads/d_model/d_ff */
     uint32_t arch;            /* enum wl_arch */
     uint32_t layers, heads, d_model, d_ff;   /* 0 = from the preset */
@@ -114,12 +115,6 @@ int wl_cfg_load_string(const char *json, const char *name, wl_cfg *out, sim_err 
 int wl_default(wl_cfg *out);
 /* The config as a compact JSON string (malloc'ed): goes into trace metadata and reports. */
 char *wl_to_json(const wl_cfg *w);
-/* Whether s is a safe workload name (field 'name'): 1 to WL_NAME_MAX characters from
- * [A-Za-z0-9._+-], the first a letter or digit. The name becomes a directory (`spatten run`
- * writes out/<name>/), a CSV cell (sweep results) and part of one-line console headers, so it
- * can hold no '/', no comma, no quote, no space or control character, and cannot be "." or "..". */
-bool wl_name_ok(const char *s);
-
 #ifdef __cplusplus
 }
 #endif

@@ -16,11 +16,11 @@ RTL_VFLAGS   := --cc --exe --build -j 2 --x-assign fast --x-initial fast -Wall -
 
 # $(call rtl_build,name,W,MAX_N,P,L,FIFO,extra verilator flags)
 define rtl_build
-$(RTL_OUT)/$(1)/lockstep: $(RTL_SRCS) $(RTL_HARNESS) $(LIB) rtl/rtl.mk
+$(RTL_OUT)/$(1)/lockstep: $(RTL_SRCS) $(RTL_HARNESS) $(LIB) rtl/rtl.mk | $(INC)/front/.stamp
 	@mkdir -p $(RTL_OUT)/$(1)
 	$(VERILATOR) $(RTL_VFLAGS) $(7) --Mdir $(RTL_OUT)/$(1) -o lockstep \
 	    -GW=$(2) -GMAX_N=$(3) -GP=$(4) -GL=$(5) -GFIFO_DEPTH=$(6) \
-	    -CFLAGS "-std=c++17 -I$(CURDIR)/sim -I$(CURDIR)/models -DH_W=$(2) -DH_MAX_N=$(3) -DH_P=$(4) -DH_L=$(5) -DH_FIFO=$(6)" \
+	    -CFLAGS "-std=c++17 -iquote $(CURDIR)/$(INC)/front -DH_W=$(2) -DH_MAX_N=$(3) -DH_P=$(4) -DH_L=$(5) -DH_FIFO=$(6)" \
 	    -LDFLAGS "$(abspath $(LIB)) -lcjson -lm" \
 	    $(RTL_SRCS) $(CURDIR)/$(RTL_HARNESS) >$(RTL_OUT)/$(1)/build.log 2>&1 \
 	    || { tail -30 $(RTL_OUT)/$(1)/build.log; exit 1; }

@@ -24,10 +24,10 @@
 #include <tlm_utils/simple_target_socket.h>
 
 extern "C" {
-#include "accel.h"
-#include "hwcfg.h"
-#include "stats.h"
-#include "trace.h"
+#include "accel/accel.h"
+#include "accel/hwcfg.h"
+#include "base/stats.h"
+#include "trace/trace.h"
 }
 
 class SpattenTlm : public sc_core::sc_module {

@@ -4,9 +4,9 @@ SC_BIN := $(BUILD)/systemc/tb_spatten_tlm
 SC_SRCS := systemc/spatten_tlm.cpp systemc/tb_spatten_tlm.cpp
 
 .PHONY: systemc-test
-$(SC_BIN): $(SC_SRCS) systemc/spatten_tlm.h $(LIB)
+$(SC_BIN): $(SC_SRCS) systemc/spatten_tlm.h $(LIB) | $(INC)/front/.stamp
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O1 -g -Wall -Wextra -Isim -Imodels -Isystemc -o $@ $(SC_SRCS) $(LIB) \
+	$(CXX) -std=c++17 -O1 -g -Wall -Wextra $(FRONT_INC) -Isystemc -o $@ $(SC_SRCS) $(LIB) \
 	    -lsystemc $(LDLIBS)
 
 systemc-test: $(SC_BIN) $(BIN)

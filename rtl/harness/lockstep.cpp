@@ -25,8 +25,8 @@
 #endif
 
 extern "C" {
-#include "topk.h"
-#include "fxp.h"
+#include "accel/topk.h"
+#include "trace/fxp.h"
 }
 
 #ifndef H_W

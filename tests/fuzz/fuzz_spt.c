@@ -4,13 +4,13 @@
  * or undefined behaviour. Not part of `make test` (the deterministic fuzz loop in
  * tests/unit/610_trace_corrupt.cc is); run it for longer by hand:
  *
- *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -Isim -Imodels \
- *       tests/fuzz/fuzz_spt.c models/trace.c models/st.c models/fxp.c sim/common.c \
- *       sim/fileio.c -lcjson -lm -o build/fuzz_spt
+ *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -iquote build/inc/front \
+ *       tests/fuzz/fuzz_spt.c sim/trace/trace.c sim/trace/st.c sim/trace/fxp.c sim/base/common.c \
+ *       sim/base/fileio.c -lcjson -lm -o build/fuzz_spt
  *   build/spatten trace configs/workloads/tiny-gpt2.json -o /tmp/corpus/tiny.spt
  *   build/fuzz_spt -max_total_time=300 /tmp/corpus
  */
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <string.h>
 

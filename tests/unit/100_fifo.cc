@@ -1,7 +1,7 @@
 // 100_fifo: the registered-FIFO contract of fifo.h, checked cycle by cycle by hand.
 #include <gtest/gtest.h>
 extern "C" {
-#include "fifo.h"
+#include "base/fifo.h"
 }
 
 TEST(Fifo, PushIsVisibleOnlyFromTheNextCycle) {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 extern "C" {
-#include "cfg.h"
-#include "fileio.h"
+#include "base/cfg.h"
+#include "base/fileio.h"
 }
 
 namespace {

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 extern "C" {
-#include "stats.h"
+#include "base/stats.h"
 }
 
 TEST(Stats, RegisteredCountersAreReadThroughTheirPointersInOrder) {

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 extern "C" {
-#include "cfg.h"
-#include "dram.h"
-#include "energy.h"
-#include "fileio.h"
-#include "gpu.h"
-#include "hwcfg.h"
-#include "workload.h"
+#include "base/cfg.h"
+#include "dram/dram.h"
+#include "cost/energy.h"
+#include "base/fileio.h"
+#include "cost/gpu.h"
+#include "accel/hwcfg.h"
+#include "models/workload.h"
 }
 
 namespace {

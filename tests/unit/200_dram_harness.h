@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 extern "C" {
-#include "dram_stream.h"
-#include "fileio.h"
+#include "dram/dram_stream.h"
+#include "base/fileio.h"
 }
 
 struct DramH {

@@ -1,7 +1,7 @@
 // 250_dram_stream: the request-stream text format and its one-line errors, and the generator.
 #include "200_dram_harness.h"
 extern "C" {
-#include "dram_stream.h"
+#include "dram/dram_stream.h"
 }
 
 namespace {

@@ -7,11 +7,11 @@
 #include <gtest/gtest.h>
 #include <vector>
 extern "C" {
-#include "qk.h"
-#include "softmax.h"
-#include "pv.h"
-#include "imp.h"
-#include "fifo.h"
+#include "accel/qk.h"
+#include "accel/softmax.h"
+#include "accel/pv.h"
+#include "accel/imp.h"
+#include "base/fifo.h"
 }
 
 namespace {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 extern "C" {
-#include "fxp.h"
+#include "trace/fxp.h"
 }
 
 namespace {

@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 #include <vector>
 extern "C" {
-#include "dram.h"
-#include "fetch.h"
-#include "stats.h"
+#include "dram/dram.h"
+#include "accel/fetch.h"
+#include "base/stats.h"
 }
 
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 extern "C" {
-#include "topk.h"
-#include "fxp.h"
-#include "stats.h"
+#include "accel/topk.h"
+#include "trace/fxp.h"
+#include "base/stats.h"
 }
 
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <vector>
 extern "C" {
-#include "policy.h"
+#include "models/policy.h"
 }
 
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 #include "test_util.h"
 extern "C" {
-#include "workload.h"
+#include "models/workload.h"
 }
 
 namespace {
@@ -83,7 +83,7 @@ TEST(Workload, EveryShippedConfigAndSweepWorkloadLoadsWithASafeName) {
     if (!want.empty()) {
       EXPECT_EQ(std::string(w.name), want) << p;
     }
-    EXPECT_TRUE(wl_name_ok(w.name)) << p;
+    EXPECT_TRUE(spt_name_ok(w.name)) << p;
     names.insert(w.name);
   }
   for (const char *n : {"tiny", "bert-base-384", "gpt2-small-992+32", "gpt2-medium-992+32"})
@@ -107,7 +107,7 @@ TEST(Workload, EveryShippedConfigAndSweepWorkloadLoadsWithASafeName) {
     // a sweep axis over the name itself must hold safe names too
     const cJSON *vw = cJSON_GetObjectItemCaseSensitive(j, "vary_workload");
     cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(vw, "name"))
-      EXPECT_TRUE(cJSON_IsString(x) && wl_name_ok(x->valuestring)) << sp;
+      EXPECT_TRUE(cJSON_IsString(x) && spt_name_ok(x->valuestring)) << sp;
     cJSON_Delete(j);
   }
   EXPECT_GE(referenced, sweeps.size());
@@ -163,11 +163,11 @@ TEST(Workload, NameMustBeASafeFileName) {
     std::string m;
     EXPECT_EQ(load(j.c_str(), &w, &m), SIM_OK) << ok << ": " << m;
     EXPECT_EQ(std::string(w.name), ok);
-    EXPECT_TRUE(wl_name_ok(ok.c_str())) << ok;
+    EXPECT_TRUE(spt_name_ok(ok.c_str())) << ok;
   }
-  EXPECT_FALSE(wl_name_ok((n63 + "x").c_str()));   // 64 characters: one too many
-  EXPECT_FALSE(wl_name_ok(""));
-  EXPECT_FALSE(wl_name_ok("x\n"));
+  EXPECT_FALSE(spt_name_ok((n63 + "x").c_str()));   // 64 characters: one too many
+  EXPECT_FALSE(spt_name_ok(""));
+  EXPECT_FALSE(spt_name_ok("x\n"));
 }
 
 TEST(Workload, EveryShippedWorkloadLoads) {

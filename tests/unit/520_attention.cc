@@ -2,8 +2,8 @@
 // o = p.V), in the float mode and in the accelerator's fixed point.
 #include <gtest/gtest.h>
 extern "C" {
-#include "fxp.h"
-#include "model.h"
+#include "trace/fxp.h"
+#include "models/model.h"
 }
 
 // q = [1, 0]; k = [1,0], [0,1], [-1,0]; v = [1,2], [3,4], [5,6]; d = 2.

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 extern "C" {
-#include "model.h"
-#include "trace.h"
-#include "workload.h"
+#include "models/model.h"
+#include "trace/trace.h"
+#include "models/workload.h"
 }
 
 namespace {

@@ -12,11 +12,11 @@
 #include <unistd.h>
 #include "test_util.h"
 extern "C" {
-#include "fxp.h"
-#include "model.h"
-#include "st.h"
-#include "trace.h"
-#include "workload.h"
+#include "trace/fxp.h"
+#include "models/model.h"
+#include "trace/st.h"
+#include "trace/trace.h"
+#include "models/workload.h"
 }
 
 namespace {

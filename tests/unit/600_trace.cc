@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 extern "C" {
-#include "fileio.h"
-#include "model.h"
-#include "st.h"
-#include "trace.h"
-#include "workload.h"
+#include "base/fileio.h"
+#include "models/model.h"
+#include "trace/st.h"
+#include "trace/trace.h"
+#include "models/workload.h"
 }
 #include <cjson/cJSON.h>
 

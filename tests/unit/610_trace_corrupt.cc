@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 extern "C" {
-#include "model.h"
-#include "st.h"
-#include "trace.h"
-#include "workload.h"
+#include "models/model.h"
+#include "trace/st.h"
+#include "trace/trace.h"
+#include "models/workload.h"
 }
 
 namespace {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 extern "C" {
-#include "energy.h"
+#include "cost/energy.h"
 }
 
 namespace {

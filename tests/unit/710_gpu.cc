@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 extern "C" {
-#include "gpu.h"
+#include "cost/gpu.h"
 }
 
 namespace {

@@ -10,8 +10,8 @@
 using testutil::slurp;
 using testutil::tmp_path;
 extern "C" {
-#include "wlcsv.h"
-#include "fxp.h"
+#include "trace/wlcsv.h"
+#include "trace/fxp.h"
 }
 
 namespace {

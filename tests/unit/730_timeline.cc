@@ -9,7 +9,7 @@
 using testutil::slurp;
 using testutil::tmp_path;
 extern "C" {
-#include "timeline.h"
+#include "base/timeline.h"
 }
 
 TEST(Timeline, WritesParseableJsonWithNamedTracksAndCompleteEvents) {

@@ -8,9 +8,9 @@
 #include "test_util.h"
 #include <fstream>
 extern "C" {
-#include "accel.h"
-#include "hwcfg.h"
-#include "stats.h"
+#include "accel/accel.h"
+#include "accel/hwcfg.h"
+#include "base/stats.h"
 }
 
 namespace {

@@ -12,9 +12,9 @@
 #include <cmath>
 #include <vector>
 extern "C" {
-#include "trace.h"
-#include "fxp.h"
-#include "policy.h"
+#include "trace/trace.h"
+#include "trace/fxp.h"
+#include "trace/pol.h"
 }
 
 namespace tg {

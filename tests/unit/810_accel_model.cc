@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <string>
 extern "C" {
-#include "accel.h"
-#include "hwcfg.h"
-#include "model.h"
-#include "workload.h"
-#include "stats.h"
-#include "wlcsv.h"
+#include "accel/accel.h"
+#include "accel/hwcfg.h"
+#include "models/model.h"
+#include "models/workload.h"
+#include "base/stats.h"
+#include "trace/wlcsv.h"
 }
 
 namespace {

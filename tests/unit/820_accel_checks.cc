@@ -12,12 +12,12 @@
 #include <unistd.h>
 #include "800_tracegen.h"
 extern "C" {
-#include "accel.h"
-#include "energy.h"
-#include "hwcfg.h"
-#include "model.h"
-#include "stats.h"
-#include "workload.h"
+#include "accel/accel.h"
+#include "cost/energy.h"
+#include "accel/hwcfg.h"
+#include "models/model.h"
+#include "base/stats.h"
+#include "models/workload.h"
 }
 
 namespace {

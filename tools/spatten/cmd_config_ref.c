@@ -2,11 +2,11 @@
  * markdown, straight from the tables the loaders use (so docs/config-reference.md cannot drift:
  * tests/e2e/110_config_ref.sh compares the two). */
 #include "cmds.h"
-#include "dram.h"
-#include "energy.h"
-#include "gpu.h"
-#include "hwcfg.h"
-#include "workload.h"
+#include "dram/dram.h"
+#include "cost/energy.h"
+#include "cost/gpu.h"
+#include "accel/hwcfg.h"
+#include "models/workload.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* cmd_dram.c - `spatten dram`: the DRAM timing model alone on a request stream (dram.md). */
 #include "cmds.h"
-#include "dram.h"
-#include "dram_stream.h"
-#include "fileio.h"
-#include "stats.h"
+#include "dram/dram.h"
+#include "dram/dram_stream.h"
+#include "base/fileio.h"
+#include "base/stats.h"
 
 #include <cjson/cJSON.h>
 #include <getopt.h>

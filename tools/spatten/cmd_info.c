@@ -1,6 +1,6 @@
 /* cmd_info.c - `spatten info FILE.spt`: header, workload, shapes summary, checksum status. */
 #include "cmds.h"
-#include "trace.h"
+#include "trace/trace.h"
 
 #include <getopt.h>
 #include <stdio.h>

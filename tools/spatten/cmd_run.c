@@ -1,12 +1,12 @@
 /* cmd_run.c - `spatten run`: the main job. Workload -> reference model (trace in memory) ->
  * cycle-level simulation with golden check -> console summary + JSON/CSV report files. */
 #include "cmds.h"
-#include "accel.h"
-#include "fileio.h"
-#include "model.h"
-#include "report.h"
-#include "timeline.h"
-#include "workload.h"
+#include "accel/accel.h"
+#include "base/fileio.h"
+#include "models/model.h"
+#include "report/report.h"
+#include "base/timeline.h"
+#include "models/workload.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -115,7 +115,7 @@ int cmd_run(int argc, char **argv)
     }
     hw_cfg hw;
     if ((rc = hw_cfg_load(hw_path, &hw, &err))) return cli_fail(&err);
-    /* the name is a safe file name (wl_name_ok), so out/<name> stays inside out/ */
+    /* the name is a safe file name (spt_name_ok), so out/<name> stays inside out/ */
     snprintf(out_def, sizeof out_def, "out/%s", wl.name);
     const char *out_dir = out_arg ? out_arg : out_def;
     {   /* the reports must not replace an input (the atomic rename would) */

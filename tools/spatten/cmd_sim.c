@@ -1,12 +1,12 @@
 /* cmd_sim.c - `spatten sim`: simulate a trace (full, data-carrying, golden-checked) or an
  * authors' workload CSV (timing only) on the cycle-level accelerator model, then report. */
 #include "cmds.h"
-#include "accel.h"
-#include "fileio.h"
-#include "report.h"
-#include "timeline.h"
-#include "trace.h"
-#include "wlcsv.h"
+#include "accel/accel.h"
+#include "base/fileio.h"
+#include "report/report.h"
+#include "base/timeline.h"
+#include "trace/trace.h"
+#include "trace/wlcsv.h"
 
 #include <getopt.h>
 #include <stdio.h>

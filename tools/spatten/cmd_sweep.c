@@ -20,15 +20,15 @@
  */
 #define _DEFAULT_SOURCE
 #include "cmds.h"
-#include "accel.h"
-#include "cfg.h"
-#include "fileio.h"
-#include "hwcfg.h"
-#include "model.h"
-#include "report.h"
-#include "st.h"
-#include "trace.h"
-#include "workload.h"
+#include "accel/accel.h"
+#include "base/cfg.h"
+#include "base/fileio.h"
+#include "accel/hwcfg.h"
+#include "models/model.h"
+#include "report/report.h"
+#include "trace/st.h"
+#include "trace/trace.h"
+#include "models/workload.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* cmd_trace.c - `spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--quiet]`:
  * runs the C reference model (models/model.h) and writes the golden trace. */
 #include "cmds.h"
-#include "model.h"
-#include "trace.h"
-#include "wlcsv.h"
-#include "workload.h"
+#include "models/model.h"
+#include "trace/trace.h"
+#include "trace/wlcsv.h"
+#include "models/workload.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -4,10 +4,10 @@
 #ifndef SPATTEN_CMDS_H
 #define SPATTEN_CMDS_H
 
-#include "common.h"
-#include "accel.h"
-#include "stats.h"
-#include "trace.h"
+#include "base/common.h"
+#include "accel/accel.h"
+#include "base/stats.h"
+#include "trace/trace.h"
 
 int cmd_run(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

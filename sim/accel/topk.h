@@ -1,0 +1,124 @@
+/*
+ * topk.h - SpAtten's top-k engine, cycle level: quick-select with a seeded random pivot,
+ * `comparators` comparisons per cycle, a zero eliminator (prefix-sum compaction) behind the
+ * comparators, and an output FIFO. Used for local V pruning, cascade token and head pruning.
+ *
+ * ONE C model, two faces:
+ *  - a signal-level core (topk_core_*) that advances exactly one clock per call and whose
+ *    ports mirror rtl/topk/topk.v; the Verilator harness (rtl/harness) runs it in lockstep
+ *    with the RTL and compares every output on every cycle;
+ *  - a job-level driver (topk_start/topk_tick/...) used by the accelerator, which drives the
+ *    same core: it streams the keys in at in_lanes per cycle, keeps the output always ready
+ *    and collects the result.
+ * Ports of the core (all outputs are Moore: they depend only on registered state):
+ *   start/start_ready (n, k, seed sampled with start), in_valid/in_ready + in_lanes keys,
+ *   out_valid/out_ready + one beat of up to `comparators` (index, value) pairs (ascending
+ *   index, `last` on the job's final beat), done (one-cycle pulse).
+ * Selection rule = fxp_topk_ref: larger key first, ties: lower index first.
+ * Timing (docs/arch/topk.md): load ceil(n/L); each quick-select pass ceil(m/P) + 3;
+ * emission ceil(n/P) rows; plus the start, drain and done cycles.
+ */
+#ifndef SPATTEN_TOPK_H
+#define SPATTEN_TOPK_H
+
+#include "base/common.h"
+#include "base/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct topk_cfg {
+    uint32_t comparators;   /* comparisons per cycle, P (default 16); also output beat width */
+    uint32_t in_lanes;      /* input values accepted per cycle, L (default 16) */
+    uint32_t max_n;         /* largest n the buffers hold (e.g. 2048) */
+    uint32_t fifo_depth;    /* output FIFO depth in beats (>= 2 sustains one beat per cycle) */
+} topk_cfg;
+
+#define TOPK_MAX_COMPARATORS 256u
+#define TOPK_MAX_LANES       256u
+#define TOPK_MAX_N           (1u << 20)
+#define TOPK_MAX_FIFO        1024u
+
+typedef struct topk topk;
+
+/* Fills the defaults: 16 comparators, 16 lanes, max_n 2048, fifo_depth 4. */
+void     topk_cfg_default(topk_cfg *c);
+/* Checks ranges (1..TOPK_MAX_*); returns SIM_OK or SIM_EINVAL with a one-line message. */
+int      topk_cfg_check(const topk_cfg *c, sim_err *err);
+
+/* st may be NULL (no counters registered); prefix names the stats module (e.g. "topk"). */
+topk    *topk_create(const topk_cfg *cfg, stats *st, const char *prefix, sim_err *err);
+void     topk_destroy(topk *t);                     /* NULL is a no-op */
+
+/* ---- Job-level interface (the accelerator's) ------------------------------------------- */
+/* Start a selection of the k largest of vals[0..n) (n <= max_n; k = 0 and k >= n legal). The
+ * start handshake happens on the first topk_tick (cycle `now`), then keys stream in at
+ * in_lanes per cycle. seed initialises the pivot LFSR (0 is replaced by 1). vals must stay
+ * valid until done. Asserts !topk_busy(). */
+void     topk_start(topk *t, const uint64_t *vals, uint32_t n, uint32_t k, uint32_t seed,
+                    cycle_t now);
+bool     topk_busy(const topk *t);                  /* a job started and not yet done */
+/* One clock; returns 1 if the engine acted (every busy cycle of the core; a fast job's start
+ * and DONE cycles), 0 otherwise. */
+unsigned topk_tick(topk *t, cycle_t now);
+bool     topk_done(const topk *t);                  /* the last job's result is ready */
+/* count (= min(k, n)) and the selected indices in ascending index order. */
+uint32_t topk_result(const topk *t, const uint32_t **idx);
+/* The next cycle > now at which the job acts: now + 1 while the core runs cycle by cycle, the
+ * DONE cycle of a job evaluated at job level (topk_set_fast); CYCLE_NEVER when idle. */
+cycle_t  topk_next_event(const topk *t, cycle_t now);
+/* Job-level evaluation (off by default). With it on and fifo_depth >= 2, a job is evaluated
+ * in its start cycle (docs/arch/topk.md section 6): the same passes, result, cycle count and
+ * counters as the cycle-by-cycle core driven as above, with the counters added in the DONE
+ * cycle; topk_tick returns 1 only in the start and DONE cycles, so a simulator may skip the
+ * cycles between. Off, or with fifo_depth 1, every job runs on the core cycle by cycle. */
+void     topk_set_fast(topk *t, bool on);
+/* Cycles the last job took: from the start cycle to the done cycle, both included. */
+uint64_t topk_job_cycles(const topk *t);
+uint32_t topk_job_passes(const topk *t);            /* quick-select passes of the last job */
+uint64_t topk_compares(const topk *t);              /* counters (also registered in stats) */
+uint64_t topk_busy_cycles(const topk *t);
+
+/* ---- Signal-level core (the RTL harness's) --------------------------------------------- */
+/* FSM states; numbering equals the RTL's dbg_state output. */
+enum topk_state {
+    TOPK_S_IDLE = 0, TOPK_S_LOAD, TOPK_S_PIVOT, TOPK_S_PASS, TOPK_S_DRAIN, TOPK_S_DECIDE,
+    TOPK_S_EMIT, TOPK_S_OUTWAIT, TOPK_S_DONE
+};
+
+typedef struct topk_in {
+    bool            start;      /* sampled only when start_ready */
+    uint32_t        n, k, seed; /* with start */
+    bool            in_valid;
+    const uint64_t *in_data;    /* in_lanes keys; lanes past n in the last beat are ignored */
+    bool            out_ready;
+} topk_in;
+
+typedef struct topk_out {
+    bool            start_ready;  /* state == IDLE */
+    bool            in_ready;     /* state == LOAD */
+    bool            out_valid;    /* output FIFO not empty */
+    bool            out_last;     /* head beat is the job's last (may carry 0 pairs) */
+    uint32_t        out_count;    /* pairs in the head beat (0..comparators) */
+    const uint32_t *out_idx;      /* comparators entries; only [0, out_count) meaningful */
+    const uint64_t *out_val;
+    bool            done;         /* state == DONE (one cycle) */
+    uint32_t        state;        /* enum topk_state (debug port) */
+    uint32_t        m;            /* current candidate-set size (debug port) */
+} topk_out;
+
+void     topk_core_reset(topk *t);                  /* synchronous reset: IDLE, FIFO empty */
+void     topk_core_outputs(const topk *t, topk_out *o); /* outputs of the current cycle */
+void     topk_core_clock(topk *t, const topk_in *in);   /* one rising clock edge */
+/* Test hook: the deliberately broken variant (extra empty row when m % P == 0). */
+void     topk_core_set_broken(topk *t, bool broken);
+
+/* Pivot LFSR (documented in docs/arch/topk.md; exported for tests): 32-bit Galois, taps
+ * 32,22,2,1: x' = (x >> 1) ^ (x & 1 ? 0x80200003 : 0). Pivot position r = ((x' >> 16) * m) >> 16. */
+uint32_t topk_lfsr_next(uint32_t x);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,74 @@
+/* common.c - error helpers and checked allocation. */
+#include "base/common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sim_errf(sim_err *e, sim_rc code, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+        for (char *p = e->msg; *p; p++)      /* keep it one line */
+            if (*p == '\n' || *p == '\r') *p = ' ';
+        e->code = code;
+    }
+    return (int)code;
+}
+
+int sim_rc_exit(sim_rc code)
+{
+    switch (code) {
+    case SIM_OK:        return 0;
+    case SIM_EUSAGE:    return 1;
+    case SIM_EINVAL:
+    case SIM_ETRACE:    return 2;
+    case SIM_EIO:
+    case SIM_ENOMEM:    return 3;
+    case SIM_EDEADLOCK:
+    case SIM_EMISMATCH: return 4;
+    }
+    return 3;
+}
+
+
+_Noreturn void sim_panic(const char *file, int line, const char *expr)
+{
+    fprintf(stderr, "spatten: internal error: %s:%d: assertion '%s' failed\n", file, line, expr);
+    fflush(stderr);
+    abort();
+}
+
+void *sim_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) sim_panic(__FILE__, __LINE__, "out of memory");
+    return p;
+}
+
+void *sim_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p) sim_panic(__FILE__, __LINE__, "out of memory");
+    return p;
+}
+
+void *sim_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) sim_panic(__FILE__, __LINE__, "out of memory");
+    return q;
+}
+
+void *sim_xmemdup(const void *p, size_t n)
+{
+    void *d = sim_xmalloc(n ? n : 1);
+    if (n) memcpy(d, p, n);
+    return d;
+}
+
+char *sim_xstrdup(const char *s) { return sim_xmemdup(s, strlen(s) + 1); }

@@ -1,0 +1,763 @@
+/* dram.c - command-level DRAM timing model: controllers, banks, scheduling (dram.h;
+ * every rule is listed in docs/dram.md, "Timing rules"). */
+#include "dram/dram.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROW_NONE UINT32_MAX
+#define NHIST 12                     /* read-latency histogram buckets (powers of two) */
+
+typedef struct dreq {
+    uint64_t tag;
+    uint64_t arrive;                 /* dram cycle of dram_send */
+    uint64_t visible;                /* arrive + frontend_latency */
+    uint32_t row;
+    uint16_t bank;                   /* flat bank index within the controller */
+    uint8_t  is_write;
+    uint8_t  touched;                /* a command was issued on its behalf (hit/miss decided) */
+} dreq;
+
+typedef struct dbank {
+    uint32_t open_row;               /* ROW_NONE when precharged */
+    uint32_t bg, rank;               /* its bank group (flat) and rank */
+    uint32_t hits[2];                /* queued reads [0] / writes [1] that hit open_row */
+    uint64_t next_act, next_pre, next_rd, next_wr; /* earliest cycle for each command */
+} dbank;
+
+typedef struct dgroup { uint64_t next_act, next_rd, next_wr; } dgroup;
+
+typedef struct drank {
+    uint64_t next_act, next_rd, next_wr, next_ref;
+    uint64_t faw[4];                 /* issue cycles of the last four ACTs (ring) */
+    uint32_t faw_i;
+    uint64_t acts;                   /* ACTs issued (tFAW applies from the fifth on) */
+    uint32_t open_banks;             /* banks with an open row */
+    uint64_t ref_due;                /* next refresh deadline (k * tREFI) */
+    uint64_t bg_mark;                /* cycle of the last open/precharged state change */
+    uint64_t active_cycles;          /* cycles with >= 1 open bank (background energy) */
+    uint64_t pre_cycles;             /* cycles with all banks precharged */
+} drank;
+
+typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } dstat_ch;
+
+typedef struct dchan {
+    dreq    *rq, *wq;                /* arrival-ordered transaction queues (windows into rbuf/wbuf) */
+    uint32_t nr, nw;
+    dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
+    uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */
+    dbank   *banks;
+    dgroup  *groups;
+    drank   *ranks;
+    uint32_t *seen;                  /* per bank: stamp of the last scheduling pass that looked */
+    uint32_t *orow;                  /* per bank: copy of banks[].open_row, dense for the scans */
+    uint32_t stamp;
+    /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
+    bool     write_mode;
+    /* scheduling caches (see "Scheduling caches" below): pass 4 (ACT/PRE) cannot issue before
+     * p4_wake for the requests visible at p4_t in mode p4_mode with refresh mask p4_refmask */
+    bool     p4_valid, p4_mode;
+    uint32_t p4_refmask;
+    uint64_t p4_wake, p4_t;
+    bool     p3_valid, p3_mode;          /* the same for pass 3 (column commands) */
+    uint32_t p3_refmask;
+    uint64_t p3_wake, p3_t;
+    dstat_ch st;
+} dchan;
+
+typedef struct done_ring { uint64_t *tag, *done; size_t head, n, cap; } done_ring;
+
+typedef struct dram_counters {
+    uint64_t reads, writes, bytes_read, bytes_written;
+    uint64_t row_hits, row_misses, row_conflicts;
+    uint64_t n_act, n_pre, n_rd, n_wr, n_ref;
+    uint64_t lat_sum, lat_max, lat_hist[NHIST];
+    uint64_t refresh_cycles, write_drains;
+    double   lat_avg, bw_gbps, peak_gbps, bw_pct;
+    double   e_act, e_rd, e_wr, e_ref, e_bg, e_io, e_total, pj_per_bit_read;
+} dram_counters;
+
+struct dram {
+    dram_cfg cfg;
+    uint64_t now;
+    dchan   *ch;
+    uint32_t nctrl, nbanks, ngroups, nranks_, bl2;
+    bool     exhaustive;
+    uint64_t *wake;                  /* [nctrl] per controller: earliest cycle at which it can
+                                        issue anything (dense, so the per-clock scan is cheap) */
+    uint64_t min_wake;               /* min over controllers of wake (kept by tick and send) */
+    done_ring rd_done, wr_done;      /* completions, each ring in done order */
+    /* precomputed turnarounds (cycles) */
+    uint32_t rd_rd_l, rd_rd_s, rd_rd_o, rd_wr, rd_wr_o, wr_wr_l, wr_wr_s, wr_wr_o;
+    uint32_t wr_rd_l, wr_rd_s, wr_rd_o, rd_pre, wr_pre, t_rc;
+    dram_counters c;
+    char   **names;                  /* per-channel stats module names */
+};
+
+/* ---- small helpers ---- */
+static inline uint64_t maxu(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static inline uint64_t minu(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static inline void bump(uint64_t *x, uint64_t v) { if (v > *x) *x = v; }
+
+static void ring_push(done_ring *r, uint64_t tag, uint64_t done)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 256;
+        uint64_t *t = sim_xmalloc(nc * sizeof *t), *d = sim_xmalloc(nc * sizeof *d);
+        for (size_t i = 0; i < r->n; i++) {
+            t[i] = r->tag[(r->head + i) % r->cap];
+            d[i] = r->done[(r->head + i) % r->cap];
+        }
+        free(r->tag); free(r->done);
+        r->tag = t; r->done = d; r->cap = nc; r->head = 0;
+    }
+    size_t i = (r->head + r->n) % r->cap;
+    r->tag[i] = tag;
+    r->done[i] = done;
+    r->n++;
+}
+static inline uint64_t ring_head_done(const done_ring *r) { return r->n ? r->done[r->head] : CYCLE_NEVER; }
+
+static inline uint64_t field(const dram_cfg *c, uint64_t addr, int f)
+{
+    return (addr >> c->map_shift[f]) & ((1ull << c->map_bits[f]) - 1);
+}
+
+static uint32_t ctrl_of(const dram_cfg *c, uint64_t addr)
+{
+    return (uint32_t)(field(c, addr, DRAM_F_CH) * c->org.pseudo_channels + field(c, addr, DRAM_F_PC));
+}
+
+/* ---- config-level API ---- */
+const dram_cfg *dram_get_cfg(const dram *d) { return &d->cfg; }
+uint64_t dram_cycle(const dram *d) { return d->now; }
+void dram_set_exhaustive(dram *d, bool on) { d->exhaustive = on; }
+uint32_t dram_channel_of(const dram *d, uint64_t addr) { return (uint32_t)field(&d->cfg, addr, DRAM_F_CH); }
+
+/* ---- create / destroy ---- */
+dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *err)
+{
+    if (!cfg || cfg->nctrl == 0 || cfg->request_bytes == 0) {
+        sim_errf(err, SIM_EINVAL, "dram_create: config was not loaded through dram_cfg_load");
+        return NULL;
+    }
+    dram *d = sim_xcalloc(1, sizeof *d);
+    d->cfg = *cfg;
+    const dram_org *o = &cfg->org;
+    const dram_timing *t = &cfg->t;
+    d->nctrl = cfg->nctrl;
+    d->nranks_ = o->ranks;
+    d->ngroups = o->ranks * o->bank_groups;
+    d->nbanks = d->ngroups * o->banks_per_group;
+    d->bl2 = o->burst_length / 2;
+    uint32_t bl2 = d->bl2;
+    d->rd_rd_l = (uint32_t)maxu(t->tCCD_L, bl2);
+    d->rd_rd_s = (uint32_t)maxu(t->tCCD_S, bl2);
+    d->rd_rd_o = bl2 + t->tRTRS;
+    d->rd_wr = t->CL + bl2 + t->tRTRS > t->CWL ? t->CL + bl2 + t->tRTRS - t->CWL : 1;
+    d->rd_wr_o = d->rd_wr;
+    d->wr_wr_l = d->rd_rd_l;
+    d->wr_wr_s = d->rd_rd_s;
+    d->wr_wr_o = bl2 + t->tRTRS;
+    d->wr_rd_l = t->CWL + bl2 + t->tWTR_L;
+    d->wr_rd_s = t->CWL + bl2 + t->tWTR_S;
+    d->wr_rd_o = t->CWL + bl2 + t->tRTRS > t->CL ? t->CWL + bl2 + t->tRTRS - t->CL : 1;
+    d->rd_pre = t->tRTP_L;
+    d->wr_pre = t->CWL + bl2 + t->tWR;
+    d->t_rc = t->tRAS + t->tRP;
+
+    d->ch = sim_xcalloc(d->nctrl, sizeof *d->ch);
+    d->wake = sim_xcalloc(d->nctrl, sizeof *d->wake);
+    for (uint32_t i = 0; i < d->nctrl; i++) {
+        dchan *c = &d->ch[i];
+        c->rq = c->rbuf = sim_xcalloc(2 * (size_t)cfg->ctrl.read_queue, sizeof *c->rq);
+        c->wq = c->wbuf = sim_xcalloc(2 * (size_t)cfg->ctrl.write_queue, sizeof *c->wq);
+        c->banks = sim_xcalloc(d->nbanks, sizeof *c->banks);
+        c->groups = sim_xcalloc(d->ngroups, sizeof *c->groups);
+        c->ranks = sim_xcalloc(o->ranks, sizeof *c->ranks);
+        c->seen = sim_xcalloc(d->nbanks, sizeof *c->seen);
+        c->orow = sim_xcalloc(d->nbanks, sizeof *c->orow);
+        for (uint32_t b = 0; b < d->nbanks; b++) {
+            c->banks[b].open_row = ROW_NONE;
+            c->orow[b] = ROW_NONE;
+            c->banks[b].bg = b / o->banks_per_group;
+            c->banks[b].rank = b / (o->banks_per_group * o->bank_groups);
+        }
+        for (uint32_t r = 0; r < o->ranks; r++) c->ranks[r].ref_due = t->tREFI;
+        d->wake[i] = t->tREFI;
+    }
+    d->min_wake = t->tREFI;
+
+    d->c.peak_gbps = dram_cfg_peak_gbps(cfg);
+    if (st) {
+        const char *m = prefix ? prefix : "dram";
+        dram_counters *k = &d->c;
+        stats_add_u64(st, m, "cycles", "dram_cycle", &d->now, "DRAM clocks simulated");
+        stats_add_u64(st, m, "reads", "req", &k->reads, "read requests served");
+        stats_add_u64(st, m, "writes", "req", &k->writes, "write requests served");
+        stats_add_u64(st, m, "bytes_read", "B", &k->bytes_read, "bytes read");
+        stats_add_u64(st, m, "bytes_written", "B", &k->bytes_written, "bytes written");
+        stats_add_u64(st, m, "row_hits", "req", &k->row_hits, "requests whose row was open");
+        stats_add_u64(st, m, "row_misses", "req", &k->row_misses, "requests to a precharged bank (ACT)");
+        stats_add_u64(st, m, "row_conflicts", "req", &k->row_conflicts, "requests to a bank with another row open (PRE+ACT)");
+        stats_add_u64(st, m, "cmd_act", "cmd", &k->n_act, "ACT commands");
+        stats_add_u64(st, m, "cmd_pre", "cmd", &k->n_pre, "PRE commands (including auto-precharge)");
+        stats_add_u64(st, m, "cmd_rd", "cmd", &k->n_rd, "RD commands");
+        stats_add_u64(st, m, "cmd_wr", "cmd", &k->n_wr, "WR commands");
+        stats_add_u64(st, m, "cmd_ref", "cmd", &k->n_ref, "all-bank REF commands");
+        stats_add_u64(st, m, "refresh_cycles", "dram_cycle", &k->refresh_cycles, "rank-cycles spent in refresh (REF x tRFC)");
+        stats_add_u64(st, m, "write_drains", "event", &k->write_drains, "switches into write-drain mode");
+        stats_add_u64(st, m, "read_latency_sum", "dram_cycle", &k->lat_sum, "sum of read latencies (send to last data beat)");
+        stats_add_u64(st, m, "read_latency_max", "dram_cycle", &k->lat_max, "largest read latency");
+        stats_add_f64(st, m, "read_latency_avg", "dram_cycle", &k->lat_avg, "average read latency");
+        static const char *const hn[NHIST] = {
+            "read_latency_lt32", "read_latency_lt64", "read_latency_lt128", "read_latency_lt256",
+            "read_latency_lt512", "read_latency_lt1k", "read_latency_lt2k", "read_latency_lt4k",
+            "read_latency_lt8k", "read_latency_lt16k", "read_latency_lt32k", "read_latency_ge32k" };
+        for (int i = 0; i < NHIST; i++)
+            stats_add_u64(st, m, hn[i], "req", &k->lat_hist[i], "read-latency histogram bucket");
+        stats_add_f64(st, m, "bandwidth_gbps", "GB/s", &k->bw_gbps, "achieved bandwidth (bytes / simulated time)");
+        stats_add_f64(st, m, "peak_gbps", "GB/s", &k->peak_gbps, "peak bandwidth of the configuration");
+        stats_add_f64(st, m, "bandwidth_pct", "%", &k->bw_pct, "achieved / peak bandwidth");
+        stats_add_f64(st, m, "energy_act_pj", "pJ", &k->e_act, "ACT+PRE energy");
+        stats_add_f64(st, m, "energy_rd_pj", "pJ", &k->e_rd, "read burst energy (array)");
+        stats_add_f64(st, m, "energy_wr_pj", "pJ", &k->e_wr, "write burst energy (array)");
+        stats_add_f64(st, m, "energy_ref_pj", "pJ", &k->e_ref, "refresh energy");
+        stats_add_f64(st, m, "energy_bg_pj", "pJ", &k->e_bg, "background (standby) energy");
+        stats_add_f64(st, m, "energy_io_pj", "pJ", &k->e_io, "I/O energy");
+        stats_add_f64(st, m, "energy_total_pj", "pJ", &k->e_total, "total DRAM energy (sum of the above)");
+        stats_add_f64(st, m, "energy_pj_per_bit", "pJ/bit", &k->pj_per_bit_read, "total energy / bits moved");
+        d->names = sim_xcalloc(d->nctrl, sizeof *d->names);
+        for (uint32_t i = 0; i < d->nctrl; i++) {
+            char buf[128];
+            if (o->pseudo_channels > 1)
+                snprintf(buf, sizeof buf, "%s.ch%u.pc%u", m, i / o->pseudo_channels, i % o->pseudo_channels);
+            else
+                snprintf(buf, sizeof buf, "%s.ch%u", m, i);
+            d->names[i] = sim_xstrdup(buf);
+            dstat_ch *s = &d->ch[i].st;
+            stats_add_u64(st, buf, "reads", "req", &s->reads, "reads served by this channel");
+            stats_add_u64(st, buf, "writes", "req", &s->writes, "writes served by this channel");
+            stats_add_u64(st, buf, "data_cycles", "dram_cycle", &s->data_cycles, "clocks its data bus carried a burst");
+            stats_add_f64(st, buf, "utilisation", "fraction", &s->util, "data_cycles / cycles");
+        }
+    }
+    return d;
+}
+
+void dram_destroy(dram *d)
+{
+    if (!d) return;
+    for (uint32_t i = 0; i < d->nctrl; i++) {
+        free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].banks);
+        free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].orow);
+        if (d->names) free(d->names[i]);
+    }
+    free(d->names);
+    free(d->ch);
+    free(d->wake);
+    free(d->rd_done.tag); free(d->rd_done.done);
+    free(d->wr_done.tag); free(d->wr_done.done);
+    free(d);
+}
+
+/* ---- front end ---- */
+bool dram_can_accept(const dram *d, uint64_t addr, bool is_write)
+{
+    if (addr >= d->cfg.capacity_bytes) return false;
+    const dchan *c = &d->ch[ctrl_of(&d->cfg, addr)];
+    return is_write ? c->nw < d->cfg.ctrl.write_queue : c->nr < d->cfg.ctrl.read_queue;
+}
+
+void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
+{
+    const dram_cfg *cfg = &d->cfg;
+    SIM_ASSERT(addr % cfg->request_bytes == 0 && addr < cfg->capacity_bytes);
+    dchan *c = &d->ch[ctrl_of(cfg, addr)];
+    SIM_ASSERT(is_write ? c->nw < cfg->ctrl.write_queue : c->nr < cfg->ctrl.read_queue);
+    if (is_write && c->wq + c->nw == c->wbuf + 2 * (size_t)cfg->ctrl.write_queue) {
+        memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
+        c->wq = c->wbuf;
+    }
+    if (!is_write && c->rq + c->nr == c->rbuf + 2 * (size_t)cfg->ctrl.read_queue) {
+        memmove(c->rbuf, c->rq, c->nr * sizeof *c->rq);
+        c->rq = c->rbuf;
+    }
+    dreq *q = is_write ? &c->wq[c->nw++] : &c->rq[c->nr++];
+    q->tag = tag;
+    q->arrive = d->now;
+    q->visible = d->now + cfg->ctrl.frontend_latency;
+    q->row = (uint32_t)field(cfg, addr, DRAM_F_RO);
+    q->bank = (uint16_t)((field(cfg, addr, DRAM_F_RA) * cfg->org.bank_groups + field(cfg, addr, DRAM_F_BG))
+                         * cfg->org.banks_per_group + field(cfg, addr, DRAM_F_BA));
+    q->is_write = is_write;
+    q->touched = 0;
+    if (c->banks[q->bank].open_row == q->row) { c->banks[q->bank].hits[is_write]++; c->hitsum[is_write]++; }
+    uint32_t ci = (uint32_t)(c - d->ch);
+    if (q->visible < d->wake[ci]) d->wake[ci] = q->visible;
+    if (q->visible < d->min_wake) d->min_wake = q->visible;
+}
+
+bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
+{
+    uint64_t r = ring_head_done(&d->rd_done), w = ring_head_done(&d->wr_done);
+    done_ring *ring;
+    if (r <= w && r <= d->now) { ring = &d->rd_done; *is_write = false; }
+    else if (w < r && w <= d->now) { ring = &d->wr_done; *is_write = true; }
+    else return false;
+    *tag = ring->tag[ring->head];
+    ring->head = (ring->head + 1) % ring->cap;
+    ring->n--;
+    return true;
+}
+
+bool dram_idle(const dram *d)
+{
+    if (d->rd_done.n || d->wr_done.n) return false;
+    for (uint32_t i = 0; i < d->nctrl; i++)
+        if (d->ch[i].nr || d->ch[i].nw) return false;
+    return true;
+}
+
+/* Scheduling caches (dchan p3_* / p4_*): a valid cache holds a lower bound of the cycle at which
+ * any queued request could have its column (p3) or row (p4) command issued. A change that can
+ * only delay requests keeps the bound; one that makes a request ready sooner lowers it to that
+ * request's own lower bound; anything else invalidates it. */
+static inline void p4_lower(dchan *c, uint64_t v) { if (v < c->p4_wake) c->p4_wake = v; }
+static inline void p3_lower(dchan *c, uint64_t v) { if (v < c->p3_wake) c->p3_wake = v; }
+
+/* ---- background-state accounting (energy) ---- */
+static void rank_open(dram *d, drank *r, uint64_t t)
+{
+    (void)d;
+    if (r->open_banks++ == 0) { r->pre_cycles += t - r->bg_mark; r->bg_mark = t; }
+}
+static void rank_close(dram *d, drank *r, uint64_t t)
+{
+    (void)d;
+    SIM_ASSERT(r->open_banks > 0);
+    if (--r->open_banks == 0) { r->active_cycles += t - r->bg_mark; r->bg_mark = t; }
+}
+
+/* ---- command issue: apply every timing rule (docs/dram.md, "Timing rules") ---- */
+static void issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
+{
+    const dram_timing *tm = &d->cfg.t;
+    dbank *k = &c->banks[b];
+    drank *r = &c->ranks[k->rank];
+    k->open_row = row;
+    c->orow[b] = row;
+    c->hitsum[0] -= k->hits[0];
+    c->hitsum[1] -= k->hits[1];
+    k->hits[0] = k->hits[1] = 0;
+    for (uint32_t i = 0; i < c->nr; i++) k->hits[0] += c->rq[i].bank == b && c->rq[i].row == row;
+    for (uint32_t i = 0; i < c->nw; i++) k->hits[1] += c->wq[i].bank == b && c->wq[i].row == row;
+    c->hitsum[0] += k->hits[0];
+    c->hitsum[1] += k->hits[1];
+    bump(&k->next_rd, t + tm->tRCDRD);
+    bump(&k->next_wr, t + tm->tRCDWR);
+    bump(&k->next_pre, t + tm->tRAS);
+    bump(&k->next_act, t + d->t_rc);
+    bump(&c->groups[k->bg].next_act, t + tm->tRRD_L);
+    bump(&r->next_act, t + tm->tRRD_S);
+    r->faw[r->faw_i] = t;               /* ring holds the last four ACT cycles */
+    r->faw_i = (r->faw_i + 1) & 3;
+    r->acts++;
+    rank_open(d, r, t);
+    d->c.n_act++;
+    p3_lower(c, minu(k->next_rd, k->next_wr));  /* its queued requests to row: new hits */
+    p4_lower(c, k->next_pre);                   /* to other rows: conflicts, PRE from here */
+}
+
+static void issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t)
+{
+    dbank *k = &c->banks[b];
+    drank *r = &c->ranks[k->rank];
+    k->open_row = ROW_NONE;
+    c->orow[b] = ROW_NONE;
+    c->hitsum[0] -= k->hits[0];
+    c->hitsum[1] -= k->hits[1];
+    k->hits[0] = k->hits[1] = 0;
+    bump(&k->next_act, t + d->cfg.t.tRP);
+    p4_lower(c, k->next_act);                   /* its queued requests: ACT from here */
+    bump(&r->next_ref, t + d->cfg.t.tRP);
+    rank_close(d, r, t);
+    d->c.n_pre++;
+}
+
+static void record_kind(dram *d, dreq *q, int kind)
+{
+    if (q->touched) return;
+    q->touched = 1;
+    if (kind == 0) d->c.row_hits++;
+    else if (kind == 1) d->c.row_misses++;
+    else d->c.row_conflicts++;
+}
+
+static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
+{
+    const dram_cfg *cfg = &d->cfg;
+    dbank *k = &c->banks[q->bank];
+    uint32_t rk = k->rank, g = k->bg;
+    bool wr = q->is_write;
+    record_kind(d, q, 0);
+    SIM_ASSERT(k->hits[wr] > 0);
+    k->hits[wr]--;                      /* it leaves the queue */
+    c->hitsum[wr]--;
+    if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
+    for (uint32_t r = 0; r < cfg->org.ranks; r++) {
+        drank *x = &c->ranks[r];
+        if (r == rk) {
+            bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
+            bump(&x->next_wr, t + (wr ? d->wr_wr_s : d->rd_wr));
+        } else {
+            bump(&x->next_rd, t + (wr ? d->wr_rd_o : d->rd_rd_o));
+            bump(&x->next_wr, t + (wr ? d->wr_wr_o : d->rd_wr_o));
+        }
+    }
+    bump(&c->groups[g].next_rd, t + (wr ? d->wr_rd_l : d->rd_rd_l));
+    bump(&c->groups[g].next_wr, t + (wr ? d->wr_wr_l : d->rd_wr));
+    uint64_t pre_at = t + (wr ? d->wr_pre : d->rd_pre);
+    bump(&k->next_pre, pre_at);
+    c->st.data_cycles += d->bl2;
+    if (wr) {
+        d->c.n_wr++; d->c.writes++; c->st.writes++;
+        d->c.bytes_written += cfg->request_bytes;
+        ring_push(&d->wr_done, q->tag, t + cfg->t.CWL + d->bl2);
+    } else {
+        uint64_t done = t + cfg->t.CL + d->bl2, lat = done - q->arrive;
+        d->c.n_rd++; d->c.reads++; c->st.reads++;
+        d->c.bytes_read += cfg->request_bytes;
+        d->c.lat_sum += lat;
+        bump(&d->c.lat_max, lat);
+        int h = 0;
+        while (h < NHIST - 1 && lat >= (32ull << h)) h++;
+        d->c.lat_hist[h]++;
+        ring_push(&d->rd_done, q->tag, done);
+    }
+    if (cfg->ctrl.page_policy == DRAM_CLOSED_PAGE) {
+        /* auto-precharge unless another queued request hits this row */
+        if (k->hits[0] + k->hits[1] == 0) {
+            uint64_t p = maxu(k->next_pre, pre_at);   /* respects tRAS as well */
+            k->open_row = ROW_NONE;
+            c->orow[q->bank] = ROW_NONE;
+            bump(&k->next_act, p + cfg->t.tRP);
+            p4_lower(c, k->next_act);           /* its other requests: ACT from here */
+            bump(&c->ranks[rk].next_ref, p + cfg->t.tRP);
+            rank_close(d, &c->ranks[rk], t);
+            d->c.n_pre++;
+        }
+    }
+}
+
+static uint64_t act_ready(const dchan *c, const dbank *k, uint32_t tfaw)
+{
+    const drank *r = &c->ranks[k->rank];
+    uint64_t v = maxu(k->next_act, maxu(c->groups[k->bg].next_act, r->next_act));
+    /* faw[faw_i] is the oldest of the last four ACTs */
+    if (r->acts >= 4) v = maxu(v, r->faw[r->faw_i] + tfaw);
+    return v;
+}
+
+static inline uint64_t col_ready(const dchan *c, const dbank *k, bool wr)
+{
+    const dgroup *g = &c->groups[k->bg];
+    const drank *r = &c->ranks[k->rank];
+    return wr ? maxu(k->next_wr, maxu(g->next_wr, r->next_wr))
+              : maxu(k->next_rd, maxu(g->next_rd, r->next_rd));
+}
+
+static void remove_req(dchan *c, dreq *q)
+{
+    dreq **base = q->is_write ? &c->wq : &c->rq;
+    uint32_t *n = q->is_write ? &c->nw : &c->nr;
+    uint32_t i = (uint32_t)(q - *base);
+    if (i < *n - 1 - i) {                     /* fewer entries before it: shift those up */
+        memmove(*base + 1, *base, i * sizeof **base);
+        (*base)++;
+    } else {
+        memmove(*base + i, *base + i + 1, (*n - i - 1) * sizeof **base);
+    }
+    (*n)--;
+}
+
+/* Write-drain hysteresis: the mode for nr visible reads and nw visible writes. */
+static bool next_mode(const dram_ctrl_cfg *k, bool write_mode, uint32_t nr, uint32_t nw)
+{
+    if (write_mode) return !(nw == 0 || (nw <= k->write_low && nr > 0));
+    return nw > 0 && (nw >= k->write_high || nr == 0);
+}
+
+/* One clock of one controller: at most one row command and one column command (dual bus), or
+ * one command in all (single bus). Returns the earliest cycle at which it may issue again. */
+static uint64_t schedule(dram *d, dchan *c, uint64_t t)
+{
+    const dram_cfg *cfg = &d->cfg;
+    const dram_timing *tm = &cfg->t;
+    uint64_t wake = CYCLE_NEVER;
+    bool row_busy = false, col_busy = false, p4_issued = false, single = !cfg->ctrl.dual_cmd_bus;
+    uint32_t refmask = 0;                     /* ranks with a refresh pending */
+
+    /* 1. refresh: a due rank gets no new ACT or column command; close its banks, then REF */
+    for (uint32_t ri = 0; ri < cfg->org.ranks; ri++) {
+        drank *r = &c->ranks[ri];
+        if (t < r->ref_due) { wake = minu(wake, r->ref_due); continue; }
+        refmask |= 1u << ri;
+        if (row_busy) { wake = minu(wake, t + 1); continue; }
+        if (r->open_banks == 0) {
+            if (t >= r->next_ref) {
+                for (uint32_t b = 0; b < d->nbanks; b++)
+                    if (c->banks[b].rank == ri) bump(&c->banks[b].next_act, t + tm->tRFC);
+                bump(&r->next_ref, t + tm->tRFC);
+                r->ref_due += tm->tREFI;
+                c->p4_valid = false;
+                d->c.n_ref++;
+                d->c.refresh_cycles += tm->tRFC;
+                row_busy = true;
+                refmask &= ~(1u << ri);
+                wake = minu(wake, t + 1);
+            } else wake = minu(wake, r->next_ref);
+        } else {
+            for (uint32_t b = 0; b < d->nbanks; b++) {
+                dbank *k = &c->banks[b];
+                if (k->rank != ri || k->open_row == ROW_NONE) continue;
+                if (t >= k->next_pre) { issue_pre(d, c, b, t); row_busy = true; wake = minu(wake, t + 1); break; }
+                wake = minu(wake, k->next_pre);
+            }
+        }
+    }
+    if (single && row_busy) return wake;
+
+    /* 2. read or write mode (write-drain hysteresis on visible queue contents) */
+    uint32_t nr = c->nr, nw = c->nw;
+    while (nr && c->rq[nr - 1].visible > t) nr--;
+    while (nw && c->wq[nw - 1].visible > t) nw--;
+    bool m = next_mode(&cfg->ctrl, c->write_mode, nr, nw);
+    if (m && !c->write_mode) d->c.write_drains++;
+    c->write_mode = m;
+    dreq *q = c->write_mode ? c->wq : c->rq;
+    uint32_t n = c->write_mode ? c->nw : c->nr, nvis = c->write_mode ? nw : nr;
+    if (nvis < n) wake = minu(wake, q[nvis].visible);
+    /* the other queue's first invisible entry may flip the mode when it arrives */
+    if (c->write_mode) { if (nr < c->nr) wake = minu(wake, c->rq[nr].visible); }
+    else if (nw < c->nw) wake = minu(wake, c->wq[nw].visible);
+
+    /* 3. FR-FCFS, first-ready: the oldest row hit whose column command may issue now. No
+     * column command of this kind can issue before the earliest rank-level bound (a lower bound
+     * of every request's readiness), so the scan is skipped until then. */
+    uint64_t lb = CYCLE_NEVER;
+    for (uint32_t ri = 0; ri < cfg->org.ranks; ri++)
+        lb = minu(lb, c->write_mode ? c->ranks[ri].next_wr : c->ranks[ri].next_rd);
+    if (c->hitsum[c->write_mode] == 0) { /* no row hit queued: nothing for pass 3 */ }
+    else if (lb > t) wake = minu(wake, lb);
+    else {
+        /* pass-3 cache, as for pass 4: column issues only delay other hits, so the bound stays
+         * a lower bound until an ACT makes new hits; newly visible requests are looked at */
+        uint64_t w3 = CYCLE_NEVER;
+        uint32_t start = 0;
+        bool skip3 = false;
+        if (c->p3_valid && t < c->p3_wake && c->p3_mode == c->write_mode && c->p3_refmask == refmask) {
+            start = nvis;
+            while (start > 0 && q[start - 1].visible > c->p3_t) start--;
+            w3 = c->p3_wake;
+            skip3 = start == nvis;
+        }
+        for (uint32_t i = start; i < nvis && !skip3; i++) {
+            dreq *x = &q[i];
+            if (c->orow[x->bank] != x->row) continue;
+            dbank *k = &c->banks[x->bank];
+            if (refmask >> k->rank & 1) continue;
+            uint64_t rdy = col_ready(c, k, x->is_write);
+            if (rdy <= t) {
+                issue_col(d, c, x, t);
+                remove_req(c, x);
+                col_busy = true;
+                break;
+            }
+            w3 = minu(w3, rdy);
+        }
+        if (!col_busy) {
+            c->p3_valid = true;
+            c->p3_wake = w3;
+            c->p3_t = t;
+            c->p3_mode = c->write_mode;
+            c->p3_refmask = refmask;
+        }
+        wake = minu(wake, w3);
+    }
+    if (single && col_busy) return minu(wake, t + 1);
+    if (row_busy) return wake;
+    if (col_busy) nvis--;                    /* the issued request left the queue */
+    q = c->write_mode ? c->wq : c->rq;       /* and the window may have moved */
+    if (c->hitsum[c->write_mode] == (c->write_mode ? c->nw : c->nr)) goto done; /* all hits */
+
+    /* 4. then first-come: ACT or PRE on behalf of the oldest request that needs one. Only the
+     * oldest request of each bank can be the one served, so each bank is looked at once. */
+    /* With the cache valid, only requests that became visible since it was filled need a
+     * look: the others cannot issue before p4_wake (a lower bound; see dchan). */
+    uint64_t w4 = CYCLE_NEVER;
+    uint32_t start = 0;
+    if (c->p4_valid && t < c->p4_wake && c->p4_mode == c->write_mode && c->p4_refmask == refmask) {
+        start = nvis;
+        while (start > 0 && q[start - 1].visible > c->p4_t) start--;
+        if (start == nvis) { wake = minu(wake, c->p4_wake); goto done; }
+        w4 = c->p4_wake;
+    }
+    uint32_t stamp = ++c->stamp;
+    if (stamp == 0) { memset(c->seen, 0, d->nbanks * sizeof *c->seen); stamp = c->stamp = 1; }
+    /* Issue the first ready command; keep scanning (without issuing) to refill the cache. */
+    for (uint32_t i = start; i < nvis; i++) {
+        if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
+        dreq *x = &q[i];
+        if (c->orow[x->bank] == x->row || c->seen[x->bank] == stamp) continue;
+        dbank *k = &c->banks[x->bank];
+        if (refmask >> k->rank & 1) continue;
+        c->seen[x->bank] = stamp;
+        if (k->open_row == ROW_NONE) {
+            uint64_t rdy = act_ready(c, k, tm->tFAW);
+            if (!p4_issued && rdy <= t) {
+                record_kind(d, x, 1);
+                issue_act(d, c, x->bank, x->row, t);
+                w4 = minu(w4, k->next_pre);       /* its bank's other rows: PRE from here */
+                wake = minu(wake, minu(k->next_rd, k->next_wr));   /* its new row hits */
+                p4_issued = true;
+                continue;
+            }
+            w4 = minu(w4, rdy);
+        } else {
+            /* conflict: close the row only when no request of this queue still hits it */
+            if (k->hits[c->write_mode]) continue;
+            if (!p4_issued && k->next_pre <= t) {
+                record_kind(d, x, 2);
+                issue_pre(d, c, x->bank, t);
+                w4 = minu(w4, k->next_act);       /* its bank's requests: ACT from here */
+                p4_issued = true;
+                continue;
+            }
+            w4 = minu(w4, k->next_pre);
+        }
+    }
+    if (w4 <= t) w4 = t + 1;                  /* ready, but the row bus was taken this clock */
+    c->p4_valid = true;
+    c->p4_wake = w4;
+    c->p4_t = t;
+    c->p4_mode = c->write_mode;
+    c->p4_refmask = refmask;
+    wake = minu(wake, w4);
+done:
+    /* After an issue, the next clock matters only if the queue contents flip the mode, or if
+     * a bound computed above says so; the column bound is recomputed after the issue. */
+    if (col_busy || p4_issued) {
+        uint32_t vr = c->nr, vw = c->nw;
+        while (vr && c->rq[vr - 1].visible > t) vr--;
+        while (vw && c->wq[vw - 1].visible > t) vw--;
+        if (next_mode(&cfg->ctrl, c->write_mode, vr, vw) != c->write_mode) {
+            wake = minu(wake, t + 1);
+        } else if (c->hitsum[c->write_mode]) {
+            uint64_t lb2 = CYCLE_NEVER;
+            for (uint32_t ri = 0; ri < cfg->org.ranks; ri++)
+                lb2 = minu(lb2, c->write_mode ? c->ranks[ri].next_wr : c->ranks[ri].next_rd);
+            wake = minu(wake, maxu(lb2, t + 1));
+        }
+    }
+    return wake;
+}
+
+void dram_tick(dram *d)
+{
+    uint64_t t = d->now;
+    /* No controller due (min_wake is the exact minimum of wake[]): the scan below would
+     * schedule nothing and leave min_wake as it is. */
+    if (!d->exhaustive && d->min_wake > t) {
+        d->now = t + 1;
+        return;
+    }
+    uint64_t mw = CYCLE_NEVER;
+    uint64_t *wk = d->wake;
+    for (uint32_t i = 0; i < d->nctrl; i++) {
+        if (d->exhaustive || wk[i] <= t) {
+            uint64_t w = schedule(d, &d->ch[i], t);
+            SIM_ASSERT(w > t);
+            wk[i] = w;
+        }
+        mw = minu(mw, wk[i]);
+    }
+    d->min_wake = mw;
+    d->now = t + 1;
+}
+
+uint64_t dram_data_cycles(const dram *d)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < d->nctrl; i++) n += d->ch[i].st.data_cycles;
+    return n;
+}
+
+uint64_t dram_next_event(const dram *d)
+{
+    uint64_t e = minu(ring_head_done(&d->rd_done), ring_head_done(&d->wr_done));
+    e = minu(e, d->min_wake);
+    if (SIM_DEBUG) {
+        uint64_t m = CYCLE_NEVER;
+        for (uint32_t i = 0; i < d->nctrl; i++) m = minu(m, d->wake[i]);
+        SIM_DASSERT(m == d->min_wake);
+    }
+    return maxu(e, d->now);
+}
+
+void dram_skip_to(dram *d, uint64_t cyc)
+{
+    SIM_ASSERT(cyc >= d->now && cyc <= dram_next_event(d));
+    d->now = cyc;
+}
+
+/* ---- energy (docs/dram.md, "Energy") ---- */
+void dram_get_energy(const dram *d, dram_energy *e)
+{
+    const dram_cfg *cfg = &d->cfg;
+    const dram_power *p = &cfg->p;
+    const dram_timing *t = &cfg->t;
+    /* IDD values are per device; a rank has devices_per_rank; in pseudo-channel mode each
+     * pseudo-channel is charged 1/pseudo_channels of its channel's currents. */
+    double scale = (double)cfg->org.devices_per_rank / (double)cfg->org.pseudo_channels;
+    double tck_ns = (double)cfg->tck_ps / 1000.0;
+    double vs = p->vdd * tck_ns * scale;      /* mA * cycles -> pJ */
+    double t_rc = (double)(t->tRAS + t->tRP);
+    double e_act = vs * (p->idd0 * t_rc - (p->idd3n * t->tRAS + p->idd2n * t->tRP));
+    double e_rd = vs * (p->idd4r - p->idd3n) * d->bl2;
+    double e_wr = vs * (p->idd4w - p->idd3n) * d->bl2;
+    double e_ref = vs * (p->idd5ab - p->idd3n) * t->tRFC;
+    uint64_t act_cyc = 0, pre_cyc = 0;
+    for (uint32_t i = 0; i < d->nctrl; i++)
+        for (uint32_t r = 0; r < cfg->org.ranks; r++) {
+            const drank *x = &d->ch[i].ranks[r];
+            uint64_t tail = d->now > x->bg_mark ? d->now - x->bg_mark : 0;
+            act_cyc += x->active_cycles + (x->open_banks ? tail : 0);
+            pre_cyc += x->pre_cycles + (x->open_banks ? 0 : tail);
+        }
+    e->act_pj = e_act * (double)d->c.n_act;
+    e->rd_pj = e_rd * (double)d->c.n_rd;
+    e->wr_pj = e_wr * (double)d->c.n_wr;
+    e->ref_pj = e_ref * (double)d->c.n_ref;
+    e->bg_pj = vs * (p->idd3n * (double)act_cyc + p->idd2n * (double)pre_cyc);
+    e->io_pj = p->io_pj_per_bit * 8.0 * (double)(d->c.bytes_read + d->c.bytes_written);
+    e->total_pj = e->act_pj + e->rd_pj + e->wr_pj + e->ref_pj + e->bg_pj + e->io_pj;
+}
+
+void dram_update_stats(dram *d)
+{
+    dram_counters *k = &d->c;
+    double secs_ps = (double)d->now * (double)d->cfg.tck_ps;   /* elapsed time in ps */
+    uint64_t bytes = k->bytes_read + k->bytes_written;
+    k->lat_avg = k->reads ? (double)k->lat_sum / (double)k->reads : 0.0;
+    k->bw_gbps = d->now ? (double)bytes / secs_ps * 1000.0 : 0.0;
+    k->bw_pct = k->peak_gbps > 0 ? 100.0 * k->bw_gbps / k->peak_gbps : 0.0;
+    for (uint32_t i = 0; i < d->nctrl; i++)
+        d->ch[i].st.util = d->now ? (double)d->ch[i].st.data_cycles / (double)d->now : 0.0;
+    dram_energy e;
+    dram_get_energy(d, &e);
+    k->e_act = e.act_pj; k->e_rd = e.rd_pj; k->e_wr = e.wr_pj; k->e_ref = e.ref_pj;
+    k->e_bg = e.bg_pj; k->e_io = e.io_pj; k->e_total = e.total_pj;
+    k->pj_per_bit_read = bytes ? e.total_pj / (8.0 * (double)bytes) : 0.0;
+}

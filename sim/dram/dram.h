@@ -1,0 +1,126 @@
+/*
+ * dram.h - command-level DRAM timing model (HBM2 by default; any DDR-style part from config).
+ *
+ * Hardware block: one memory controller per channel (or per pseudo-channel), each with a read
+ * queue and a write queue (transaction queues), an FR-FCFS command scheduler (row hits first,
+ * then oldest), open-page or closed-page row policy, write-drain watermarks and all-bank
+ * refresh, driving banks whose ACT/RD/WR/PRE/REF timing is enforced per bank, bank group, rank
+ * and channel. Model, rules and formulas: docs/dram.md. Config: configs/dram/ (JSON).
+ * Ports (all in DRAM clocks; the caller owns time and ticks the DRAM in its own clock domain,
+ * period dram_cfg_tck_ps(), style.md 2.7):
+ *   in  <- dram_can_accept / dram_send: one request (address, read or write, caller's tag);
+ *          bounded per-channel queues; a refusal is the caller's back-pressure;
+ *   out -> dram_pop_done: completed requests in completion order (reads when their last data
+ *          beat has arrived, writes when their data has been written).
+ * A request sent while dram_cycle() == c becomes visible to its controller at c + frontend
+ * latency (config controller.frontend_latency >= 1, registered like a FIFO).
+ */
+#ifndef SPATTEN_DRAM_H
+#define SPATTEN_DRAM_H
+
+#include "base/common.h"
+#include "base/cfg.h"
+#include "base/stats.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- configuration (configs/dram/ (JSON); every field in docs/dram.md) ---- */
+typedef struct dram_org {
+    uint32_t channels;          /* independent channels */
+    uint32_t pseudo_channels;   /* per channel: 1 (legacy) or 2 (HBM2 pseudo-channel mode) */
+    uint32_t ranks;             /* per (pseudo-)channel */
+    uint32_t bank_groups;       /* per rank */
+    uint32_t banks_per_group;
+    uint32_t rows;              /* per bank */
+    uint32_t columns;           /* column addresses per row; one column = one beat of bus_bits */
+    uint32_t bus_bits;          /* data bus width of one (pseudo-)channel */
+    uint32_t burst_length;      /* beats per RD/WR (BL); a burst takes BL/2 clocks (DDR) */
+    uint32_t devices_per_rank;  /* IDD values are per device; energy scales by this */
+} dram_org;
+
+typedef struct dram_timing {    /* all in DRAM clock cycles */
+    uint32_t CL, CWL, tRCDRD, tRCDWR, tRP, tRAS, tRFC, tREFI;
+    uint32_t tRRD_S, tRRD_L, tFAW, tWTR_S, tWTR_L, tWR, tCCD_S, tCCD_L, tRTP_S, tRTP_L;
+    uint32_t tXP, tCKE, tXS;    /* power-down / self-refresh: validated, not used (docs) */
+    uint32_t tRTRS;             /* data-bus turnaround (read->write, rank to rank) */
+} dram_timing;
+
+typedef struct dram_power {     /* currents in mA per device, VDD in V */
+    double vdd, idd0, idd2p, idd2n, idd3p, idd3n, idd4r, idd4w, idd5ab, idd6;
+    double io_pj_per_bit;       /* interface (I/O) energy per bit moved, pJ */
+} dram_power;
+
+typedef struct dram_ctrl_cfg {
+    uint32_t page_policy;       /* DRAM_OPEN_PAGE or DRAM_CLOSED_PAGE */
+    uint32_t read_queue;        /* read transaction-queue entries per (pseudo-)channel */
+    uint32_t write_queue;       /* write transaction-queue entries per (pseudo-)channel */
+    uint32_t write_high;        /* enter write drain when the write queue holds >= this */
+    uint32_t write_low;         /* leave write drain when it holds <= this (and reads wait) */
+    uint32_t frontend_latency;  /* clocks from dram_send to schedulable (>= 1) */
+    bool     dual_cmd_bus;      /* separate row (ACT/PRE/REF) and column (RD/WR) command buses */
+} dram_ctrl_cfg;
+
+enum { DRAM_OPEN_PAGE = 0, DRAM_CLOSED_PAGE = 1 };
+
+typedef struct dram_cfg {
+    char          name[64];
+    uint32_t      tck_ps;       /* DRAM clock period, integer ps */
+    char          mapping[64];  /* address mapping, MSB first, e.g. "ro-ba-bg-ra-co-ch" */
+    dram_org      org;
+    dram_timing   t;
+    dram_power    p;
+    dram_ctrl_cfg ctrl;
+    /* derived by the loader (not JSON fields) */
+    uint32_t      request_bytes;   /* bus_bits / 8 * burst_length */
+    uint32_t      nctrl;           /* channels * pseudo_channels */
+    uint32_t      map_shift[7];    /* bit position of each field (DRAM_F_*) */
+    uint32_t      map_bits[7];     /* width of each field */
+    uint64_t      capacity_bytes;  /* whole memory */
+} dram_cfg;
+
+/* Mapping fields, in the order of map_shift/map_bits. */
+enum { DRAM_F_CH, DRAM_F_PC, DRAM_F_RA, DRAM_F_BG, DRAM_F_BA, DRAM_F_RO, DRAM_F_CO };
+
+extern const cfg_table DRAM_CFG_TABLE;             /* for `spatten config-ref` */
+int      dram_cfg_load(const char *path, dram_cfg *out, sim_err *err);
+uint32_t dram_cfg_request_bytes(const dram_cfg *c); /* bytes one request moves */
+uint32_t dram_cfg_channels(const dram_cfg *c);      /* channels (not pseudo-channels) */
+uint64_t dram_cfg_tck_ps(const dram_cfg *c);        /* DRAM clock period in ps */
+double   dram_cfg_peak_gbps(const dram_cfg *c);     /* peak bandwidth, GB/s (1e9 B/s) */
+
+/* ---- the model ---- */
+typedef struct dram dram;
+/* prefix names the stats module ("dram" -> "dram.reads", "dram.ch3.data_cycles", ...). */
+dram    *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *err);
+void     dram_destroy(dram *d);                     /* NULL ok */
+bool     dram_can_accept(const dram *d, uint64_t addr, bool is_write);
+void     dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag); /* asserts can_accept,
+                                                       alignment to request bytes, capacity */
+bool     dram_pop_done(dram *d, uint64_t *tag, bool *is_write); /* completion order */
+void     dram_tick(dram *d);                        /* advance exactly one DRAM clock */
+uint64_t dram_cycle(const dram *d);                 /* DRAM clocks elapsed */
+uint64_t dram_data_cycles(const dram *d);           /* data-bus clocks, summed over controllers */
+uint64_t dram_next_event(const dram *d);            /* earliest cycle (>= now) at which anything
+                                                       can happen; never CYCLE_NEVER (refresh) */
+void     dram_skip_to(dram *d, uint64_t cyc);       /* asserts cyc <= dram_next_event() */
+bool     dram_idle(const dram *d);                  /* nothing queued, in flight or undelivered */
+uint32_t dram_channel_of(const dram *d, uint64_t addr);
+
+typedef struct dram_energy { double act_pj, rd_pj, wr_pj, ref_pj, bg_pj, io_pj, total_pj; } dram_energy;
+void     dram_get_energy(const dram *d, dram_energy *e); /* total = exact sum of the parts */
+
+/* Extras beyond the contract. */
+/* Fill the derived stats (bandwidth, utilisation, average latency, energy) from the counters
+ * as of now; call before writing the stats table. */
+void     dram_update_stats(dram *d);
+/* Test hook: schedule every controller every cycle instead of waking it only at its next
+ * possible event (results must not change; tests/unit/230). */
+void     dram_set_exhaustive(dram *d, bool on);
+const dram_cfg *dram_get_cfg(const dram *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

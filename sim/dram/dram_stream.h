@@ -1,0 +1,70 @@
+/* dram_stream.h - request streams for the standalone DRAM model (`spatten dram`): the text
+ * format "<cycle> <hex address> <R|W>", a seeded synthetic generator, and the replay driver that
+ * presents them to a dram (dram.h) with back-pressure. Not a hardware block: a front end's
+ * workload. Replay cost grows with the simulated span (one scheduling pass per refresh per rank
+ * while skipping, one tick per clock with --no-skip) and with the number of requests, so both
+ * are capped; docs/dram.md section 9 gives the measured worst cases. */
+#ifndef SPATTEN_DRAM_STREAM_H
+#define SPATTEN_DRAM_STREAM_H
+
+#include "dram/dram.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest request cycle a stream line or the generator may give, in DRAM clocks (10^9: one
+ * second of a 1 GHz HBM2 clock; an idle gap that long replays in under 0.3 s skipping and in
+ * about 6 s with --no-skip on the shipped configs). A stream line beyond it is the error
+ * "<path>:<line>: cycle <c> is out of range [0, 1000000000]". */
+#define DRAM_STREAM_MAX_CYCLE UINT64_C(1000000000)
+/* Largest number of generated requests (`spatten dram --count`): 10^8 replay in about a
+ * minute on the slowest shipped case (ddr4-2400, random); 10 times bench/20_dram.sh's 10^7. */
+#define DRAM_GEN_MAX_COUNT UINT64_C(100000000)
+
+typedef struct dram_req { uint64_t cycle, addr; bool is_write; } dram_req;
+typedef struct dram_stream { dram_req *r; size_t n; } dram_stream;
+/* Parse "<cycle> <hex address> <R|W>" lines ('#' comments, blank lines ok); checks monotonic
+ * cycles, alignment and capacity against cfg. Errors: "<path>:<line>: <what>" (SIM_ETRACE). */
+int  dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg,
+                       dram_stream *out, sim_err *err);
+int  dram_stream_read(const char *path, const dram_cfg *cfg, dram_stream *out, sim_err *err);
+void dram_stream_free(dram_stream *s);
+
+/* Synthetic streams, generated on the fly (no memory per request): DRAM_GEN_SEQ = consecutive
+ * request-sized addresses from 0 (wrapping at capacity), DRAM_GEN_RANDOM = uniform aligned
+ * addresses from a seeded xorshift64*; request i arrives at cycle i * interval (0 = all at
+ * cycle 0, i.e. as fast as the queues accept); read_pct percent are reads (seeded too).
+ * addr_mask, when non-zero, is ANDed into every address (e.g. to confine a stream to channel 0). */
+enum { DRAM_GEN_SEQ = 0, DRAM_GEN_RANDOM = 1 };
+typedef struct dram_gen {
+    uint64_t count, i, state, interval, req_bytes, capacity, addr_mask;
+    uint32_t read_pct;
+    int      kind;
+} dram_gen;
+void dram_gen_init(dram_gen *g, const dram_cfg *cfg, int kind, uint64_t count, uint64_t seed,
+                   uint64_t interval, uint32_t read_pct);
+bool dram_gen_next(dram_gen *g, dram_req *r);
+
+/* Replay a stream (s) or a generator (g; exactly one non-NULL): present each request at its
+ * cycle, or later while its queue is full (in order: the stream's head blocks those behind
+ * it), run until every request has completed and been popped. skip = jump idle cycles with
+ * dram_next_event/dram_skip_to (results are identical either way). */
+typedef struct dram_replay_stats {
+    uint64_t requests;              /* requests presented */
+    uint64_t delayed_requests;      /* requests refused at least once (queue full) */
+    uint64_t backpressure_cycles;   /* sum over requests of (accepted cycle - stream cycle) */
+    uint64_t end_cycle;             /* DRAM cycle when the last request completed */
+} dram_replay_stats;
+int  dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_replay_stats *rs,
+                 sim_err *err);
+
+/* Whether a generator of count requests, request i at cycle i * interval, stays within the
+ * limits: count <= DRAM_GEN_MAX_COUNT and (count - 1) * interval <= DRAM_STREAM_MAX_CYCLE
+ * (checked without overflow). dram_gen_init requires it (SIM_ASSERT). */
+bool dram_gen_fits(uint64_t count, uint64_t interval);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
