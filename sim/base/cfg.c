@@ -61,6 +61,8 @@ static void cfg_defaults(const cfg_table *t, void *out)
         case CFG_U32_LIST:
         case CFG_F64_LIST: *(uint32_t *)at(out, f->count_off) = 0; break;
         case CFG_OBJ: cfg_defaults(f->sub, p); break;
+        case CFG_PATH_LIST: *(uint32_t *)at(out, f->count_off) = 0; break;
+        case CFG_JSON: *(cJSON **)p = NULL; break;
         }
     }
 }
@@ -97,7 +99,8 @@ static const char *type_name(cfg_type t)
     case CFG_STR: case CFG_ENUM: return "a string";
     case CFG_U32_LIST: return "an array of whole numbers";
     case CFG_F64_LIST: return "an array of numbers";
-    case CFG_OBJ: return "an object";
+    case CFG_OBJ: case CFG_JSON: return "an object";
+    case CFG_PATH_LIST: return "an array of paths";
     }
     return "?";
 }
@@ -119,6 +122,26 @@ static int num_value(const cJSON *j, const cfg_field *f, bool whole, const char 
 
 static int apply_obj(const cfg_table *t, const cJSON *obj, const char *file, const char *prefix,
                      void *out, cfg_seen *seen, bool top, sim_err *err);
+
+/* No key twice in any object inside j (cJSON keeps both; the loader's rule holds inside CFG_JSON
+ * values too). */
+static int json_no_dups(const cJSON *j, const char *file, const char *path, sim_err *err)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, j) {
+        char sub[512];
+        if (cJSON_IsObject(j)) {
+            snprintf(sub, sizeof sub, "%s.%s", path, c->string);
+            for (const cJSON *d = j->child; d != c; d = d->next)
+                if (strcmp(d->string, c->string) == 0)
+                    return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", file, sub);
+        } else
+            snprintf(sub, sizeof sub, "%s[]", path);
+        int rc = json_no_dups(c, file, sub, err);
+        if (rc) return rc;
+    }
+    return SIM_OK;
+}
 
 static int apply_field(const cfg_field *f, const cJSON *j, const char *file, const char *path,
                        void *out, cfg_seen *seen, size_t idx, sim_err *err)
@@ -194,6 +217,39 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
             i++;
         }
         *(uint32_t *)at(out, f->count_off) = (uint32_t)n;
+        break;
+    }
+    case CFG_PATH_LIST: {
+        if (!cJSON_IsArray(j))
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be %s", file, path,
+                            type_name(f->type));
+        int n = cJSON_GetArraySize(j);
+        if ((size_t)n > f->cap)
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' has %d elements; at most %zu allowed",
+                            file, path, n, f->cap);
+        int i = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, j) {
+            char *dst = (char *)p + (size_t)i * f->elem_cap;
+            if (!cJSON_IsString(e))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s[%d]' must be a path (a string)",
+                                file, path, i);
+            if (!e->valuestring[0])
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s[%d]' is empty", file, path, i);
+            if (!cfg_resolve_path(file, e->valuestring, dst, f->elem_cap))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s[%d]': the path relative to this "
+                                "file is longer than %zu bytes", file, path, i, f->elem_cap - 1);
+            i++;
+        }
+        *(uint32_t *)at(out, f->count_off) = (uint32_t)n;
+        break;
+    }
+    case CFG_JSON: {
+        if (!cJSON_IsObject(j))
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be an object", file, path);
+        if ((rc = json_no_dups(j, file, path, err))) return rc;
+        cJSON_Delete(*(cJSON **)p);                /* an including file replaces the value */
+        *(cJSON **)p = cJSON_Duplicate(j, true);
         break;
     }
     case CFG_OBJ:
@@ -620,6 +676,91 @@ bool cfg_resolve_path(const char *base_file, const char *rel, char *buf, size_t 
     return n >= 0 && (size_t)n < cap;
 }
 
+void cfg_release(const cfg_table *t, void *obj)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const cfg_field *f = &t->fields[i];
+        if (f->type == CFG_JSON) {
+            cJSON_Delete(*(cJSON **)at(obj, f->off));
+            *(cJSON **)at(obj, f->off) = NULL;
+        } else if (f->type == CFG_OBJ)
+            cfg_release(f->sub, at(obj, f->off));
+    }
+}
+
+const cfg_field *cfg_find_path(const cfg_table *t, const char *path, cfg_path_rc *rc, char *why,
+                               size_t cap)
+{
+    char tmp[8];
+    if (!why) { why = tmp; cap = sizeof tmp; }
+    const char *part = path;
+    for (;;) {
+        const char *dot = strchr(part, '.');
+        int n = dot ? (int)(dot - part) : (int)strlen(part);
+        if (n == 0) {
+            *rc = CFG_PATH_EMPTY;
+            snprintf(why, cap, "bad field path (empty name between dots)");
+            return NULL;
+        }
+        if (n == 7 && !strncmp(part, "include", 7)) {
+            *rc = CFG_PATH_INCLUDE;
+            snprintf(why, cap, "'include' names a file to include, not a field");
+            return NULL;
+        }
+        if (n >= 8 && !strncmp(part, "_comment", 8)) {
+            *rc = CFG_PATH_COMMENT;
+            snprintf(why, cap, "'%.*s' is a comment, which the config loader ignores", n, part);
+            return NULL;
+        }
+        size_t i = 0;
+        while (i < t->n && (strncmp(t->fields[i].key, part, (size_t)n) || t->fields[i].key[n]))
+            i++;
+        if (i == t->n) {
+            *rc = CFG_PATH_UNKNOWN;
+            snprintf(why, cap, "'%.*s' is not a field of the %s config", n, part, t->kind);
+            return NULL;
+        }
+        if (!dot) {
+            *rc = CFG_PATH_OK;
+            if (cap) why[0] = '\0';
+            return &t->fields[i];
+        }
+        if (t->fields[i].type != CFG_OBJ) {
+            *rc = CFG_PATH_NOT_OBJECT;
+            snprintf(why, cap, "'%.*s' is not an object, so it has no field '%s'", n, part,
+                     dot + 1);
+            return NULL;
+        }
+        t = t->fields[i].sub;
+        part = dot + 1;
+    }
+}
+
+int cfg_json_set_path(cJSON *obj, const char *path, const cJSON *v, const char *name,
+                      sim_err *err)
+{
+    const char *part = path, *dot;
+    while ((dot = strchr(part, '.'))) {
+        char *key = sim_xmalloc((size_t)(dot - part) + 1);
+        memcpy(key, part, (size_t)(dot - part));
+        key[dot - part] = '\0';
+        cJSON *sub = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!sub) sub = cJSON_AddObjectToObject(obj, key);
+        if (!cJSON_IsObject(sub)) {
+            int rc = sim_errf(err, SIM_EINVAL, "%s: field '%s' goes through '%s', which is not "
+                              "an object", name, path, key);
+            free(key);
+            return rc;
+        }
+        free(key);
+        obj = sub;
+        part = dot + 1;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, part);
+    cJSON_AddItemToObject(obj, part, cJSON_Duplicate(v, true));
+    return SIM_OK;
+}
+
 cJSON *cfg_to_json(const cfg_table *t, const void *obj)
 {
     cJSON *o = cJSON_CreateObject();
@@ -643,6 +784,18 @@ cJSON *cfg_to_json(const cfg_table *t, const void *obj)
             break;
         }
         case CFG_OBJ: cJSON_AddItemToObject(o, f->key, cfg_to_json(f->sub, p)); break;
+        case CFG_PATH_LIST: {
+            cJSON *a = cJSON_AddArrayToObject(o, f->key);
+            uint32_t n = *(const uint32_t *)cat(obj, f->count_off);
+            for (uint32_t k = 0; k < n; k++)
+                cJSON_AddItemToArray(a, cJSON_CreateString((const char *)p + k * f->elem_cap));
+            break;
+        }
+        case CFG_JSON: {
+            const cJSON *v = *(cJSON *const *)p;
+            cJSON_AddItemToObject(o, f->key, v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
+            break;
+        }
         }
     }
     return o;
@@ -662,7 +815,8 @@ static void md_rows(const cfg_table *t, const char *prefix, FILE *out)
             for (size_t k = 0; f->names[k]; k++) fprintf(out, "%s`%s`", k ? ", " : "", f->names[k]);
             break;
         case CFG_STR: fprintf(out, "length ≤ %zu", f->cap - 1); break;
-        case CFG_BOOL: case CFG_OBJ: fprintf(out, "-"); break;
+        case CFG_BOOL: case CFG_OBJ: case CFG_JSON: fprintf(out, "-"); break;
+        case CFG_PATH_LIST: fprintf(out, "≤ %zu paths", f->cap); break;
         case CFG_U32_LIST: case CFG_F64_LIST:
             fprintf(out, "≤ %zu elements, each [%s, %s]", f->cap, lo, hi);
             break;
@@ -672,7 +826,8 @@ static void md_rows(const cfg_table *t, const char *prefix, FILE *out)
         else if (f->type == CFG_STR) fprintf(out, " | `\"%s\"` | ", f->def_str ? f->def_str : "");
         else if (f->type == CFG_ENUM) fprintf(out, " | `%s` | ", f->names[(size_t)f->def]);
         else if (f->type == CFG_BOOL) fprintf(out, " | `%s` | ", f->def != 0 ? "true" : "false");
-        else if (f->type == CFG_OBJ || f->type == CFG_U32_LIST || f->type == CFG_F64_LIST)
+        else if (f->type == CFG_OBJ || f->type == CFG_U32_LIST || f->type == CFG_F64_LIST ||
+                 f->type == CFG_PATH_LIST || f->type == CFG_JSON)
             fprintf(out, " | optional | ");
         else { char d[40]; fmt_num(d, sizeof d, f->def); fprintf(out, " | `%s` | ", d); }
         fprintf(out, "%s |\n", f->doc ? f->doc : "");
