@@ -237,3 +237,12 @@ int dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_repl
     rs->end_cycle = dram_cycle(d);
     return SIM_OK;
 }
+
+void dram_replay_stats_register(stats *st, const char *prefix, dram_replay_stats *rs)
+{
+    stats_add_u64(st, prefix, "stream_requests", "req", &rs->requests, "requests in the stream");
+    stats_add_u64(st, prefix, "stream_delayed", "req", &rs->delayed_requests,
+                  "requests presented late because their queue was full (back-pressure)");
+    stats_add_u64(st, prefix, "stream_backpressure_cycles", "dram_cycle", &rs->backpressure_cycles,
+                  "sum over requests of (accepted cycle - stream cycle)");
+}
