@@ -20,6 +20,22 @@ void report_workload_from_trace(report_workload *w, const spt_trace *t, const ch
     w->checksum = t->checksum;
 }
 
+void report_workload_from_csv(report_workload *w, const wlcsv *c, const char *source)
+{
+    wlcsv_shape sh;
+    wlcsv_shape_of(c, &sh);
+    memset(w, 0, sizeof *w);
+    w->name = source;
+    w->model = "csv";
+    w->policy = sh.policy;
+    w->layers = sh.layers;
+    w->heads = sh.heads;
+    w->d_head = sh.d_head;
+    w->n_prompt = sh.n_prompt;
+    w->n_gen = sh.n_gen;
+    w->source = source;
+}
+
 bool report_gpu(const report_in *in, int kernel, gpu_result *out)
 {
     if (!in->hw->gpu) return false;
@@ -367,3 +383,4 @@ int report_write_csv(const report_in *in, const char *path, sim_err *err)
     }
     return fio_commit(wr, err);
 }
+

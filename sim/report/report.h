@@ -15,6 +15,7 @@
 #include "cost/gpu.h"
 #include "accel/hwcfg.h"
 #include "base/stats.h"
+#include "trace/wlcsv.h"
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -50,6 +51,10 @@ int report_write_json(const report_in *in, const char *path, sim_err *err);
 int report_write_csv(const report_in *in, const char *path, sim_err *err);
 /* The JSON document as a string (malloc'ed), as report_write_json writes it. */
 char *report_json_string(const report_in *in);
+
+/* Fill w from an authors' workload CSV (pointers into c; its shape from wlcsv_shape). */
+void report_workload_from_csv(report_workload *w, const wlcsv *c, const char *source);
+
 
 #ifdef __cplusplus
 }

@@ -94,20 +94,8 @@ int cmd_sim(int argc, char **argv)
     if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err))) goto done;
 
     report_workload rw;
-    if (tr) {
-        report_workload_from_trace(&rw, tr, trace_path);
-    } else {
-        memset(&rw, 0, sizeof rw);
-        rw.name = csv_in;
-        rw.model = "csv";
-        rw.policy = wc->config[0] ? wc->config : "csv";
-        rw.layers = wc->n_layers;
-        rw.heads = wc->max_heads;
-        rw.d_head = wc->n_rows ? wc->rows[0].d_head : 0;
-        rw.n_prompt = wc->n_rows ? wc->rows[0].sentence_len : 0;
-        rw.n_gen = wc->n_iterations ? wc->n_iterations - 1 : 0;
-        rw.source = csv_in;
-    }
+    if (tr) report_workload_from_trace(&rw, tr, trace_path);
+    else report_workload_from_csv(&rw, wc, csv_in);
     report_in in = { &hw, &rw, accel_result_get(a), st };
     if (!quiet || (!json_out && !csv_out)) report_console(&in, stdout);
     if (json_out && (rc = report_write_json(&in, json_out, &err))) goto done;
