@@ -19,6 +19,7 @@
 #ifndef SPATTEN_CFG_H
 #define SPATTEN_CFG_H
 
+#include "base/cfgjson.h"
 #include "base/common.h"
 #include <stdio.h>
 
@@ -114,18 +115,6 @@ int  cfg_load_file(const cfg_table *t, const char *path, void *out, sim_err *err
 /* Same from a string; name is used in messages; includes resolve relative to the cwd. */
 int  cfg_load_string(const cfg_table *t, const char *json, const char *name, void *out,
                      sim_err *err);
-/* Check that text[0, len) is exactly one JSON text as RFC 8259 defines it: white space is only
- * space, tab, CR and LF; numbers follow the strict grammar (no leading zeros, no "16.", at most
- * 63 characters); strings hold no raw control characters, only the standard escapes, \uXXXX
- * with surrogates paired and not \u0000, and valid UTF-8 (no overlongs, no encoded surrogates,
- * nothing above U+10FFFF); nothing but white space follows the value; objects and arrays nest at
- * most 64 deep. Returns SIM_OK, or SIM_EINVAL with the one line
- * "<name>: malformed JSON at line L, column C: <what is wrong>" (C counts bytes from 1). */
-int  cfg_json_check(const char *text, size_t len, const char *name, sim_err *err);
-/* cfg_json_check, then cJSON; *out is the parsed top-level object (free with cJSON_Delete), or
- * NULL with SIM_EINVAL ("<name>: top level must be a JSON object" if it is not an object). */
-int  cfg_json_parse_object(const char *text, size_t len, const char *name, struct cJSON **out,
-                           sim_err *err);
 /* Free what a load left in obj (CFG_JSON values); the fields become NULL. Tables without
  * CFG_JSON fields own nothing, and this is a no-op for them. */
 void cfg_release(const cfg_table *t, void *obj);
