@@ -13,6 +13,7 @@
 #include "800_tracegen.h"
 extern "C" {
 #include "accel/accel.h"
+#include "dram/dram.h"
 #include "cost/energy.h"
 #include "accel/hwcfg.h"
 #include "models/model.h"
