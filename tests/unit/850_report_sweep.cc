@@ -1,4 +1,4 @@
-// 830_report_sweep: a sweep's rows and point files (report.h): the cells, the report's "-" rule
+// 850_report_sweep: a sweep's rows and point files (report.h): the cells, the report's "-" rule
 // for a missing GPU figure or a zero denominator, and the point-file checks. Expected values are
 // written out by hand from the inputs, not produced by the code under test.
 #include <gtest/gtest.h>
