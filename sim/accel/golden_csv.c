@@ -69,10 +69,10 @@ static uint32_t c_v_keep(golden *g, const acc_pass *p, const arow *r)
     return v < r->n_att ? v : r->n_att;
 }
 
-static uint64_t c_v_score(golden *g, const arow *r, uint32_t i)
+static void c_v_scores(golden *g, const arow *r, uint64_t *vals)
 {
     (void)g;
-    return (uint64_t)((r->att[i] * CSV_HASH) >> 7);
+    for (uint32_t i = 0; i < r->n_att; i++) vals[i] = (uint64_t)((r->att[i] * CSV_HASH) >> 7);
 }
 
 /* The softmax's decision comes from the CSV's re-quantisation flag. */
@@ -97,7 +97,7 @@ static const golden_ops CSV_OPS = {
     .n_prune = 1, .prune_name = PRUNE_NAMES, .destroy = c_destroy,
     .pass_begin = c_pass_begin, .prune_job = c_prune_job, .prune_done = c_prune_done,
     .pass_end = c_pass_end, .row_keys = c_row_keys, .row_qpos = c_row_qpos,
-    .v_keep = c_v_keep, .v_score = c_v_score, .sm_start = c_sm_start,
+    .v_keep = c_v_keep, .v_scores = c_v_scores, .sm_start = c_sm_start,
 };
 
 static golden *fail_out(gcsv *c) { c_destroy(&c->base); return NULL; }
