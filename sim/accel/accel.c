@@ -281,7 +281,7 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
 
 /* Off also turns off the top-k engines' job-level evaluation, so a --no-skip run clocks every
  * block, the engines' cores included, on every cycle (the reference the skip path is checked
- * against: tests/unit/800, tests/e2e/800, bench/30_accel.sh). */
+ * against: tests/unit/600, tests/e2e/800, bench/30_accel.sh). */
 void accel_set_time_skip(accel *a, bool on)
 {
     a->skip = on;

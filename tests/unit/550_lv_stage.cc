@@ -1,6 +1,6 @@
-// 350_lv_stage: the local-V stage alone against mock FIFOs and mock ports, with cycle counts
+// 550_lv_stage: the local-V stage alone against mock FIFOs and mock ports, with cycle counts
 // derived by hand from docs/arch/controller.md ("Local V") and the engine's own job length J
-// (topk_job_cycles, itself checked against its formula in 400_topk):
+// (topk_job_cycles, itself checked against its formula in 560_topk):
 //   bypass row (keeps every key, or one key) popped at t0 -> visible on pv.in at t0 + 1;
 //   row with a job popped at t0 -> the engine's DONE cycle is t0 + J - 1, the stage sees it
 //   the cycle after and hands the row on: visible at t0 + J + 1;

@@ -1,4 +1,4 @@
-// 725_wlcsv_authors_topk: the shape of the SpAtten authors' generation CSVs: the last row of each
+// 245_wlcsv_authors_topk: the shape of the SpAtten authors' generation CSVs: the last row of each
 // iteration carries if_rescale_previous_importance = True, if_topk = True and a topk larger than
 // that row's key_fetch_num. That top-k re-selects, with rescaled importance, the next
 // iteration's tokens among the whole sentence (sentence_length_L candidates), not among the
