@@ -1,8 +1,10 @@
-/* calib.c - calibration of the static policies from the dense fixed-point model (model_ctx.h;
- * the rules in docs/model.md). */
-#include "models/model_ctx.h"
+/* calib.c - calibration of the static policies (Attention Pruning's block mask, head metrics)
+ * on a dense fixed-point run of the calibration input (docs/model.md, "Static policies"). */
+#include "models/model_int.h"
 #include "models/kern.h"
 #include "models/synth.h"
+#include "trace/fxp.h"
+#include "trace/pol.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -62,7 +64,7 @@ void model_calibrate(ctx *c, const wl_cfg *w, const double *x_main)
         double *x = w->source == WL_SRC_WEIGHTS ? NULL
                                                  : synth_inputs(w, rng_mix(w->seed, 1000 + k), c->n_total);
         cc.x0 = x ? x : x_main;
-        model_fxp_run(&cc, NULL);
+        model_run_fxp(&cc, NULL);
         free(x);
     }
     free(cc.tok_imp);

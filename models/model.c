@@ -1,6 +1,6 @@
 /* model.c - the reference model (see model.h; every rule in docs/model.md). */
 #include "models/model.h"
-#include "models/model_ctx.h"
+#include "models/model_int.h"
 #include "models/kern.h"
 #include "models/policy.h"
 #include "trace/st.h"
@@ -489,7 +489,7 @@ static void select_tokens(ctx *c, uint32_t l, uint32_t seq_len, uint32_t new_pos
 }
 
 /* The golden run (or a calibration run when c->cal is set and tr is NULL). */
-void model_fxp_run(ctx *c, spt_trace *tr)
+void model_run_fxp(ctx *c, spt_trace *tr)
 {
     const uint32_t D = c->D, N = c->w->n_prompt;
     const uint32_t T = tr ? c->w->n_gen : 0;           /* calibration: dense, summarize all */
@@ -617,7 +617,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
         cc.err_den = sim_xcalloc(c.L + 1, sizeof(double));
         cc.tok_imp = sim_xcalloc(c.n_total + 1, 8);
         cc.head_imp = sim_xcalloc(c.H + 1, 8);
-        model_fxp_run(&cc, NULL);
+        model_run_fxp(&cc, NULL);
         if (cc.err_den[c.L - 1] > 0)
             ms->err_fxp_dense = sqrt(cc.err_num[c.L - 1] / cc.err_den[c.L - 1]);
         free(cc.err_num);
@@ -642,7 +642,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
     tr->workload_json = wl_to_json(w);
     c.ms = ms;
     if (w->n_gen) ctx_caches(&c, true);
-    model_fxp_run(&c, tr);
+    model_run_fxp(&c, tr);
     if (ms) {
         uint64_t rows = 0, lsb = 0;
         for (uint32_t l = 0; l < c.L; l++) {

@@ -145,10 +145,10 @@ static uint32_t lv_keep(void *ctx, const arow *r)
     return g->ops->v_keep(g, g->cur, r);
 }
 
-static uint64_t lv_score(void *ctx, const arow *r, uint32_t t)
+static void lv_scores(void *ctx, const arow *r, uint64_t *vals)
 {
     golden *g = ((accel *)ctx)->g;
-    return g->ops->v_score(g, r, t);
+    g->ops->v_scores(g, r, vals);
 }
 
 static bool lv_can_fetch(void *ctx, cycle_t now) { return rows_can_fetch_v(((accel *)ctx)->rw, now); }
@@ -223,7 +223,7 @@ static int create_blocks(accel *a, sim_err *err)
         topk_set_fast(a->tk[e], a->skip);
     }
     lv_cfg lc = { a->n_tk, sh->max_tok, hw->topk_seed };
-    lv_ports lp = { a, lv_keep, lv_score, lv_can_fetch, lv_fetch };
+    lv_ports lp = { a, lv_keep, lv_scores, lv_can_fetch, lv_fetch };
     a->lv = lv_create(&lc, pool, a->f[F_SM_OUT], a->f[F_PV_IN], a->tk, &lp, &a->c.lv_stall);
     ctl_cfg cc = { hw->topk_seed, sh->max_tok + sh->heads };
     ctl_hooks hk = { a, on_pass_end };
@@ -281,7 +281,7 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
 
 /* Off also turns off the top-k engines' job-level evaluation, so a --no-skip run clocks every
  * block, the engines' cores included, on every cycle (the reference the skip path is checked
- * against: tests/unit/800, tests/e2e/800, bench/30_accel.sh). */
+ * against: tests/unit/600, tests/e2e/800, bench/30_accel.sh). */
 void accel_set_time_skip(accel *a, bool on)
 {
     a->skip = on;

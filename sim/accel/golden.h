@@ -35,6 +35,7 @@ typedef struct acc_shape {
     bool     progressive;          /* K in MSB and LSB planes */
     uint32_t bits;                 /* Q/K/V datapath width */
     uint32_t msb_bits, lsb_bits;   /* K planes (progressive) */
+    uint32_t k_bits;               /* K width in DRAM when not progressive */
     uint32_t q_bits, v_bits;       /* widths of Q and V rows in DRAM */
     acc_pass *pp;                  /* [n_pp] passes in execution order (owned by the golden) */
     uint32_t n_pp;
@@ -58,9 +59,9 @@ typedef struct golden_ops {
     /* Rows: the keys a row attends (att, n_att), and its query position (addresses). */
     void     (*row_keys)(golden *g, const acc_pass *p, arow *r);
     uint32_t (*row_qpos)(golden *g, const acc_pass *p, const arow *r);
-    /* Local V: rows to keep of the row's n_att, and the selection score of its key t. */
+    /* Local V: rows to keep of the row's n_att, and the selection scores of its keys. */
     uint32_t (*v_keep)(golden *g, const acc_pass *p, const arow *r);
-    uint64_t (*v_score)(golden *g, const arow *r, uint32_t t);
+    void     (*v_scores)(golden *g, const arow *r, uint64_t *vals);
     /* Datapath events of a row (NULL: nothing to do). */
     void     (*qk_done)(golden *g, const acc_pass *p, arow *r);   /* scores */
     void     (*sm_start)(golden *g, const acc_pass *p, arow *r);  /* probabilities, need_lsb */

@@ -69,10 +69,10 @@ static uint32_t c_v_keep(golden *g, const acc_pass *p, const arow *r)
     return v < r->n_att ? v : r->n_att;
 }
 
-static uint64_t c_v_score(golden *g, const arow *r, uint32_t i)
+static void c_v_scores(golden *g, const arow *r, uint64_t *vals)
 {
     (void)g;
-    return (uint64_t)((r->att[i] * CSV_HASH) >> 7);
+    for (uint32_t i = 0; i < r->n_att; i++) vals[i] = (uint64_t)((r->att[i] * CSV_HASH) >> 7);
 }
 
 /* The softmax's decision comes from the CSV's re-quantisation flag. */
@@ -97,7 +97,7 @@ static const golden_ops CSV_OPS = {
     .n_prune = 1, .prune_name = PRUNE_NAMES, .destroy = c_destroy,
     .pass_begin = c_pass_begin, .prune_job = c_prune_job, .prune_done = c_prune_done,
     .pass_end = c_pass_end, .row_keys = c_row_keys, .row_qpos = c_row_qpos,
-    .v_keep = c_v_keep, .v_score = c_v_score, .sm_start = c_sm_start,
+    .v_keep = c_v_keep, .v_scores = c_v_scores, .sm_start = c_sm_start,
 };
 
 static golden *fail_out(gcsv *c) { c_destroy(&c->base); return NULL; }
@@ -122,6 +122,7 @@ golden *golden_csv_create(const wlcsv *csv, const hw_cfg *hw, acc_ctr *ctr, acc_
     sh->bits = hw->data_bits;
     sh->msb_bits = r0->quant_key_bit > 0 ? (uint32_t)r0->quant_key_bit : hw->data_bits;
     sh->lsb_bits = r0->requant_incre > 0 ? (uint32_t)r0->requant_incre : 0;
+    sh->k_bits = sh->msb_bits;     /* quant_key_bit, or data_bits when -1 */
     sh->q_bits = r0->quant_query_bit > 0 ? (uint32_t)r0->quant_query_bit : hw->data_bits;
     sh->v_bits = r0->quant_value_bit > 0 ? (uint32_t)r0->quant_value_bit : hw->data_bits;
     /* group rows into passes (iteration, layer) */
@@ -163,7 +164,15 @@ golden *golden_csv_create(const wlcsv *csv, const hw_cfg *hw, acc_ctr *ctr, acc_
             p->c_requant[h] = (uint8_t)(x->if_requant && sh->progressive);
             if (x->key_fetch > p->n_tok) p->n_tok = x->key_fetch;
             if (x->sentence_len > sh->max_pos) sh->max_pos = x->sentence_len;
-            if (x->if_topk) { pending_n = x->key_fetch; pending_k = (uint32_t)x->topk; }
+            /* the cascade top-k before the next pass: over the alive tokens, or, when the row
+             * rescales the previous importance, over the whole sentence (the authors' last row
+             * of a generation iteration re-selects the next iteration's tokens among all of
+             * them; docs/workload-csv.md) */
+            if (x->if_topk) {
+                pending_n = x->rescale_prev_imp ? x->sentence_len : x->key_fetch;
+                pending_k = (uint32_t)x->topk;
+                if (pending_n > sh->max_tok) sh->max_tok = pending_n;
+            }
         }
         p->head_idx = p->c_heads;
         if (p->c_sum) {                /* every alive token is a query */

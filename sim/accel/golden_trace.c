@@ -219,10 +219,10 @@ static uint32_t t_v_keep(golden *g, const acc_pass *p, const arow *r)
     return pol_v_keep(&((gtrace *)g)->tr->policy, r->n_att);
 }
 
-static uint64_t t_v_score(golden *g, const arow *r, uint32_t i)
+static void t_v_scores(golden *g, const arow *r, uint64_t *vals)
 {
     (void)g;
-    return r->p[i];
+    for (uint32_t i = 0; i < r->n_att; i++) vals[i] = r->p[i];
 }
 
 /* Q.K's last beat: the row's scores, one fxp_dot per attended key. */
@@ -314,7 +314,7 @@ static const golden_ops TRACE_OPS = {
     .n_prune = 2, .prune_name = PRUNE_NAMES, .destroy = t_destroy,
     .pass_begin = t_pass_begin, .prune_job = t_prune_job, .prune_done = t_prune_done,
     .pass_end = t_pass_end, .row_keys = t_row_keys, .row_qpos = t_row_qpos,
-    .v_keep = t_v_keep, .v_score = t_v_score, .qk_done = t_qk_done, .sm_start = t_sm_start,
+    .v_keep = t_v_keep, .v_scores = t_v_scores, .qk_done = t_qk_done, .sm_start = t_sm_start,
     .pv_done = t_pv_done, .imp_start = t_imp_start, .row_done = t_row_done,
 };
 
@@ -352,6 +352,7 @@ golden *golden_trace_create(const spt_trace *tr, const hw_cfg *hw, acc_ctr *ctr,
     sh->bits = tr->fmt.bits;
     sh->msb_bits = tr->fmt.bits - tr->fmt.k_lsb_bits;
     sh->lsb_bits = tr->fmt.k_lsb_bits;
+    sh->k_bits = tr->fmt.bits;
     sh->q_bits = tr->fmt.bits;
     sh->v_bits = tr->fmt.v_bits;
     t->n_pp = tr->n_pass;

@@ -87,7 +87,7 @@ unsigned lv_tick(lv *l, cycle_t now)
         arow *r = &l->pool[s->row];
         uint32_t k = l->port.keep(l->port.ctx, r);
         if (k < r->n_att && r->n_att > 1) {
-            for (uint32_t t = 0; t < r->n_att; t++) s->vals[t] = l->port.score(l->port.ctx, r, t);
+            l->port.scores(l->port.ctx, r, s->vals);
             topk_start(s->tk, s->vals, r->n_att, k, l->c.seed, now);
             s->running = true;       /* the engine ticks this cycle (after lv_tick) */
         } else {

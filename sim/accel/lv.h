@@ -29,7 +29,7 @@ extern "C" {
 typedef struct lv_ports {
     void     *ctx;
     uint32_t (*keep)(void *ctx, const arow *r);              /* V rows the row keeps */
-    uint64_t (*score)(void *ctx, const arow *r, uint32_t t); /* selection score of its key t */
+    void     (*scores)(void *ctx, const arow *r, uint64_t *vals); /* selection scores [n_att] */
     bool     (*can_fetch)(void *ctx, cycle_t now);           /* room for a V fetch job */
     void     (*fetch)(void *ctx, uint32_t row, cycle_t now); /* fetch its selected V rows */
 } lv_ports;

@@ -1,5 +1,5 @@
-// 250_dram_stream: the request-stream text format and its one-line errors, and the generator.
-#include "200_dram_harness.h"
+// 350_dram_stream: the request-stream text format and its one-line errors, and the generator.
+#include "300_dram_harness.h"
 extern "C" {
 #include "dram/dram_stream.h"
 }

@@ -1,4 +1,4 @@
-// 300_datapath_timing: each datapath block alone against mock FIFOs, with cycle counts from the
+// 500_datapath_timing: each datapath block alone against mock FIFOs, with cycle counts from the
 // hand-derived formulas of docs/arch/*.md (not from the simulator):
 //   Q.K     : row popped at t0, n keys valid -> scores visible at t0 + max(1, ceil(n / (m/d))) + L
 //   softmax : isolated row -> t0 + 2 * max(1, ceil(n / lanes)) + (dequant+exp+acc+div+quant)

@@ -1,4 +1,4 @@
-// 200_dram_harness.h - shared helpers for the DRAM unit tests (2xx): load a shipped config,
+// 300_dram_harness.h - shared helpers for the DRAM unit tests (2xx): load a shipped config,
 // compose addresses from fields, send/tick until a tag completes.
 #ifndef DRAM_HARNESS_H
 #define DRAM_HARNESS_H

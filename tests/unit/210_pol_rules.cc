@@ -1,4 +1,4 @@
-// 500_policy: the pruning decision rules of models/policy.h, against hand-computed counts and
+// 210_pol_rules: the pruning decision rules of models/policy.h, against hand-computed counts and
 // selections (docs/model.md "Policies").
 #include <gtest/gtest.h>
 #include <vector>

@@ -1,4 +1,4 @@
-// 830_accel_accounting: one accounting path. The passes tile the run (each starts where the
+// 630_accel_accounting: one accounting path. The passes tile the run (each starts where the
 // previous one ended, the first at cycle 0, the last ends with the run), so every integer
 // count of the per-pass rows sums exactly to the run's total and the energies sum to it up
 // to rounding. Checked on a summarization + generation trace, a BERT-shaped trace and a

@@ -1,4 +1,4 @@
-// 800_tracegen.h - a small, independent golden generator for accelerator tests.
+// 600_tracegen.h - a small, independent golden generator for accelerator tests.
 //
 // Builds an spt_trace in memory (random Q/K/V) and computes the golden values the straightforward
 // way, row by row, with fxp.h and the reference top-k (fxp_topk_ref): dense attention with

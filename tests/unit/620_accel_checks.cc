@@ -1,4 +1,4 @@
-// 820_accel_checks: whole-machine properties with independently derived expectations:
+// 620_accel_checks: whole-machine properties with independently derived expectations:
 //  - the DRAM model's own byte counters equal the bytes of the Q/K/V rows the trace holds;
 //  - energy is linear in event counts: twice the (identically shaped) work, twice the dynamic
 //    energy of every datapath module (leakage set to zero in a test energy config);
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 #include <unistd.h>
-#include "800_tracegen.h"
+#include "600_tracegen.h"
 extern "C" {
 #include "accel/accel.h"
 #include "dram/dram.h"

@@ -1,6 +1,6 @@
-// 200_dram_config: the shipped DRAM configs load, carry the spec's reference timing set, and the
+// 300_dram_config: the shipped DRAM configs load, carry the spec's reference timing set, and the
 // address mapping puts each field at the bit position computed by hand (docs/dram.md).
-#include "200_dram_harness.h"
+#include "300_dram_harness.h"
 #include <cstdlib>
 
 namespace {

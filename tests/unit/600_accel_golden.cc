@@ -1,10 +1,10 @@
-// 800_accel_golden: full data-carrying runs of small traces on the default machine and on the
+// 600_accel_golden: full data-carrying runs of small traces on the default machine and on the
 // tiny-FIFO machine: every output row matches the independently computed golden values, and the
 // DRAM traffic equals the bytes of the rows the trace implies (computed here, not by the
 // simulator).
 #include <gtest/gtest.h>
 #include <string>
-#include "800_tracegen.h"
+#include "600_tracegen.h"
 #include "test_util.h"
 #include <fstream>
 extern "C" {

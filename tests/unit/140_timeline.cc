@@ -1,4 +1,4 @@
-// 730_timeline: the Chrome/Perfetto trace-event writer: valid JSON (parsed with cJSON), one
+// 140_timeline: the Chrome/Perfetto trace-event writer: valid JSON (parsed with cJSON), one
 // named track per module, complete events with ts/dur from cycles, deterministic order and bytes.
 #include <gtest/gtest.h>
 #include <cjson/cJSON.h>

@@ -1,4 +1,4 @@
-// 700_energy: per-event energy costs (configs/energy).
+// 400_energy: per-event energy costs (configs/energy).
 // Expected values are hand calculations from the Horowitz ISSCC 2014 table (docs/energy.md).
 #include <gtest/gtest.h>
 #include <cmath>

@@ -1,4 +1,4 @@
-// 610_trace_corrupt: a truncated, corrupt or hostile .spt is one line "<file>: ... at byte N"
+// 230_trace_corrupt: a truncated, corrupt or hostile .spt is one line "<file>: ... at byte N"
 // (SIM_ETRACE), never a crash: truncation at many offsets, flipped bytes, hand-made hostile
 // headers, and a deterministic fuzz loop of random mutations (run it under `make asan`).
 #include <gtest/gtest.h>

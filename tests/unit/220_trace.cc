@@ -1,4 +1,4 @@
-// 600_trace: .spt round trip, byte-identical output, and the safetensors layout as the
+// 220_trace: .spt round trip, byte-identical output, and the safetensors layout as the
 // safetensors specification defines it (header length, JSON, contiguous data_offsets).
 #include <gtest/gtest.h>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// 530_model: the golden model against an independent recomputation from its own trace
+// 720_model: the golden model against an independent recomputation from its own trace
 // (fxp.h primitives + the rules of docs/model.md re-implemented here), and the pruning
 // invariants: kept sets shrink across layers, sizes equal the configured counts, pruned tokens
 // never come back, policy "none" is the dense model.

@@ -1,4 +1,4 @@
-// 400_topk: the top-k engine's C model (sim/topk.c). Expected selections come from
+// 560_topk: the top-k engine's C model (sim/topk.c). Expected selections come from
 // fxp_topk_ref; expected cycle counts from docs/arch/topk.md's formula, evaluated by hand or by
 // an independent re-implementation of the documented quick-select (pivot LFSR, partition
 // layout) written here, not by the model under test.

@@ -1,4 +1,4 @@
-// 810_accel_model: the accelerator on traces from the reference model (models/model.h), with
+// 610_accel_model: the accelerator on traces from the reference model (models/model.h), with
 // cascade token and head pruning, local V pruning and progressive quantisation: every golden
 // value matches, and pruned passes fetch exactly the rows the trace keeps (counted here).
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
-// 220_dram_bandwidth: achieved bandwidth of streaming and random traffic against bounds derived
+// 320_dram_bandwidth: achieved bandwidth of streaming and random traffic against bounds derived
 // by hand from the timing table (docs/dram.md, "Validation").
-#include "200_dram_harness.h"
+#include "300_dram_harness.h"
 
 namespace {
 struct BwRun {

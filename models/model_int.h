@@ -1,14 +1,12 @@
 /*
- * model_ctx.h - the reference model's private state, shared by model.c and calib.c only (not an
- * interface: front ends use model.h).
+ * model_int.h - what the reference model's files share (model.c: the passes and the entry
+ * points; calib.c: calibration of the static policies). Not a public API.
  */
-#ifndef SPATTEN_MODEL_CTX_H
-#define SPATTEN_MODEL_CTX_H
+#ifndef SPATTEN_MODEL_INT_H
+#define SPATTEN_MODEL_INT_H
 
 #include "models/model.h"
-#include "models/policy.h"
 #include "models/weights.h"
-#include "trace/fxp.h"
 #include "trace/st.h"
 
 /* Calibration sink for static policies: statistics of the dense fixed-point model. */
@@ -55,10 +53,9 @@ typedef struct ctx {
     uint32_t n_keep;
 } ctx;
 
-/* The fixed-point (golden) model over every pass; tr NULL: statistics only (calibration). */
-void model_fxp_run(ctx *c, spt_trace *tr);
-/* Static policies (Attention Pruning's block mask, head pruning by a metric): run the dense
- * fixed-point model on calibration inputs and fill c->ap_mask / c->st_heads (calib.c). */
+/* The fixed-point (golden) run of the whole workload; tr NULL: calibration run (no trace). */
+void model_run_fxp(ctx *c, spt_trace *tr);
+/* Static policies: the dense calibration run, then the AP mask / kept heads into c. */
 void model_calibrate(ctx *c, const wl_cfg *w, const double *x_main);
 
 #endif

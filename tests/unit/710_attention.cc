@@ -1,4 +1,4 @@
-// 520_attention: attention on 3-token examples computed by hand (p = softmax(q.k / sqrt(d)),
+// 710_attention: attention on 3-token examples computed by hand (p = softmax(q.k / sqrt(d)),
 // o = p.V), in the float mode and in the accelerator's fixed point.
 #include <gtest/gtest.h>
 extern "C" {

@@ -1,4 +1,4 @@
-// 340_fetch: the matrix fetcher on the real HBM2 model: row jobs become request_bytes-sized
+// 540_fetch: the matrix fetcher on the real HBM2 model: row jobs become request_bytes-sized
 // requests, the DRAM model's byte counters equal the bytes of the rows moved (computed here),
 // rows become valid in request order (reorder buffer), writes complete, and max_outstanding
 // bounds the requests in flight.

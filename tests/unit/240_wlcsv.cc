@@ -1,4 +1,4 @@
-// 720_wlcsv: the authors' workload CSV: strict reading (exact values, line-numbered errors) and
+// 240_wlcsv: the authors' workload CSV: strict reading (exact values, line-numbered errors) and
 // writing from our trace (expected rows worked out by hand from the trace built below).
 #include <gtest/gtest.h>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// 550_static_policies: Attention Pruning's calibrated block mask and the static head-pruning
+// 730_static_policies: Attention Pruning's calibrated block mask and the static head-pruning
 // metrics: the counts they must keep (docs/model.md), and that they act in the golden model.
 #include <gtest/gtest.h>
 #include <algorithm>

@@ -1,4 +1,4 @@
-// 310_fxp_kernels: the fast (SSE2) paths of models/fxp.c against plain loops written here and
+// 200_fxp_kernels: the fast (SSE2) paths of models/fxp.c against plain loops written here and
 // against fxp.c's own scalar paths: softmax without a mask must equal softmax with an all-zero
 // mask (the scalar path) bit for bit; the dot product and prob x V equal naive integer sums.
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
-// 210_dram_timing: single-request latencies and pairwise timing rules on hbm2.json, each
+// 310_dram_timing: single-request latencies and pairwise timing rules on hbm2.json, each
 // expected value computed by hand from the spec's timing table (docs/dram.md, "Timing rules").
 // hbm2: tRCD 14, CL 14, CWL 4, BL/2 2, tRP 14, tRAS 34, tRTP_L 6, tWTR_S 6, tWTR_L 8,
 // tRRD_S 4, tRRD_L 6, tFAW 30, tRFC 260, tREFI 3900; controller front-end latency F = 1.
-#include "200_dram_harness.h"
+#include "300_dram_harness.h"
 
 namespace {
 const char *kHbm = "configs/dram/hbm2.json";

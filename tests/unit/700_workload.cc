@@ -1,4 +1,4 @@
-// 510_workload: workload configs: presets, derived fields, every shipped file loads, and each
+// 700_workload: workload configs: presets, derived fields, every shipped file loads, and each
 // kind of bad input is one named line (SIM_EINVAL).
 #include <cjson/cJSON.h>
 #include <glob.h>

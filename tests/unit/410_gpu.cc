@@ -1,4 +1,4 @@
-// 710_gpu: the ANALYTICAL GPU baseline against the formulas of spec gpu-baseline.md, evaluated
+// 410_gpu: the ANALYTICAL GPU baseline against the formulas of spec gpu-baseline.md, evaluated
 // by hand on small shapes (docs/gpu-baseline.md).
 #include <gtest/gtest.h>
 #include <map>

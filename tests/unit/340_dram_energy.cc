@@ -1,7 +1,7 @@
-// 240_dram_energy: energy from command counts and IDD values (docs/dram.md, "Energy"),
+// 340_dram_energy: energy from command counts and IDD values (docs/dram.md, "Energy"),
 // per-command energies computed by hand, the breakdown sums to the total, and streaming reads
 // land in the 3-7 pJ/bit range spec/dram.md gives for HBM2.
-#include "200_dram_harness.h"
+#include "300_dram_harness.h"
 
 TEST(DramEnergy, PerCommandEnergiesMatchTheIddFormulas) {
   DramH h("configs/dram/hbm2.json");

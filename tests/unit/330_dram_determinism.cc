@@ -1,7 +1,7 @@
-// 230_dram_determinism: the same stream gives the same stats byte for byte, whether idle
+// 330_dram_determinism: the same stream gives the same stats byte for byte, whether idle
 // cycles are skipped or not, and whether controllers sleep until their next event or are
 // scheduled every clock (style.md 2.6).
-#include "200_dram_harness.h"
+#include "300_dram_harness.h"
 
 namespace {
 // A mixed stream: bursts of sequential reads, random reads and writes, idle gaps that span
