@@ -92,6 +92,15 @@ for args in "" "--resume" "--collect" "--slurm" "--point 0"; do
 done
 cmp -s "$T/p0.before" "$T/r.csv.d/point-00000.csv" || fail "a locked-out sweep changed a point file"
 kill -9 $BG; wait $BG 2>/dev/null; BG=
+# the same with two real sweeps: while one runs (slow points), a second on its output is refused
+printf '{"hw": "%s", "workloads": ["%s"], "vary_hw": {"topk_comparators": [8, 16]}}\n' \
+    "$HW" "$ROOT/configs/workloads/gpt2-small.json" >"$T/slow.json"
+"$SPATTEN" sweep "$T/slow.json" -o "$T/two.csv" >/dev/null 2>&1 &
+BG=$!
+for i in $(seq 100); do [ -e "$T/two.csv.d/point-00001-workload.json" ] && break; sleep 0.05; done
+expect_exit 3 "$SPATTEN" sweep "$T/slow.json" --resume -o "$T/two.csv"
+echo "$LAST_ERR" | grep -q "another sweep is writing this output" || fail "two sweeps: $LAST_ERR"
+kill -9 $BG; wait $BG 2>/dev/null; BG=
 # array tasks of one job (--point) share the lock with each other
 hold -s "$T/r.csv.d"
 for i in $(seq 50); do flock -n "$T/r.csv.d" true || break; sleep 0.1; done
@@ -99,8 +108,6 @@ for i in $(seq 50); do flock -n "$T/r.csv.d" true || break; sleep 0.1; done
 kill -9 $BG; wait $BG 2>/dev/null; BG=
 
 # 5. a killed sweep: its point processes die with it, and the next run removes its temp files
-printf '{"hw": "%s", "workloads": ["%s"], "vary_hw": {"topk_comparators": [8, 16]}}\n' \
-    "$HW" "$ROOT/configs/workloads/gpt2-small.json" >"$T/slow.json"
 "$SPATTEN" sweep "$T/slow.json" -j 2 -o "$T/slow.csv" >/dev/null 2>&1 &
 BG=$!
 for i in $(seq 100); do [ -e "$T/slow.csv.d/point-00001.err" ] && break; sleep 0.05; done
