@@ -4,7 +4,8 @@
  * Runs that share a workload (the full effective config, as wl_to_json writes it) share one
  * trace: the first to need it runs the model (model_run) and leaves <dir>/trace-<key>.spt,
  * written atomically; the others read it back, which gives the same trace (tests/unit/220). The
- * key is the FNV-1a 64 hash of the config text, as 16 hex digits. Workloads that read weight or
+ * key is the FNV-1a 64 hash of the simulator version and the config text, as 16 hex digits (a
+ * cache left by another version of the model is not reused). Workloads that read weight or
  * token files (source "weights") are never cached: those files may change between runs. A cache
  * file that cannot be read or written is ignored, and the model runs.
  */
