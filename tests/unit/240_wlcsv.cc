@@ -15,11 +15,7 @@ extern "C" {
 }
 
 namespace {
-const char *kHeader =
-    "iteration_id,layer_id,head_id,embedding_length_D,sentence_length_L,key_fetch_num,"
-    "quant_key_bit,quant_query_bit,auto_requant_thres,if_requant,auto_requant_incre,"
-    "value_fetch_num,quant_value_bit,if_accumulate_importance,if_rescale_previous_importance,"
-    "if_topk,topk\n";
+const char *const kHeader = testutil::kWlcsvHeader;
 
 int read_str(const std::string &s, wlcsv **w, sim_err *e) {
   return wlcsv_read_mem(s.data(), s.size(), "w.csv", w, e);

@@ -8,6 +8,7 @@
 // a run are the sum of ceil(n / 16) over its cascade jobs.
 #include <gtest/gtest.h>
 #include <string>
+#include "test_util.h"
 extern "C" {
 #include "accel/accel.h"
 #include "accel/hwcfg.h"
@@ -16,11 +17,7 @@ extern "C" {
 }
 
 namespace {
-const char *kHeader =
-    "iteration_id,layer_id,head_id,embedding_length_D,sentence_length_L,key_fetch_num,"
-    "quant_key_bit,quant_query_bit,auto_requant_thres,if_requant,auto_requant_incre,"
-    "value_fetch_num,quant_value_bit,if_accumulate_importance,if_rescale_previous_importance,"
-    "if_topk,topk\n";
+const char *const kHeader = testutil::kWlcsvHeader;
 
 // iterations x layers x heads; layer 0 keeps `keep0` of the sentence, later layers `keep1`;
 // the last row of every iteration re-ranks the sentence and keeps `next` for the next one.

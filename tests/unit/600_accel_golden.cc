@@ -13,16 +13,10 @@ extern "C" {
 #include "base/stats.h"
 }
 
+#include "accel_util.h"
+using testutil::Hw;
+
 namespace {
-struct Hw {
-  hw_cfg hw{};
-  explicit Hw(const char *path) {
-    sim_err e{};
-    int rc = hw_cfg_load(path, &hw, &e);
-    EXPECT_EQ(rc, SIM_OK) << e.msg;
-  }
-  ~Hw() { hw_cfg_release(&hw); }
-};
 
 struct SimRun {
   int rc = 0;

@@ -14,20 +14,11 @@ extern "C" {
 #include "trace/wlcsv.h"
 }
 
+#include "accel_util.h"
+using testutil::Hw;
+using testutil::trace_of;
+
 namespace {
-spt_trace *trace_of(const char *wl_path) {
-  wl_cfg w{};
-  sim_err e{};
-  EXPECT_EQ(wl_cfg_load(wl_path, &w, &e), SIM_OK) << e.msg;
-  spt_trace *t = nullptr;
-  EXPECT_EQ(model_run(&w, &t, nullptr, &e), SIM_OK) << e.msg;
-  return t;
-}
-struct Hw {
-  hw_cfg hw{};
-  explicit Hw(const char *path) { sim_err e{}; EXPECT_EQ(hw_cfg_load(path, &hw, &e), SIM_OK) << e.msg; }
-  ~Hw() { hw_cfg_release(&hw); }
-};
 uint32_t bytes_of(uint32_t d, uint32_t bits) { return (d * bits + 7) / 8; }
 }  // namespace
 
