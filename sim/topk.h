@@ -2,6 +2,9 @@
  * topk.h - SpAtten's top-k engine, cycle level: quick-select with a seeded random pivot,
  * `comparators` comparisons per cycle, a zero eliminator (prefix-sum compaction) behind the
  * comparators, and an output FIFO. Used for local V pruning, cascade token and head pruning.
+ * Two variants (topk_cfg.variant): TOPK_SERIAL runs a job's load, passes and emission one
+ * after the other (rtl/topk/topk.v); TOPK_PIPELINED runs them as three stages on three jobs
+ * at once, with three input banks, and returns results in job order (rtl/topk/topk_pipe.v).
  *
  * ONE C model, two faces:
  *  - a signal-level core (topk_core_*) that advances exactly one clock per call and whose
@@ -16,7 +19,8 @@
  *   index, `last` on the job's final beat), done (one-cycle pulse).
  * Selection rule = fxp_topk_ref: larger key first, ties: lower index first.
  * Timing (docs/arch/topk.md): load ceil(n/L); each quick-select pass ceil(m/P) + 3;
- * emission ceil(n/P) rows; plus the start, drain and done cycles.
+ * emission ceil(n/P) rows; plus the start, drain and done cycles (serial, section 5), or the
+ * stage recurrence of section 8 (pipelined: one job per 1 + max(load, passes, emit) cycles).
  */
 #ifndef SPATTEN_TOPK_H
 #define SPATTEN_TOPK_H

@@ -399,3 +399,46 @@ TEST(TopkPipeApi, AcceptsAThirdJobOnlyWhileABankIsFreeAndCopiesTheKeys) {
   }
   EXPECT_EQ(fin, 4);
 }
+
+TEST(TopkPipeFast, ModeChangesOnlyWhileTheEngineIsEmpty) {
+  // The controller flips topk_set_fast every few cycles while jobs overlap and ticks every
+  // cycle; the engine switches only between busy spans, so every start and done cycle still
+  // follows the recurrence.
+  uint64_t s = 99;
+  auto rnd = [&s]() { s = s * 6364136223846793005ull + 1442695040888963407ull; return s >> 17; };
+  std::vector<JobSpec> jobs(30);
+  uint64_t req = 0;
+  for (auto &j : jobs) {
+    uint32_t n = (uint32_t)(rnd() % 200);
+    j.v.resize(n);
+    for (auto &x : j.v) x = rnd() % 50;
+    j.k = (uint32_t)(rnd() % (n + 2));
+    j.seed = (uint32_t)rnd();
+    req += rnd() % 2 ? 0 : rnd() % 150;   // some gaps long enough to drain the engine
+    j.req = req;
+  }
+  std::vector<JobOut> want = Predict(jobs, 8, 8);
+  Engine e(PCfg(8, 8, 256, 2));
+  std::vector<JobOut> got(jobs.size());
+  size_t next = 0, fin = 0;
+  for (uint64_t now = 0; fin < jobs.size() && now < 100000; now++) {
+    topk_set_fast(e.t, (now / 7) % 2 == 1);
+    if (next < jobs.size() && now >= jobs[next].req && topk_can_accept(e.t, now)) {
+      topk_start(e.t, jobs[next].v.data(), (uint32_t)jobs[next].v.size(), jobs[next].k,
+                 jobs[next].seed, now);
+      got[next++].start = now;
+    }
+    topk_tick(e.t, now);
+    while (topk_done(e.t)) {
+      const uint32_t *idx;
+      uint32_t c = topk_result(e.t, &idx);
+      got[fin].idx.assign(idx, idx + c);
+      got[fin].done = now;
+      got[fin].cycles = topk_job_cycles(e.t);
+      got[fin].passes = topk_job_passes(e.t);
+      topk_retire(e.t);
+      fin++;
+    }
+  }
+  ExpectSame(got, want, "toggling");
+}
