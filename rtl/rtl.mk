@@ -22,7 +22,8 @@ $(RTL_OUT)/$(1)/lockstep: $(RTL_SRCS) $(RTL_HARNESS) $(LIB) rtl/rtl.mk
 	@mkdir -p $(RTL_OUT)/$(1)
 	$(VERILATOR) $(RTL_VFLAGS) $(7) --top-module $(if $(8),topk_pipe,topk) --Mdir $(RTL_OUT)/$(1) -o lockstep \
 	    -GW=$(2) -GMAX_N=$(3) -GP=$(4) -GL=$(5) -GFIFO_DEPTH=$(6) \
-	    -CFLAGS "-std=c++17 -I$(CURDIR)/sim -I$(CURDIR)/models -DH_W=$(2) -DH_MAX_N=$(3) -DH_P=$(4) -DH_L=$(5) -DH_FIFO=$(6) -DH_PIPE=$(if $(8),1,0)" \
+	    -CFLAGS "-std=c++17 -I$(CURDIR)/sim -I$(CURDIR)/models -DH_W=$(2) -DH_MAX_N=$(3) -DH_P=$(4) -DH_L=$(5) -DH_FIFO=$(6)" \
+	    -CFLAGS "-DH_PIPE=$(if $(8),1,0)" \
 	    -LDFLAGS "$(abspath $(LIB)) -lcjson -lm" \
 	    $(RTL_SRCS) $(CURDIR)/$(RTL_HARNESS) >$(RTL_OUT)/$(1)/build.log 2>&1 \
 	    || { tail -30 $(RTL_OUT)/$(1)/build.log; exit 1; }
