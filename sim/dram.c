@@ -11,18 +11,23 @@
 
 typedef struct dreq {
     uint64_t tag;
+    uint64_t addr;
     uint64_t arrive;                 /* dram cycle of dram_send */
     uint64_t visible;                /* arrive + frontend_latency */
     uint32_t row;
     uint16_t bank;                   /* flat bank index within the controller */
     uint8_t  is_write;
     uint8_t  touched;                /* a command was issued on its behalf (hit/miss decided) */
+    uint8_t  inbq;                   /* in its bank's command queue (schedulable when visible) */
 } dreq;
 
 typedef struct dbank {
     uint32_t open_row;               /* ROW_NONE when precharged */
     uint32_t bg, rank;               /* its bank group (flat) and rank */
-    uint32_t hits[2];                /* queued reads [0] / writes [1] that hit open_row */
+    uint32_t hits[2];                /* bank-queued reads [0] / writes [1] that hit open_row */
+    uint32_t bq[2];                  /* reads / writes in its command queue */
+    uint32_t pend[2];                /* visible reads / writes waiting for room in it */
+    uint32_t streak;                 /* column commands since its row was opened */
     uint64_t next_act, next_pre, next_rd, next_wr; /* earliest cycle for each command */
 } dbank;
 
@@ -45,6 +50,11 @@ typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } ds
 typedef struct dchan {
     dreq    *rq, *wq;                /* arrival-ordered transaction queues (windows into rbuf/wbuf) */
     uint32_t nr, nw;
+    uint32_t ntq[2];                 /* reads / writes not yet in a bank queue (transaction
+                                        queue occupancy; bank_queue > 0 only) */
+    uint32_t chk[2];                 /* rq/wq entries [0, chk) have been offered to their bank
+                                        queue (bank_queue > 0 only) */
+    uint32_t nbq[2];                 /* reads / writes in bank queues (all of them if bank_queue = 0) */
     dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
     uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */
     dbank   *banks;
@@ -73,7 +83,7 @@ typedef struct dram_counters {
     uint64_t row_hits, row_misses, row_conflicts;
     uint64_t n_act, n_pre, n_rd, n_wr, n_ref;
     uint64_t lat_sum, lat_max, lat_hist[NHIST];
-    uint64_t refresh_cycles, write_drains;
+    uint64_t refresh_cycles, write_drains, reads_forwarded, cap_closes;
     double   lat_avg, bw_gbps, peak_gbps, bw_pct;
     double   e_act, e_rd, e_wr, e_ref, e_bg, e_io, e_total, pj_per_bit_read;
 } dram_counters;
@@ -88,6 +98,10 @@ struct dram {
                                         issue anything (dense, so the per-clock scan is cheap) */
     uint64_t min_wake;               /* min over controllers of wake (kept by tick and send) */
     done_ring rd_done, wr_done;      /* completions, each ring in done order */
+    done_ring fw_done;               /* forwarded reads (write_forwarding), in done order */
+    FILE    *rec;                    /* request recorder (dram_set_recorder) or NULL */
+    uint32_t tq_cap[2];              /* transaction-queue entries: read_queue, write_queue */
+    uint32_t qcap[2];                /* queue array entries: tq_cap + bank_queue x banks */
     /* precomputed turnarounds (cycles) */
     uint32_t rd_rd_l, rd_rd_s, rd_rd_o, rd_wr, rd_wr_o, wr_wr_l, wr_wr_s, wr_wr_o;
     uint32_t wr_rd_l, wr_rd_s, wr_rd_o, rd_pre, wr_pre, t_rc;
@@ -167,12 +181,17 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->wr_pre = t->CWL + bl2 + t->tWR;
     d->t_rc = t->tRAS + t->tRP;
 
+    /* queue arrays hold the transaction queue plus, with bank queues, every bank's queue */
+    d->tq_cap[0] = cfg->ctrl.read_queue;
+    d->tq_cap[1] = cfg->ctrl.write_queue;
+    for (int w = 0; w < 2; w++)
+        d->qcap[w] = d->tq_cap[w] + cfg->ctrl.bank_queue * d->nbanks;
     d->ch = sim_xcalloc(d->nctrl, sizeof *d->ch);
     d->wake = sim_xcalloc(d->nctrl, sizeof *d->wake);
     for (uint32_t i = 0; i < d->nctrl; i++) {
         dchan *c = &d->ch[i];
-        c->rq = c->rbuf = sim_xcalloc(2 * (size_t)cfg->ctrl.read_queue, sizeof *c->rq);
-        c->wq = c->wbuf = sim_xcalloc(2 * (size_t)cfg->ctrl.write_queue, sizeof *c->wq);
+        c->rq = c->rbuf = sim_xcalloc(2 * (size_t)d->qcap[0], sizeof *c->rq);
+        c->wq = c->wbuf = sim_xcalloc(2 * (size_t)d->qcap[1], sizeof *c->wq);
         c->banks = sim_xcalloc(d->nbanks, sizeof *c->banks);
         c->groups = sim_xcalloc(d->ngroups, sizeof *c->groups);
         c->ranks = sim_xcalloc(o->ranks, sizeof *c->ranks);
@@ -208,6 +227,10 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         stats_add_u64(st, m, "cmd_ref", "cmd", &k->n_ref, "all-bank REF commands");
         stats_add_u64(st, m, "refresh_cycles", "dram_cycle", &k->refresh_cycles, "rank-cycles spent in refresh (REF x tRFC)");
         stats_add_u64(st, m, "write_drains", "event", &k->write_drains, "switches into write-drain mode");
+        stats_add_u64(st, m, "reads_forwarded", "req", &k->reads_forwarded,
+                      "reads served from the write queue (write_forwarding; no DRAM access)");
+        stats_add_u64(st, m, "row_hit_cap_closes", "cmd", &k->cap_closes,
+                      "PREs of a row that still had queued hits, because row_hit_cap was reached");
         stats_add_u64(st, m, "read_latency_sum", "dram_cycle", &k->lat_sum, "sum of read latencies (send to last data beat)");
         stats_add_u64(st, m, "read_latency_max", "dram_cycle", &k->lat_max, "largest read latency");
         stats_add_f64(st, m, "read_latency_avg", "dram_cycle", &k->lat_avg, "average read latency");
@@ -259,15 +282,45 @@ void dram_destroy(dram *d)
     free(d->wake);
     free(d->rd_done.tag); free(d->rd_done.done);
     free(d->wr_done.tag); free(d->wr_done.done);
+    free(d->fw_done.tag); free(d->fw_done.done);
     free(d);
 }
 
+static void read_latency(dram *d, uint64_t lat)
+{
+    d->c.lat_sum += lat;
+    bump(&d->c.lat_max, lat);
+    int h = 0;
+    while (h < NHIST - 1 && lat >= (32ull << h)) h++;
+    d->c.lat_hist[h]++;
+}
+
 /* ---- front end ---- */
+/* Room in the transaction queue: without bank queues it holds every queued request; with
+ * them, only those not yet moved into their bank's queue. */
+static inline bool tq_room(const dram *d, const dchan *c, bool w)
+{
+    uint32_t n = d->cfg.ctrl.bank_queue ? c->ntq[w] : (w ? c->nw : c->nr);
+    return n < d->tq_cap[w];
+}
+
 bool dram_can_accept(const dram *d, uint64_t addr, bool is_write)
 {
     if (addr >= d->cfg.capacity_bytes) return false;
-    const dchan *c = &d->ch[ctrl_of(&d->cfg, addr)];
-    return is_write ? c->nw < d->cfg.ctrl.write_queue : c->nr < d->cfg.ctrl.read_queue;
+    return tq_room(d, &d->ch[ctrl_of(&d->cfg, addr)], is_write);
+}
+
+void dram_set_recorder(dram *d, FILE *f) { d->rec = f; }
+
+/* Move q (visible, offered in arrival order) into its bank's command queue. */
+static void bq_enter(dchan *c, dreq *q)
+{
+    dbank *k = &c->banks[q->bank];
+    bool w = q->is_write;
+    q->inbq = 1;
+    k->bq[w]++;
+    c->nbq[w]++;
+    if (c->orow[q->bank] == q->row) { k->hits[w]++; c->hitsum[w]++; }
 }
 
 void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
@@ -275,17 +328,32 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
     const dram_cfg *cfg = &d->cfg;
     SIM_ASSERT(addr % cfg->request_bytes == 0 && addr < cfg->capacity_bytes);
     dchan *c = &d->ch[ctrl_of(cfg, addr)];
-    SIM_ASSERT(is_write ? c->nw < cfg->ctrl.write_queue : c->nr < cfg->ctrl.read_queue);
-    if (is_write && c->wq + c->nw == c->wbuf + 2 * (size_t)cfg->ctrl.write_queue) {
+    SIM_ASSERT(tq_room(d, c, is_write));
+    if (d->rec)
+        fprintf(d->rec, "%" PRIu64 " 0x%" PRIx64 " %c\n", d->now, addr, is_write ? 'W' : 'R');
+    if (!is_write && cfg->ctrl.write_forwarding) {
+        /* read-after-write forwarding: the data is in the write queue */
+        for (uint32_t i = 0; i < c->nw; i++) {
+            if (c->wq[i].addr != addr) continue;
+            uint64_t done = d->now + cfg->ctrl.frontend_latency;
+            d->c.reads++;
+            d->c.reads_forwarded++;
+            read_latency(d, cfg->ctrl.frontend_latency);
+            ring_push(&d->fw_done, tag, done);
+            return;
+        }
+    }
+    if (is_write && c->wq + c->nw == c->wbuf + 2 * (size_t)d->qcap[1]) {
         memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
         c->wq = c->wbuf;
     }
-    if (!is_write && c->rq + c->nr == c->rbuf + 2 * (size_t)cfg->ctrl.read_queue) {
+    if (!is_write && c->rq + c->nr == c->rbuf + 2 * (size_t)d->qcap[0]) {
         memmove(c->rbuf, c->rq, c->nr * sizeof *c->rq);
         c->rq = c->rbuf;
     }
     dreq *q = is_write ? &c->wq[c->nw++] : &c->rq[c->nr++];
     q->tag = tag;
+    q->addr = addr;
     q->arrive = d->now;
     q->visible = d->now + cfg->ctrl.frontend_latency;
     q->row = (uint32_t)field(cfg, addr, DRAM_F_RO);
@@ -293,7 +361,9 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
                          * cfg->org.banks_per_group + field(cfg, addr, DRAM_F_BA));
     q->is_write = is_write;
     q->touched = 0;
-    if (c->banks[q->bank].open_row == q->row) { c->banks[q->bank].hits[is_write]++; c->hitsum[is_write]++; }
+    q->inbq = 0;
+    if (cfg->ctrl.bank_queue) c->ntq[is_write]++;   /* offered to its bank queue when visible */
+    else bq_enter(c, q);                             /* no bank queues: schedulable when visible */
     uint32_t ci = (uint32_t)(c - d->ch);
     if (q->visible < d->wake[ci]) d->wake[ci] = q->visible;
     if (q->visible < d->min_wake) d->min_wake = q->visible;
@@ -302,8 +372,10 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
 {
     uint64_t r = ring_head_done(&d->rd_done), w = ring_head_done(&d->wr_done);
+    uint64_t f = ring_head_done(&d->fw_done);
     done_ring *ring;
-    if (r <= w && r <= d->now) { ring = &d->rd_done; *is_write = false; }
+    if (f < r && f <= w && f <= d->now) { ring = &d->fw_done; *is_write = false; }
+    else if (r <= w && r <= d->now) { ring = &d->rd_done; *is_write = false; }
     else if (w < r && w <= d->now) { ring = &d->wr_done; *is_write = true; }
     else return false;
     *tag = ring->tag[ring->head];
@@ -314,7 +386,7 @@ bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
 
 bool dram_idle(const dram *d)
 {
-    if (d->rd_done.n || d->wr_done.n) return false;
+    if (d->rd_done.n || d->wr_done.n || d->fw_done.n) return false;
     for (uint32_t i = 0; i < d->nctrl; i++)
         if (d->ch[i].nr || d->ch[i].nw) return false;
     return true;
@@ -351,8 +423,9 @@ static void issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
     c->hitsum[0] -= k->hits[0];
     c->hitsum[1] -= k->hits[1];
     k->hits[0] = k->hits[1] = 0;
-    for (uint32_t i = 0; i < c->nr; i++) k->hits[0] += c->rq[i].bank == b && c->rq[i].row == row;
-    for (uint32_t i = 0; i < c->nw; i++) k->hits[1] += c->wq[i].bank == b && c->wq[i].row == row;
+    for (uint32_t i = 0; i < c->nr; i++) k->hits[0] += c->rq[i].bank == b && c->rq[i].row == row && c->rq[i].inbq;
+    for (uint32_t i = 0; i < c->nw; i++) k->hits[1] += c->wq[i].bank == b && c->wq[i].row == row && c->wq[i].inbq;
+    k->streak = 0;
     c->hitsum[0] += k->hits[0];
     c->hitsum[1] += k->hits[1];
     bump(&k->next_rd, t + tm->tRCDRD);
@@ -402,10 +475,26 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     uint32_t rk = k->rank, g = k->bg;
     bool wr = q->is_write;
     record_kind(d, q, 0);
-    SIM_ASSERT(k->hits[wr] > 0);
+    SIM_ASSERT(k->hits[wr] > 0 && k->bq[wr] > 0 && q->inbq);
     k->hits[wr]--;                      /* it leaves the queue */
     c->hitsum[wr]--;
+    k->bq[wr]--;
+    c->nbq[wr]--;
+    k->streak++;
     if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
+    else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) p4_lower(c, k->next_pre);
+    if (k->pend[wr]) {
+        /* room in its bank queue: the oldest request waiting for it moves in (it is older in
+         * the array than anything the caches have not seen: drop them) */
+        dreq *base = wr ? c->wq : c->rq;
+        uint32_t i = 0;
+        while (base[i].inbq || base[i].bank != q->bank) i++;
+        SIM_ASSERT(i < c->chk[wr]);
+        k->pend[wr]--;
+        c->ntq[wr]--;
+        bq_enter(c, &base[i]);
+        c->p3_valid = c->p4_valid = false;
+    }
     for (uint32_t r = 0; r < cfg->org.ranks; r++) {
         drank *x = &c->ranks[r];
         if (r == rk) {
@@ -429,11 +518,7 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
         uint64_t done = t + cfg->t.CL + d->bl2, lat = done - q->arrive;
         d->c.n_rd++; d->c.reads++; c->st.reads++;
         d->c.bytes_read += cfg->request_bytes;
-        d->c.lat_sum += lat;
-        bump(&d->c.lat_max, lat);
-        int h = 0;
-        while (h < NHIST - 1 && lat >= (32ull << h)) h++;
-        d->c.lat_hist[h]++;
+        read_latency(d, lat);
         ring_push(&d->rd_done, q->tag, done);
     }
     if (cfg->ctrl.page_policy == DRAM_CLOSED_PAGE) {
@@ -473,6 +558,7 @@ static void remove_req(dchan *c, dreq *q)
     dreq **base = q->is_write ? &c->wq : &c->rq;
     uint32_t *n = q->is_write ? &c->nw : &c->nr;
     uint32_t i = (uint32_t)(q - *base);
+    if (i < c->chk[q->is_write]) c->chk[q->is_write]--;
     if (i < *n - 1 - i) {                     /* fewer entries before it: shift those up */
         memmove(*base + 1, *base, i * sizeof **base);
         (*base)++;
@@ -498,6 +584,23 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     uint64_t wake = CYCLE_NEVER;
     bool row_busy = false, col_busy = false, p4_issued = false, single = !cfg->ctrl.dual_cmd_bus;
     uint32_t refmask = 0;                     /* ranks with a refresh pending */
+    const uint32_t cap = cfg->ctrl.row_hit_cap;
+
+    /* 0. bank queues: requests that became visible move, in arrival order, from the
+     * transaction queue into their bank's command queue if it has room and no older request
+     * of that bank waits; the others wait (issue_col moves them in as room appears) */
+    if (cfg->ctrl.bank_queue) {
+        for (int w = 0; w < 2; w++) {
+            dreq *b = w ? c->wq : c->rq;
+            uint32_t n = w ? c->nw : c->nr, i = c->chk[w];
+            for (; i < n && b[i].visible <= t; i++) {
+                dbank *k = &c->banks[b[i].bank];
+                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) { c->ntq[w]--; bq_enter(c, &b[i]); }
+                else k->pend[w]++;
+            }
+            c->chk[w] = i;
+        }
+    }
 
     /* 1. refresh: a due rank gets no new ACT or column command; close its banks, then REF */
     for (uint32_t ri = 0; ri < cfg->org.ranks; ri++) {
@@ -565,9 +668,11 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         }
         for (uint32_t i = start; i < nvis && !skip3; i++) {
             dreq *x = &q[i];
-            if (c->orow[x->bank] != x->row) continue;
+            if (c->orow[x->bank] != x->row || !x->inbq) continue;
             dbank *k = &c->banks[x->bank];
             if (refmask >> k->rank & 1) continue;
+            /* row-hit cap: an older request of another row waits in this bank queue */
+            if (cap && k->streak >= cap && k->bq[c->write_mode] > k->hits[c->write_mode]) continue;
             uint64_t rdy = col_ready(c, k, x->is_write);
             if (rdy <= t) {
                 issue_col(d, c, x, t);
@@ -590,7 +695,14 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     if (row_busy) return wake;
     if (col_busy) nvis--;                    /* the issued request left the queue */
     q = c->write_mode ? c->wq : c->rq;       /* and the window may have moved */
-    if (c->hitsum[c->write_mode] == (c->write_mode ? c->nw : c->nr)) goto done; /* all hits */
+    if (c->hitsum[c->write_mode] == c->nbq[c->write_mode]) goto done; /* all hits */
+    /* drain_policy keep_read_rows: in write mode a PRE of a row that queued reads hit is
+     * deferred; it issues only when no other write can make progress (then the scan must
+     * see every request, so the cache's partial scan is not used) */
+    const bool keep = c->write_mode && cfg->ctrl.drain_policy == DRAM_DRAIN_KEEP_READ_ROWS;
+    bool live = false;                        /* a candidate that is not deferred */
+    uint32_t dfr = UINT32_MAX;                /* first deferred bank */
+    uint64_t w4d = CYCLE_NEVER;               /* its PRE bound (kept in the cache's bound) */
 
     /* 4. then first-come: ACT or PRE on behalf of the oldest request that needs one. Only the
      * oldest request of each bank can be the one served, so each bank is looked at once. */
@@ -603,6 +715,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         while (start > 0 && q[start - 1].visible > c->p4_t) start--;
         if (start == nvis) { wake = minu(wake, c->p4_wake); goto done; }
         w4 = c->p4_wake;
+        if (keep) { start = 0; w4 = CYCLE_NEVER; }
     }
     uint32_t stamp = ++c->stamp;
     if (stamp == 0) { memset(c->seen, 0, d->nbanks * sizeof *c->seen); stamp = c->stamp = 1; }
@@ -610,11 +723,12 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     for (uint32_t i = start; i < nvis; i++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
         dreq *x = &q[i];
-        if (c->orow[x->bank] == x->row || c->seen[x->bank] == stamp) continue;
+        if (c->orow[x->bank] == x->row || c->seen[x->bank] == stamp || !x->inbq) continue;
         dbank *k = &c->banks[x->bank];
         if (refmask >> k->rank & 1) continue;
         c->seen[x->bank] = stamp;
         if (k->open_row == ROW_NONE) {
+            live = true;
             uint64_t rdy = act_ready(c, k, tm->tFAW);
             if (!p4_issued && rdy <= t) {
                 record_kind(d, x, 1);
@@ -626,10 +740,19 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             }
             w4 = minu(w4, rdy);
         } else {
-            /* conflict: close the row only when no request of this queue still hits it */
-            if (k->hits[c->write_mode]) continue;
+            /* conflict: close the row only when no request of this queue still hits it, or
+             * when the row-hit cap has been reached */
+            bool capped = cap && k->streak >= cap;
+            if (k->hits[c->write_mode] && !capped) continue;
+            if (keep && k->hits[0] && !capped) {
+                if (dfr == UINT32_MAX) dfr = x->bank;
+                w4d = minu(w4d, k->next_pre);
+                continue;
+            }
+            live = true;
             if (!p4_issued && k->next_pre <= t) {
                 record_kind(d, x, 2);
+                if (k->hits[c->write_mode]) d->c.cap_closes++;
                 issue_pre(d, c, x->bank, t);
                 w4 = minu(w4, k->next_act);       /* its bank's requests: ACT from here */
                 p4_issued = true;
@@ -637,6 +760,19 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             }
             w4 = minu(w4, k->next_pre);
         }
+    }
+    if (dfr != UINT32_MAX) {
+        /* deferred PREs: only when no write can progress otherwise (no other candidate, no
+         * write hit left; hits that the cap holds back have their own, non-deferred PRE) */
+        if (!p4_issued && !live && c->hitsum[1] == 0 && c->banks[dfr].next_pre <= t) {
+            dreq *x = NULL;
+            for (uint32_t i = 0; i < nvis && !x; i++)
+                if (q[i].bank == dfr && q[i].inbq) x = &q[i];
+            record_kind(d, x, 2);
+            issue_pre(d, c, dfr, t);
+            p4_issued = true;
+        }
+        w4 = minu(w4, w4d);
     }
     if (w4 <= t) w4 = t + 1;                  /* ready, but the row bus was taken this clock */
     c->p4_valid = true;
@@ -697,6 +833,7 @@ uint64_t dram_data_cycles(const dram *d)
 uint64_t dram_next_event(const dram *d)
 {
     uint64_t e = minu(ring_head_done(&d->rd_done), ring_head_done(&d->wr_done));
+    e = minu(e, ring_head_done(&d->fw_done));
     e = minu(e, d->min_wake);
     if (SIM_DEBUG) {
         uint64_t m = CYCLE_NEVER;

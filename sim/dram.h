@@ -22,6 +22,8 @@
 #include "cfg.h"
 #include "stats.h"
 
+#include <stdio.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -60,9 +62,21 @@ typedef struct dram_ctrl_cfg {
     uint32_t write_low;         /* leave write drain when it holds <= this (and reads wait) */
     uint32_t frontend_latency;  /* clocks from dram_send to schedulable (>= 1) */
     bool     dual_cmd_bus;      /* separate row (ACT/PRE/REF) and column (RD/WR) command buses */
+    /* Controller structure (docs/dram.md section 5; every default keeps the behaviour of the
+     * model before per-bank queues existed): */
+    uint32_t bank_queue;        /* per-bank command-queue entries per direction; 0 = none (the
+                                   scheduler sees the whole transaction queue) */
+    uint32_t row_hit_cap;       /* column commands to an open row after which a waiting request
+                                   of another row may close it; 0 = no cap (pure FR-FCFS) */
+    uint32_t drain_policy;      /* DRAM_DRAIN_STRICT or DRAM_DRAIN_KEEP_READ_ROWS */
+    bool     write_forwarding;  /* a read of an address queued for writing completes from the
+                                   write queue (read-after-write forwarding) */
 } dram_ctrl_cfg;
 
 enum { DRAM_OPEN_PAGE = 0, DRAM_CLOSED_PAGE = 1 };
+/* Write drain: STRICT closes any row a queued write conflicts with; KEEP_READ_ROWS does not
+ * close rows that queued reads hit while another write can make progress. */
+enum { DRAM_DRAIN_STRICT = 0, DRAM_DRAIN_KEEP_READ_ROWS = 1 };
 
 typedef struct dram_cfg {
     char          name[64];
@@ -119,6 +133,11 @@ void     dram_update_stats(dram *d);
  * possible event (results must not change; tests/unit/230). */
 void     dram_set_exhaustive(dram *d, bool on);
 const dram_cfg *dram_get_cfg(const dram *d);
+/* Request recorder: every request accepted by dram_send from now on is written to f as one
+ * `spatten dram --stream` line, "<dram cycle> 0x<address> R|W" (the cycle of dram_send), so
+ * the run's DRAM traffic can be replayed here or in another DRAM simulator. NULL stops it. The
+ * caller owns f (opens it atomically, checks ferror and commits). */
+void     dram_set_recorder(dram *d, FILE *f);
 
 #ifdef __cplusplus
 }
