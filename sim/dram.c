@@ -763,8 +763,10 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     }
     if (dfr != UINT32_MAX) {
         /* deferred PREs: only when no write can progress otherwise (no other candidate, no
-         * write hit left; hits that the cap holds back have their own, non-deferred PRE) */
-        if (!p4_issued && !live && c->hitsum[1] == 0 && c->banks[dfr].next_pre <= t) {
+         * write hit left; hits that the cap holds back have their own, non-deferred PRE) and
+         * the drain goes on (otherwise the reads are served first, next clock) */
+        bool drains_on = next_mode(&cfg->ctrl, true, nr, nvis);  /* not about to serve reads */
+        if (!p4_issued && !live && c->hitsum[1] == 0 && drains_on && c->banks[dfr].next_pre <= t) {
             dreq *x = NULL;
             for (uint32_t i = 0; i < nvis && !x; i++)
                 if (q[i].bank == dfr && q[i].inbq) x = &q[i];
