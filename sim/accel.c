@@ -1294,6 +1294,8 @@ void accel_set_time_skip(accel *a, bool on)
     for (uint32_t e = 0; e < a->n_lv; e++) topk_set_fast(a->lv[e].tk, on);
 }
 
+void accel_set_dram_trace(accel *a, FILE *f) { dram_set_recorder(a->dr, f); }
+
 void accel_set_timeline(accel *a, timeline *tl)
 {
     a->tl = tl;
