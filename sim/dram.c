@@ -62,6 +62,8 @@ typedef struct dchan {
     drank   *ranks;
     uint32_t *seen;                  /* per bank: stamp of the last scheduling pass that looked */
     uint32_t *orow;                  /* per bank: copy of banks[].open_row, dense for the scans */
+    uint32_t *bqrow[2];              /* with bank queues: the rows of bank b's queued reads /
+                                        writes at [b * bank_queue, + banks[b].bq[w]), any order */
     uint32_t stamp;
     /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
     bool     write_mode;
@@ -197,6 +199,9 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         c->ranks = sim_xcalloc(o->ranks, sizeof *c->ranks);
         c->seen = sim_xcalloc(d->nbanks, sizeof *c->seen);
         c->orow = sim_xcalloc(d->nbanks, sizeof *c->orow);
+        if (cfg->ctrl.bank_queue)
+            for (int w = 0; w < 2; w++)
+                c->bqrow[w] = sim_xcalloc((size_t)d->nbanks * cfg->ctrl.bank_queue, sizeof *c->bqrow[w]);
         for (uint32_t b = 0; b < d->nbanks; b++) {
             c->banks[b].open_row = ROW_NONE;
             c->orow[b] = ROW_NONE;
@@ -275,6 +280,7 @@ void dram_destroy(dram *d)
     for (uint32_t i = 0; i < d->nctrl; i++) {
         free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].banks);
         free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].orow);
+        free(d->ch[i].bqrow[0]); free(d->ch[i].bqrow[1]);
         if (d->names) free(d->names[i]);
     }
     free(d->names);
@@ -312,12 +318,14 @@ bool dram_can_accept(const dram *d, uint64_t addr, bool is_write)
 
 void dram_set_recorder(dram *d, FILE *f) { d->rec = f; }
 
-/* Move q (visible, offered in arrival order) into its bank's command queue. */
-static void bq_enter(dchan *c, dreq *q)
+/* Move q (visible, offered in arrival order) into its bank's command queue (depth B; 0 =
+ * none: every request is in it from dram_send on). */
+static void bq_enter(dchan *c, dreq *q, uint32_t B)
 {
     dbank *k = &c->banks[q->bank];
     bool w = q->is_write;
     q->inbq = 1;
+    if (B) c->bqrow[w][(size_t)q->bank * B + k->bq[w]] = q->row;
     k->bq[w]++;
     c->nbq[w]++;
     if (c->orow[q->bank] == q->row) { k->hits[w]++; c->hitsum[w]++; }
@@ -363,7 +371,7 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
     q->touched = 0;
     q->inbq = 0;
     if (cfg->ctrl.bank_queue) c->ntq[is_write]++;   /* offered to its bank queue when visible */
-    else bq_enter(c, q);                             /* no bank queues: schedulable when visible */
+    else bq_enter(c, q, 0);                          /* no bank queues: schedulable when visible */
     uint32_t ci = (uint32_t)(c - d->ch);
     if (q->visible < d->wake[ci]) d->wake[ci] = q->visible;
     if (q->visible < d->min_wake) d->min_wake = q->visible;
@@ -423,8 +431,16 @@ static void issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
     c->hitsum[0] -= k->hits[0];
     c->hitsum[1] -= k->hits[1];
     k->hits[0] = k->hits[1] = 0;
-    for (uint32_t i = 0; i < c->nr; i++) k->hits[0] += c->rq[i].bank == b && c->rq[i].row == row && c->rq[i].inbq;
-    for (uint32_t i = 0; i < c->nw; i++) k->hits[1] += c->wq[i].bank == b && c->wq[i].row == row && c->wq[i].inbq;
+    uint32_t B = d->cfg.ctrl.bank_queue;
+    if (B) {                            /* the bank's own queue: at most B rows per direction */
+        for (int w = 0; w < 2; w++) {
+            const uint32_t *rows = c->bqrow[w] + (size_t)b * B;
+            for (uint32_t j = 0; j < k->bq[w]; j++) k->hits[w] += rows[j] == row;
+        }
+    } else {
+        for (uint32_t i = 0; i < c->nr; i++) k->hits[0] += c->rq[i].bank == b && c->rq[i].row == row;
+        for (uint32_t i = 0; i < c->nw; i++) k->hits[1] += c->wq[i].bank == b && c->wq[i].row == row;
+    }
     k->streak = 0;
     c->hitsum[0] += k->hits[0];
     c->hitsum[1] += k->hits[1];
@@ -478,22 +494,30 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     SIM_ASSERT(k->hits[wr] > 0 && k->bq[wr] > 0 && q->inbq);
     k->hits[wr]--;                      /* it leaves the queue */
     c->hitsum[wr]--;
+    if (cfg->ctrl.bank_queue) {         /* drop one copy of its row from the bank's list */
+        uint32_t *rows = c->bqrow[wr] + (size_t)q->bank * cfg->ctrl.bank_queue, j = 0;
+        while (rows[j] != q->row) j++;
+        SIM_ASSERT(j < k->bq[wr]);
+        rows[j] = rows[k->bq[wr] - 1];
+    }
     k->bq[wr]--;
     c->nbq[wr]--;
     k->streak++;
     if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
     else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) p4_lower(c, k->next_pre);
     if (k->pend[wr]) {
-        /* room in its bank queue: the oldest request waiting for it moves in (it is older in
-         * the array than anything the caches have not seen: drop them) */
+        /* room in its bank queue: the oldest request waiting for it moves in. It is older in
+         * the array than what the caches' partial scans look at, so the caches' bounds are
+         * lowered to its own lower bounds (column command; ACT or PRE of its bank) */
         dreq *base = wr ? c->wq : c->rq;
         uint32_t i = 0;
         while (base[i].inbq || base[i].bank != q->bank) i++;
         SIM_ASSERT(i < c->chk[wr]);
         k->pend[wr]--;
         c->ntq[wr]--;
-        bq_enter(c, &base[i]);
-        c->p3_valid = c->p4_valid = false;
+        bq_enter(c, &base[i], cfg->ctrl.bank_queue);
+        p3_lower(c, minu(k->next_rd, k->next_wr));
+        p4_lower(c, minu(k->next_act, k->next_pre));
     }
     for (uint32_t r = 0; r < cfg->org.ranks; r++) {
         drank *x = &c->ranks[r];
@@ -595,7 +619,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             uint32_t n = w ? c->nw : c->nr, i = c->chk[w];
             for (; i < n && b[i].visible <= t; i++) {
                 dbank *k = &c->banks[b[i].bank];
-                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) { c->ntq[w]--; bq_enter(c, &b[i]); }
+                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) { c->ntq[w]--; bq_enter(c, &b[i], cfg->ctrl.bank_queue); }
                 else k->pend[w]++;
             }
             c->chk[w] = i;
@@ -719,14 +743,24 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     }
     uint32_t stamp = ++c->stamp;
     if (stamp == 0) { memset(c->seen, 0, d->nbanks * sizeof *c->seen); stamp = c->stamp = 1; }
-    /* Issue the first ready command; keep scanning (without issuing) to refill the cache. */
+    /* Issue the first ready command; keep scanning (without issuing) to refill the cache. Once
+     * every bank has been looked at, the rest of the queue cannot add anything. */
+    uint32_t nseen = 0;
     for (uint32_t i = start; i < nvis; i++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
+        if (nseen == d->nbanks) break;
         dreq *x = &q[i];
-        if (c->orow[x->bank] == x->row || c->seen[x->bank] == stamp || !x->inbq) continue;
+        if (c->seen[x->bank] == stamp || !x->inbq) continue;
+        if (c->orow[x->bank] == x->row) {
+            /* a queued hit: unless the cap allows it, the row stays open, so no request of
+             * this bank needs a row command (as the PRE rule below would find) */
+            if (!cap || c->banks[x->bank].streak < cap) { c->seen[x->bank] = stamp; nseen++; }
+            continue;
+        }
         dbank *k = &c->banks[x->bank];
         if (refmask >> k->rank & 1) continue;
         c->seen[x->bank] = stamp;
+        nseen++;
         if (k->open_row == ROW_NONE) {
             live = true;
             uint64_t rdy = act_ready(c, k, tm->tFAW);
