@@ -78,6 +78,7 @@ typedef struct dchan {
     dstat_ch st;
 } dchan;
 
+/* completions in done order; cap is a power of two (256, doubled when full) */
 typedef struct done_ring { uint64_t *tag, *done; size_t head, n, cap; } done_ring;
 
 typedef struct dram_counters {
@@ -122,13 +123,13 @@ static void ring_push(done_ring *r, uint64_t tag, uint64_t done)
         size_t nc = r->cap ? r->cap * 2 : 256;
         uint64_t *t = sim_xmalloc(nc * sizeof *t), *d = sim_xmalloc(nc * sizeof *d);
         for (size_t i = 0; i < r->n; i++) {
-            t[i] = r->tag[(r->head + i) % r->cap];
-            d[i] = r->done[(r->head + i) % r->cap];
+            t[i] = r->tag[(r->head + i) & (r->cap - 1)];
+            d[i] = r->done[(r->head + i) & (r->cap - 1)];
         }
         free(r->tag); free(r->done);
         r->tag = t; r->done = d; r->cap = nc; r->head = 0;
     }
-    size_t i = (r->head + r->n) % r->cap;
+    size_t i = (r->head + r->n) & (r->cap - 1);
     r->tag[i] = tag;
     r->done[i] = done;
     r->n++;
@@ -387,7 +388,7 @@ bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
     else if (w < r && w <= d->now) { ring = &d->wr_done; *is_write = true; }
     else return false;
     *tag = ring->tag[ring->head];
-    ring->head = (ring->head + 1) % ring->cap;
+    ring->head = (ring->head + 1) & (ring->cap - 1);
     ring->n--;
     return true;
 }
@@ -690,9 +691,12 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             w3 = c->p3_wake;
             skip3 = start == nvis;
         }
-        for (uint32_t i = start; i < nvis && !skip3; i++) {
+        /* a full scan may stop after the last queued hit (hitsum counts them all) */
+        uint32_t hits_left = start == 0 ? c->hitsum[c->write_mode] : UINT32_MAX;
+        for (uint32_t i = start; i < nvis && !skip3 && hits_left; i++) {
             dreq *x = &q[i];
             if (c->orow[x->bank] != x->row || !x->inbq) continue;
+            hits_left--;
             dbank *k = &c->banks[x->bank];
             if (refmask >> k->rank & 1) continue;
             /* row-hit cap: an older request of another row waits in this bank queue */
@@ -746,11 +750,15 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* Issue the first ready command; keep scanning (without issuing) to refill the cache. Once
      * every bank has been looked at, the rest of the queue cannot add anything. */
     uint32_t nseen = 0;
-    for (uint32_t i = start; i < nvis; i++) {
+    uint32_t inbq_left = start == 0 ? c->nbq[c->write_mode] : UINT32_MAX; /* full scan: stop
+                                                 after the last bank-queued request */
+    for (uint32_t i = start; i < nvis && inbq_left; i++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
         if (nseen == d->nbanks) break;
         dreq *x = &q[i];
-        if (c->seen[x->bank] == stamp || !x->inbq) continue;
+        if (!x->inbq) continue;
+        inbq_left--;
+        if (c->seen[x->bank] == stamp) continue;
         if (c->orow[x->bank] == x->row) {
             /* a queued hit: unless the cap allows it, the row stays open, so no request of
              * this bank needs a row command (as the PRE rule below would find) */
