@@ -18,7 +18,6 @@ typedef struct dreq {
     uint16_t bank;                   /* flat bank index within the controller */
     uint8_t  is_write;
     uint8_t  touched;                /* a command was issued on its behalf (hit/miss decided) */
-    uint8_t  inbq;                   /* in its bank's command queue (schedulable when visible) */
 } dreq;
 
 typedef struct dbank {
@@ -50,11 +49,16 @@ typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } ds
 typedef struct dchan {
     dreq    *rq, *wq;                /* arrival-ordered transaction queues (windows into rbuf/wbuf) */
     uint32_t nr, nw;
-    uint32_t ntq[2];                 /* reads / writes not yet in a bank queue (transaction
-                                        queue occupancy; bank_queue > 0 only) */
-    uint32_t chk[2];                 /* rq/wq entries [0, chk) have been offered to their bank
-                                        queue (bank_queue > 0 only) */
-    uint32_t nbq[2];                 /* reads / writes in bank queues (all of them if bank_queue = 0) */
+    /* With bank queues (bank_queue > 0), rq/wq hold the bank-queued requests, in the order
+     * they entered their bank queue ("visible" = that cycle), and tq[] the transaction queues:
+     * requests not yet in a bank queue, in arrival order. Without, rq/wq hold every request in
+     * arrival order and tq[] is unused. */
+    dreq    *tq[2];                  /* [read_queue] / [write_queue] entries: windows into */
+    dreq    *tqbuf[2];               /* buffers of twice that, as rq/wq */
+    uint32_t ntq[2];                 /* entries in tq[] */
+    uint32_t chk[2];                 /* tq[] entries [0, chk) are visible and wait for room in
+                                        their bank queue; the others are not visible yet */
+    uint32_t nbq[2];                 /* requests in rq / wq */
     dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
     uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */
     dbank   *banks;
@@ -188,7 +192,7 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->tq_cap[0] = cfg->ctrl.read_queue;
     d->tq_cap[1] = cfg->ctrl.write_queue;
     for (int w = 0; w < 2; w++)
-        d->qcap[w] = d->tq_cap[w] + cfg->ctrl.bank_queue * d->nbanks;
+        d->qcap[w] = cfg->ctrl.bank_queue ? cfg->ctrl.bank_queue * d->nbanks : d->tq_cap[w];
     d->ch = sim_xcalloc(d->nctrl, sizeof *d->ch);
     d->wake = sim_xcalloc(d->nctrl, sizeof *d->wake);
     for (uint32_t i = 0; i < d->nctrl; i++) {
@@ -201,8 +205,10 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         c->seen = sim_xcalloc(d->nbanks, sizeof *c->seen);
         c->orow = sim_xcalloc(d->nbanks, sizeof *c->orow);
         if (cfg->ctrl.bank_queue)
-            for (int w = 0; w < 2; w++)
+            for (int w = 0; w < 2; w++) {
                 c->bqrow[w] = sim_xcalloc((size_t)d->nbanks * cfg->ctrl.bank_queue, sizeof *c->bqrow[w]);
+                c->tq[w] = c->tqbuf[w] = sim_xcalloc(2 * (size_t)d->tq_cap[w], sizeof *c->tq[w]);
+            }
         for (uint32_t b = 0; b < d->nbanks; b++) {
             c->banks[b].open_row = ROW_NONE;
             c->orow[b] = ROW_NONE;
@@ -282,6 +288,7 @@ void dram_destroy(dram *d)
         free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].banks);
         free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].orow);
         free(d->ch[i].bqrow[0]); free(d->ch[i].bqrow[1]);
+        free(d->ch[i].tqbuf[0]); free(d->ch[i].tqbuf[1]);
         if (d->names) free(d->names[i]);
     }
     free(d->names);
@@ -319,17 +326,48 @@ bool dram_can_accept(const dram *d, uint64_t addr, bool is_write)
 
 void dram_set_recorder(dram *d, FILE *f) { d->rec = f; }
 
-/* Move q (visible, offered in arrival order) into its bank's command queue (depth B; 0 =
- * none: every request is in it from dram_send on). */
+/* q has entered its bank's command queue (depth B; 0 = none: every request is in it from
+ * dram_send on): count it, and its row hit. */
 static void bq_enter(dchan *c, dreq *q, uint32_t B)
 {
     dbank *k = &c->banks[q->bank];
     bool w = q->is_write;
-    q->inbq = 1;
     if (B) c->bqrow[w][(size_t)q->bank * B + k->bq[w]] = q->row;
     k->bq[w]++;
     c->nbq[w]++;
     if (c->orow[q->bank] == q->row) { k->hits[w]++; c->hitsum[w]++; }
+}
+
+/* A new last entry of rq (w = 0) or wq (w = 1): the arrays are windows into buffers of twice
+ * their capacity, slid back to the start when they reach the end. */
+static dreq *q_append(dram *d, dchan *c, bool w)
+{
+    if (w && c->wq + c->nw == c->wbuf + 2 * (size_t)d->qcap[1]) {
+        memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
+        c->wq = c->wbuf;
+    }
+    if (!w && c->rq + c->nr == c->rbuf + 2 * (size_t)d->qcap[0]) {
+        memmove(c->rbuf, c->rq, c->nr * sizeof *c->rq);
+        c->rq = c->rbuf;
+    }
+    return w ? &c->wq[c->nw++] : &c->rq[c->nr++];
+}
+
+/* Move transaction-queue entry i of direction w into its bank queue at cycle t. */
+static void tq_to_bank(dram *d, dchan *c, bool w, uint32_t i, uint64_t t)
+{
+    dreq *q = q_append(d, c, w);
+    *q = c->tq[w][i];
+    q->visible = t;                   /* schedulable from now: keeps rq/wq ordered by visible */
+    uint32_t n = c->ntq[w];
+    if (i < n - 1 - i) {              /* fewer entries before it: shift those up */
+        memmove(c->tq[w] + 1, c->tq[w], i * sizeof *q);
+        c->tq[w]++;
+    } else {
+        memmove(&c->tq[w][i], &c->tq[w][i + 1], (n - i - 1) * sizeof *q);
+    }
+    c->ntq[w]--;
+    bq_enter(c, q, d->cfg.ctrl.bank_queue);
 }
 
 void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
@@ -342,8 +380,10 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
         fprintf(d->rec, "%" PRIu64 " 0x%" PRIx64 " %c\n", d->now, addr, is_write ? 'W' : 'R');
     if (!is_write && cfg->ctrl.write_forwarding) {
         /* read-after-write forwarding: the data is in the write queue */
-        for (uint32_t i = 0; i < c->nw; i++) {
-            if (c->wq[i].addr != addr) continue;
+        bool hit = false;
+        for (uint32_t i = 0; i < c->nw && !hit; i++) hit = c->wq[i].addr == addr;
+        for (uint32_t i = 0; i < c->ntq[1] && !hit; i++) hit = c->tq[1][i].addr == addr;
+        if (hit) {
             uint64_t done = d->now + cfg->ctrl.frontend_latency;
             d->c.reads++;
             d->c.reads_forwarded++;
@@ -352,15 +392,17 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
             return;
         }
     }
-    if (is_write && c->wq + c->nw == c->wbuf + 2 * (size_t)d->qcap[1]) {
-        memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
-        c->wq = c->wbuf;
+    dreq *q;
+    if (cfg->ctrl.bank_queue) {
+        bool w = is_write;
+        if (c->tq[w] + c->ntq[w] == c->tqbuf[w] + 2 * (size_t)d->tq_cap[w]) {
+            memmove(c->tqbuf[w], c->tq[w], c->ntq[w] * sizeof *q);
+            c->tq[w] = c->tqbuf[w];
+        }
+        q = &c->tq[w][c->ntq[w]++];
+    } else {
+        q = q_append(d, c, is_write);
     }
-    if (!is_write && c->rq + c->nr == c->rbuf + 2 * (size_t)d->qcap[0]) {
-        memmove(c->rbuf, c->rq, c->nr * sizeof *c->rq);
-        c->rq = c->rbuf;
-    }
-    dreq *q = is_write ? &c->wq[c->nw++] : &c->rq[c->nr++];
     q->tag = tag;
     q->addr = addr;
     q->arrive = d->now;
@@ -370,9 +412,7 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
                          * cfg->org.banks_per_group + field(cfg, addr, DRAM_F_BA));
     q->is_write = is_write;
     q->touched = 0;
-    q->inbq = 0;
-    if (cfg->ctrl.bank_queue) c->ntq[is_write]++;   /* offered to its bank queue when visible */
-    else bq_enter(c, q, 0);                          /* no bank queues: schedulable when visible */
+    if (!cfg->ctrl.bank_queue) bq_enter(c, q, 0);   /* no bank queues: schedulable when visible */
     uint32_t ci = (uint32_t)(c - d->ch);
     if (q->visible < d->wake[ci]) d->wake[ci] = q->visible;
     if (q->visible < d->min_wake) d->min_wake = q->visible;
@@ -397,7 +437,7 @@ bool dram_idle(const dram *d)
 {
     if (d->rd_done.n || d->wr_done.n || d->fw_done.n) return false;
     for (uint32_t i = 0; i < d->nctrl; i++)
-        if (d->ch[i].nr || d->ch[i].nw) return false;
+        if (d->ch[i].nr || d->ch[i].nw || d->ch[i].ntq[0] || d->ch[i].ntq[1]) return false;
     return true;
 }
 
@@ -492,7 +532,7 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     uint32_t rk = k->rank, g = k->bg;
     bool wr = q->is_write;
     record_kind(d, q, 0);
-    SIM_ASSERT(k->hits[wr] > 0 && k->bq[wr] > 0 && q->inbq);
+    SIM_ASSERT(k->hits[wr] > 0 && k->bq[wr] > 0);
     k->hits[wr]--;                      /* it leaves the queue */
     c->hitsum[wr]--;
     if (cfg->ctrl.bank_queue) {         /* drop one copy of its row from the bank's list */
@@ -506,20 +546,6 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     k->streak++;
     if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
     else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) p4_lower(c, k->next_pre);
-    if (k->pend[wr]) {
-        /* room in its bank queue: the oldest request waiting for it moves in. It is older in
-         * the array than what the caches' partial scans look at, so the caches' bounds are
-         * lowered to its own lower bounds (column command; ACT or PRE of its bank) */
-        dreq *base = wr ? c->wq : c->rq;
-        uint32_t i = 0;
-        while (base[i].inbq || base[i].bank != q->bank) i++;
-        SIM_ASSERT(i < c->chk[wr]);
-        k->pend[wr]--;
-        c->ntq[wr]--;
-        bq_enter(c, &base[i], cfg->ctrl.bank_queue);
-        p3_lower(c, minu(k->next_rd, k->next_wr));
-        p4_lower(c, minu(k->next_act, k->next_pre));
-    }
     for (uint32_t r = 0; r < cfg->org.ranks; r++) {
         drank *x = &c->ranks[r];
         if (r == rk) {
@@ -583,7 +609,6 @@ static void remove_req(dchan *c, dreq *q)
     dreq **base = q->is_write ? &c->wq : &c->rq;
     uint32_t *n = q->is_write ? &c->nw : &c->nr;
     uint32_t i = (uint32_t)(q - *base);
-    if (i < c->chk[q->is_write]) c->chk[q->is_write]--;
     if (i < *n - 1 - i) {                     /* fewer entries before it: shift those up */
         memmove(*base + 1, *base, i * sizeof **base);
         (*base)++;
@@ -608,20 +633,20 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     const dram_timing *tm = &cfg->t;
     uint64_t wake = CYCLE_NEVER;
     bool row_busy = false, col_busy = false, p4_issued = false, single = !cfg->ctrl.dual_cmd_bus;
+    int refill = -1;                          /* 2 x bank + direction of a bank queue with room */
     uint32_t refmask = 0;                     /* ranks with a refresh pending */
     const uint32_t cap = cfg->ctrl.row_hit_cap;
 
     /* 0. bank queues: requests that became visible move, in arrival order, from the
      * transaction queue into their bank's command queue if it has room and no older request
-     * of that bank waits; the others wait (issue_col moves them in as room appears) */
+     * of that bank waits; the others wait (bank_refill moves them in as room appears) */
     if (cfg->ctrl.bank_queue) {
         for (int w = 0; w < 2; w++) {
-            dreq *b = w ? c->wq : c->rq;
-            uint32_t n = w ? c->nw : c->nr, i = c->chk[w];
-            for (; i < n && b[i].visible <= t; i++) {
-                dbank *k = &c->banks[b[i].bank];
-                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) { c->ntq[w]--; bq_enter(c, &b[i], cfg->ctrl.bank_queue); }
-                else k->pend[w]++;
+            uint32_t i = c->chk[w];
+            while (i < c->ntq[w] && c->tq[w][i].visible <= t) {
+                dbank *k = &c->banks[c->tq[w][i].bank];
+                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) tq_to_bank(d, c, w, i, t);
+                else { k->pend[w]++; i++; }
             }
             c->chk[w] = i;
         }
@@ -661,7 +686,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     uint32_t nr = c->nr, nw = c->nw;
     while (nr && c->rq[nr - 1].visible > t) nr--;
     while (nw && c->wq[nw - 1].visible > t) nw--;
-    bool m = next_mode(&cfg->ctrl, c->write_mode, nr, nw);
+    /* the mode counts every visible request: bank-queued, and waiting in the transaction queue */
+    bool m = next_mode(&cfg->ctrl, c->write_mode, nr + c->chk[0], nw + c->chk[1]);
     if (m && !c->write_mode) d->c.write_drains++;
     c->write_mode = m;
     dreq *q = c->write_mode ? c->wq : c->rq;
@@ -670,6 +696,9 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* the other queue's first invisible entry may flip the mode when it arrives */
     if (c->write_mode) { if (nr < c->nr) wake = minu(wake, c->rq[nr].visible); }
     else if (nw < c->nw) wake = minu(wake, c->wq[nw].visible);
+    /* with bank queues, arrivals wait in the transaction queues */
+    for (int w = 0; w < 2; w++)
+        if (c->chk[w] < c->ntq[w]) wake = minu(wake, c->tq[w][c->chk[w]].visible);
 
     /* 3. FR-FCFS, first-ready: the oldest row hit whose column command may issue now. No
      * column command of this kind can issue before the earliest rank-level bound (a lower bound
@@ -695,7 +724,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         uint32_t hits_left = start == 0 ? c->hitsum[c->write_mode] : UINT32_MAX;
         for (uint32_t i = start; i < nvis && !skip3 && hits_left; i++) {
             dreq *x = &q[i];
-            if (c->orow[x->bank] != x->row || !x->inbq) continue;
+            if (c->orow[x->bank] != x->row) continue;
             hits_left--;
             dbank *k = &c->banks[x->bank];
             if (refmask >> k->rank & 1) continue;
@@ -703,9 +732,12 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             if (cap && k->streak >= cap && k->bq[c->write_mode] > k->hits[c->write_mode]) continue;
             uint64_t rdy = col_ready(c, k, x->is_write);
             if (rdy <= t) {
+                uint32_t b = x->bank;
+                bool w = x->is_write;
                 issue_col(d, c, x, t);
                 remove_req(c, x);
                 col_busy = true;
+                if (c->banks[b].pend[w]) refill = (int)(b * 2 + w);
                 break;
             }
             w3 = minu(w3, rdy);
@@ -718,6 +750,18 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             c->p3_refmask = refmask;
         }
         wake = minu(wake, w3);
+    }
+    if (refill >= 0) {
+        /* room in a bank queue: the oldest request waiting for it moves in, at the end of
+         * rq/wq with visible = t, where the caches' partial scans look */
+        uint32_t b = (uint32_t)refill / 2, i = 0;
+        bool w = refill & 1;
+        while (c->tq[w][i].bank != b) i++;
+        SIM_ASSERT(i < c->chk[w]);
+        c->banks[b].pend[w]--;
+        c->chk[w]--;
+        tq_to_bank(d, c, w, i, t);
+        if (w == c->write_mode) nvis++;
     }
     if (single && col_busy) return minu(wake, t + 1);
     if (row_busy) return wake;
@@ -750,14 +794,10 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* Issue the first ready command; keep scanning (without issuing) to refill the cache. Once
      * every bank has been looked at, the rest of the queue cannot add anything. */
     uint32_t nseen = 0;
-    uint32_t inbq_left = start == 0 ? c->nbq[c->write_mode] : UINT32_MAX; /* full scan: stop
-                                                 after the last bank-queued request */
-    for (uint32_t i = start; i < nvis && inbq_left; i++) {
+    for (uint32_t i = start; i < nvis; i++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
         if (nseen == d->nbanks) break;
         dreq *x = &q[i];
-        if (!x->inbq) continue;
-        inbq_left--;
         if (c->seen[x->bank] == stamp) continue;
         if (c->orow[x->bank] == x->row) {
             /* a queued hit: unless the cap allows it, the row stays open, so no request of
@@ -807,11 +847,12 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         /* deferred PREs: only when no write can progress otherwise (no other candidate, no
          * write hit left; hits that the cap holds back have their own, non-deferred PRE) and
          * the drain goes on (otherwise the reads are served first, next clock) */
-        bool drains_on = next_mode(&cfg->ctrl, true, nr, nvis);  /* not about to serve reads */
+        bool drains_on = next_mode(&cfg->ctrl, true, nr + c->chk[0], nvis + c->chk[1]); /* not
+                                                 about to serve reads */
         if (!p4_issued && !live && c->hitsum[1] == 0 && drains_on && c->banks[dfr].next_pre <= t) {
             dreq *x = NULL;
             for (uint32_t i = 0; i < nvis && !x; i++)
-                if (q[i].bank == dfr && q[i].inbq) x = &q[i];
+                if (q[i].bank == dfr) x = &q[i];
             record_kind(d, x, 2);
             issue_pre(d, c, dfr, t);
             p4_issued = true;
@@ -832,7 +873,7 @@ done:
         uint32_t vr = c->nr, vw = c->nw;
         while (vr && c->rq[vr - 1].visible > t) vr--;
         while (vw && c->wq[vw - 1].visible > t) vw--;
-        if (next_mode(&cfg->ctrl, c->write_mode, vr, vw) != c->write_mode) {
+        if (next_mode(&cfg->ctrl, c->write_mode, vr + c->chk[0], vw + c->chk[1]) != c->write_mode) {
             wake = minu(wake, t + 1);
         } else if (c->hitsum[c->write_mode]) {
             uint64_t lb2 = CYCLE_NEVER;
