@@ -114,6 +114,8 @@ struct dram {
     uint32_t wr_rd_l, wr_rd_s, wr_rd_o, rd_pre, wr_pre, t_rc;
     dram_counters c;
     char   **names;                  /* per-channel stats module names */
+    uint64_t fmask[7];               /* per mapping field (DRAM_F_*): mask after the shift */
+    uint32_t fshift[7];              /* and the shift (cfg.map_shift), kept here for dram_send */
 };
 
 /* ---- small helpers ---- */
@@ -145,9 +147,14 @@ static inline uint64_t field(const dram_cfg *c, uint64_t addr, int f)
     return (addr >> c->map_shift[f]) & ((1ull << c->map_bits[f]) - 1);
 }
 
-static uint32_t ctrl_of(const dram_cfg *c, uint64_t addr)
+static inline uint64_t dfield(const dram *d, uint64_t addr, int f)
 {
-    return (uint32_t)(field(c, addr, DRAM_F_CH) * c->org.pseudo_channels + field(c, addr, DRAM_F_PC));
+    return (addr >> d->fshift[f]) & d->fmask[f];
+}
+
+static inline uint32_t dctrl_of(const dram *d, uint64_t addr)
+{
+    return (uint32_t)(dfield(d, addr, DRAM_F_CH) * d->cfg.org.pseudo_channels + dfield(d, addr, DRAM_F_PC));
 }
 
 /* ---- config-level API ---- */
@@ -193,6 +200,10 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->tq_cap[1] = cfg->ctrl.write_queue;
     for (int w = 0; w < 2; w++)
         d->qcap[w] = cfg->ctrl.bank_queue ? cfg->ctrl.bank_queue * d->nbanks : d->tq_cap[w];
+    for (int f = 0; f < 7; f++) {
+        d->fshift[f] = cfg->map_shift[f];
+        d->fmask[f] = (1ull << cfg->map_bits[f]) - 1;
+    }
     d->ch = sim_xcalloc(d->nctrl, sizeof *d->ch);
     d->wake = sim_xcalloc(d->nctrl, sizeof *d->wake);
     for (uint32_t i = 0; i < d->nctrl; i++) {
@@ -304,9 +315,8 @@ static void read_latency(dram *d, uint64_t lat)
 {
     d->c.lat_sum += lat;
     bump(&d->c.lat_max, lat);
-    int h = 0;
-    while (h < NHIST - 1 && lat >= (32ull << h)) h++;
-    d->c.lat_hist[h]++;
+    int h = lat < 32 ? 0 : 64 - __builtin_clzll(lat) - 5;   /* bucket k: [32 << (k-1), 32 << k) */
+    d->c.lat_hist[h < NHIST - 1 ? h : NHIST - 1]++;
 }
 
 /* ---- front end ---- */
@@ -321,7 +331,7 @@ static inline bool tq_room(const dram *d, const dchan *c, bool w)
 bool dram_can_accept(const dram *d, uint64_t addr, bool is_write)
 {
     if (addr >= d->cfg.capacity_bytes) return false;
-    return tq_room(d, &d->ch[ctrl_of(&d->cfg, addr)], is_write);
+    return tq_room(d, &d->ch[dctrl_of(d, addr)], is_write);
 }
 
 void dram_set_recorder(dram *d, FILE *f) { d->rec = f; }
@@ -374,7 +384,7 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 {
     const dram_cfg *cfg = &d->cfg;
     SIM_ASSERT(addr % cfg->request_bytes == 0 && addr < cfg->capacity_bytes);
-    dchan *c = &d->ch[ctrl_of(cfg, addr)];
+    dchan *c = &d->ch[dctrl_of(d, addr)];
     SIM_ASSERT(tq_room(d, c, is_write));
     if (d->rec)
         fprintf(d->rec, "%" PRIu64 " 0x%" PRIx64 " %c\n", d->now, addr, is_write ? 'W' : 'R');
@@ -407,9 +417,9 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
     q->addr = addr;
     q->arrive = d->now;
     q->visible = d->now + cfg->ctrl.frontend_latency;
-    q->row = (uint32_t)field(cfg, addr, DRAM_F_RO);
-    q->bank = (uint16_t)((field(cfg, addr, DRAM_F_RA) * cfg->org.bank_groups + field(cfg, addr, DRAM_F_BG))
-                         * cfg->org.banks_per_group + field(cfg, addr, DRAM_F_BA));
+    q->row = (uint32_t)dfield(d, addr, DRAM_F_RO);
+    q->bank = (uint16_t)((dfield(d, addr, DRAM_F_RA) * cfg->org.bank_groups + dfield(d, addr, DRAM_F_BG))
+                         * cfg->org.banks_per_group + dfield(d, addr, DRAM_F_BA));
     q->is_write = is_write;
     q->touched = 0;
     if (!cfg->ctrl.bank_queue) bq_enter(c, q, 0);   /* no bank queues: schedulable when visible */
