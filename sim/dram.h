@@ -2,10 +2,12 @@
  * dram.h - command-level DRAM timing model (HBM2 by default; any DDR-style part from config).
  *
  * Hardware block: one memory controller per channel (or per pseudo-channel), each with a read
- * queue and a write queue (transaction queues), an FR-FCFS command scheduler (row hits first,
- * then oldest), open-page or closed-page row policy, write-drain watermarks and all-bank
- * refresh, driving banks whose ACT/RD/WR/PRE/REF timing is enforced per bank, bank group, rank
- * and channel. Model, rules and formulas: docs/dram.md. Config: configs/dram/ (JSON).
+ * and a write transaction queue feeding per-bank command queues (optional), an FR-FCFS command
+ * scheduler (row hits first, then oldest; optional cap on consecutive row hits), open-page or
+ * closed-page row policy, write-drain watermarks (optionally keeping rows that queued reads
+ * need), read-after-write forwarding and all-bank refresh, driving banks whose
+ * ACT/RD/WR/PRE/REF timing is enforced per bank, bank group, rank and channel. Model, rules
+ * and formulas: docs/dram.md. Config: configs/dram/ (JSON).
  * Ports (all in DRAM clocks; the caller owns time and ticks the DRAM in its own clock domain,
  * period dram_cfg_tck_ps(), style.md 2.7):
  *   in  <- dram_can_accept / dram_send: one request (address, read or write, caller's tag);
