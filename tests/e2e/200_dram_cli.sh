@@ -161,6 +161,9 @@ PY
 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/run/trace.spt" -q --json "$T/sim.json" \
     --dram-trace "$T/sim.trc" >/dev/null || fail "sim --dram-trace"
 cmp -s "$T/run.trc" "$T/sim.trc" || fail "run and sim export different DRAM streams"
+"$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/run/trace.spt" -q --json "$T/sim2.json" --no-skip \
+    --dram-trace "$T/sim2.trc" >/dev/null || fail "sim --no-skip --dram-trace"
+cmp -s "$T/run.trc" "$T/sim2.trc" || fail "skipping idle cycles changes the exported DRAM stream"
 expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q -o "$T/run2" --dram-trace ""
 [ "$LAST_ERR" = "spatten: run: --dram-trace value is empty" ] || fail "$LAST_ERR"
 expect_exit 1 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/run/trace.spt" --dram-trace "$T/run/trace.spt"
