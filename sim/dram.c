@@ -649,7 +649,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
 
     /* 0. bank queues: requests that became visible move, in arrival order, from the
      * transaction queue into their bank's command queue if it has room and no older request
-     * of that bank waits; the others wait (bank_refill moves them in as room appears) */
+     * of that bank waits; the others wait (pass 3 moves them in as a column command makes room) */
     if (cfg->ctrl.bank_queue) {
         for (int w = 0; w < 2; w++) {
             uint32_t i = c->chk[w];
