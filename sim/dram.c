@@ -13,7 +13,8 @@ typedef struct dreq {
     uint64_t tag;
     uint64_t addr;
     uint64_t arrive;                 /* dram cycle of dram_send */
-    uint64_t visible;                /* arrive + frontend_latency */
+    uint64_t visible;                /* arrive + frontend_latency; with bank queues, once in
+                                        rq/wq: the cycle it entered its bank queue */
     uint32_t row;
     uint16_t bank;                   /* flat bank index within the controller */
     uint8_t  is_write;
@@ -47,7 +48,7 @@ typedef struct drank {
 typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } dstat_ch;
 
 typedef struct dchan {
-    dreq    *rq, *wq;                /* arrival-ordered transaction queues (windows into rbuf/wbuf) */
+    dreq    *rq, *wq;                /* schedulable requests, oldest first (windows into rbuf/wbuf) */
     uint32_t nr, nw;
     /* With bank queues (bank_queue > 0), rq/wq hold the bank-queued requests, in the order
      * they entered their bank queue ("visible" = that cycle), and tq[] the transaction queues:
@@ -108,7 +109,7 @@ struct dram {
     done_ring fw_done;               /* forwarded reads (write_forwarding), in done order */
     FILE    *rec;                    /* request recorder (dram_set_recorder) or NULL */
     uint32_t tq_cap[2];              /* transaction-queue entries: read_queue, write_queue */
-    uint32_t qcap[2];                /* queue array entries: tq_cap + bank_queue x banks */
+    uint32_t qcap[2];                /* rq/wq entries: bank_queue x banks, or tq_cap without */
     /* precomputed turnarounds (cycles) */
     uint32_t rd_rd_l, rd_rd_s, rd_rd_o, rd_wr, rd_wr_o, wr_wr_l, wr_wr_s, wr_wr_o;
     uint32_t wr_rd_l, wr_rd_s, wr_rd_o, rd_pre, wr_pre, t_rc;
@@ -195,7 +196,7 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->wr_pre = t->CWL + bl2 + t->tWR;
     d->t_rc = t->tRAS + t->tRP;
 
-    /* queue arrays hold the transaction queue plus, with bank queues, every bank's queue */
+    /* rq/wq hold every bank queue (with bank queues) or the transaction queue (without) */
     d->tq_cap[0] = cfg->ctrl.read_queue;
     d->tq_cap[1] = cfg->ctrl.write_queue;
     for (int w = 0; w < 2; w++)
