@@ -300,6 +300,8 @@ void accel_set_time_skip(accel *a, bool on)
     for (uint32_t e = 0; e < a->n_tk; e++) topk_set_fast(a->tk[e], on);
 }
 
+void accel_set_dram_trace(accel *a, FILE *f) { dram_set_recorder(a->dr, f); }
+
 void accel_set_timeline(accel *a, timeline *tl)
 {
     a->tl.tl = tl;

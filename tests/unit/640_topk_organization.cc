@@ -1,13 +1,16 @@
 // 640_topk_organization: the machine's top-k engines by role (hw fields topk_variant,
 // topk_engines, topk_cascade_engines, topk_cascade_comparators).
-//  - Today's engine reproduces: one serial engine shared by cascade and local-V pruning gives
-//    exactly the cycle counts and top-k busy cycles of the machine before the per-role
+//  - Today's engine reproduces: one serial engine shared by cascade and local-V pruning, on the
+//    DRAM controller and HBM2 page of that time (no bank queues, 512 B pseudo-channel pages),
+//    gives exactly the cycle counts and top-k busy cycles of the machine before the per-role
 //    organization (commit 4651879, the numbers below, on 3 machines x 2 workloads).
 //  - The paper's organization (a pipelined local-V engine and a dedicated pipelined cascade
 //    engine) passes the golden check, puts every cascade job on the cascade engine (as many as
 //    the trace's pruning decisions, counted here) and every local-V job on the local-V engine.
 #include <gtest/gtest.h>
 #include <cstdio>
+#include <cstring>
+#include <unistd.h>
 #include <string>
 #include "test_util.h"
 #include "accel_util.h"
@@ -20,15 +23,32 @@ using testutil::Hw;
 using testutil::trace_of;
 
 namespace {
-// a hw config that includes configs/hw/<base>.json and sets `extra` (JSON members)
-std::string hw_file(const char *base, const std::string &extra) {
-  std::string p = testutil::tmp_path("hw.json");
+std::string cwd() {
+  char buf[4096];
+  EXPECT_NE(getcwd(buf, sizeof buf), nullptr);
+  return buf;
+}
+
+// a JSON file holding `body`
+std::string json_file(const char *name, const std::string &body) {
+  std::string p = testutil::tmp_path(name);
   FILE *f = fopen(p.c_str(), "w");
-  char cwd[4096];
-  EXPECT_NE(getcwd(cwd, sizeof cwd), nullptr);
-  fprintf(f, "{ \"include\": \"%s/configs/hw/%s.json\", %s }\n", cwd, base, extra.c_str());
+  fprintf(f, "%s\n", body.c_str());
   fclose(f);
   return p;
+}
+
+// a hw config that includes configs/hw/<base>.json and sets `extra` (JSON members)
+std::string hw_file(const char *base, const std::string &extra) {
+  return json_file("hw.json", "{ \"include\": \"" + cwd() + "/configs/hw/" + base + ".json\", " +
+                              extra + " }");
+}
+
+// the machine's DRAM as it was before the per-bank queues and JEDEC page sizes
+std::string legacy_dram(const char *dram) {
+  return json_file("dram.json", "{ \"include\": \"" + cwd() + "/configs/dram/" + dram + ".json\", "
+                   "\"org\": { \"rows\": 32768, \"columns\": 64 }, \"controller\": { \"bank_queue\": 0, "
+                   "\"drain_policy\": \"strict\", \"write_forwarding\": false } }");
 }
 
 struct SimRun {
@@ -61,7 +81,9 @@ TEST(TopkOrganization, OneSharedSerialEngineReproducesTheMachineBeforeTheRoles) 
     spt_trace *t = trace_of(wl.c_str());
     ASSERT_NE(t, nullptr);
     SimRun r;
-    run(hw_file(c.hw, "\"topk_variant\": \"serial\", \"topk_cascade_engines\": 0"), t, r);
+    const char *dram = strcmp(c.hw, "spatten-1-8") == 0 ? "hbm2-spatten-1-8" : "hbm2-spatten";
+    run(hw_file(c.hw, "\"topk_variant\": \"serial\", \"topk_cascade_engines\": 0, \"dram_config\": \"" +
+                          legacy_dram(dram) + "\""), t, r);
     EXPECT_EQ(r.cycles, c.cycles) << c.wl << " on " << c.hw;
     EXPECT_EQ(r.get("topk.busy_cycles"), c.topk_busy) << c.wl << " on " << c.hw;
     uint64_t dummy;
