@@ -401,7 +401,7 @@ void report_sweep_header(const sweep *s, FILE *f)
     fprintf(f, "point,workload");
     for (int a = 0; a < sweep_n_axes(s); a++) fprintf(f, ",%s", sweep_axis_column(s, a));
     fprintf(f, ",cycles,seconds,dram_read_bytes,dram_write_bytes,energy_pj,lsb_refetch_rows,rows,"
-               "gpu_unfused_dram_bytes,gpu_fused_dram_bytes,dram_reduction_unfused,"
+               "qk_busy_cycles,topk_busy_cycles,gpu_unfused_dram_bytes,gpu_fused_dram_bytes,dram_reduction_unfused,"
                "dram_reduction_fused,speedup_unfused,energy_saving_unfused\n");
 }
 
@@ -426,9 +426,10 @@ void report_sweep_row(const sweep *s, long p, const report_in *in, FILE *f)
         fputc(',', f);
         sweep_put_cell(s, p, a, f);
     }
-    fprintf(f, ",%" PRIu64 ",%.9g,%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64,
-            r->cycles, r->seconds, r->c.dram_rd_bytes, r->c.dram_wr_bytes, r->c.energy_total_pj,
-            r->c.lsb_refetch_rows, r->c.rows);
+    fprintf(f, ",%" PRIu64 ",%.9g,%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+            ",%" PRIu64, r->cycles, r->seconds, r->c.dram_rd_bytes, r->c.dram_wr_bytes,
+            r->c.energy_total_pj, r->c.lsb_refetch_rows, r->c.rows, r->c.busy[ACC_M_QK],
+            r->c.busy[ACC_M_TOPK]);
     csv_cell(f, true, hu, gu.dram_bytes, 1);
     csv_cell(f, true, hf, gf.dram_bytes, 1);
     csv_cell(f, false, hu, gu.dram_bytes, acc);

@@ -65,7 +65,7 @@ TEST_F(ReportSweep, PointsAreNumberedWithTheLastFieldFastest) {
   report_sweep_header(s, f);
   fclose(f);
   EXPECT_STREQ(buf, "point,workload,hw.k,wl.v,cycles,seconds,dram_read_bytes,dram_write_bytes,"
-                    "energy_pj,lsb_refetch_rows,rows,gpu_unfused_dram_bytes,gpu_fused_dram_bytes,"
+                    "energy_pj,lsb_refetch_rows,rows,qk_busy_cycles,topk_busy_cycles,gpu_unfused_dram_bytes,gpu_fused_dram_bytes,"
                     "dram_reduction_unfused,dram_reduction_fused,speedup_unfused,energy_saving_unfused\n");
   free(buf);
 }
@@ -78,8 +78,9 @@ TEST_F(ReportSweep, WithoutAGpuEveryGpuCellIsADash) {
   r.cycles = 1000; r.seconds = 1e-6;
   r.c.dram_rd_bytes = 300; r.c.dram_wr_bytes = 100; r.c.energy_total_pj = 2.5;
   r.c.lsb_refetch_rows = 3; r.c.rows = 40;
+  r.c.busy[ACC_M_QK] = 700; r.c.busy[ACC_M_TOPK] = 950;
   report_in in = {&hw, &w, &r, nullptr};
-  EXPECT_EQ(row(1, &in), "1,wl,16,0.5,1000,1e-06,300,100,2.500000,3,40,-,-,-,-,-,-\n");
+  EXPECT_EQ(row(1, &in), "1,wl,16,0.5,1000,1e-06,300,100,2.500000,3,40,700,950,-,-,-,-,-,-\n");
 }
 
 TEST_F(ReportSweep, AZeroDenominatorIsADashAsInTheReport) {
@@ -96,12 +97,12 @@ TEST_F(ReportSweep, AZeroDenominatorIsADashAsInTheReport) {
   ASSERT_TRUE(report_gpu(&in, GPU_UNFUSED, &gu));
   ASSERT_TRUE(report_gpu(&in, GPU_FUSED, &gf));
   char want[256];
-  snprintf(want, sizeof want, "0,wl,8,0.5,0,0,0,0,0.000000,0,0,%.0f,%.0f,-,-,-,-\n",
+  snprintf(want, sizeof want, "0,wl,8,0.5,0,0,0,0,0.000000,0,0,0,0,%.0f,%.0f,-,-,-,-\n",
            gu.dram_bytes, gf.dram_bytes);
   EXPECT_EQ(row(0, &in), want);
   // the same figures with a denominator: the plain quotient, 6 significant digits
   r.c.dram_rd_bytes = 1000; r.seconds = 2.0; r.c.energy_total_pj = 4e12;   // 4 J
-  snprintf(want, sizeof want, "0,wl,8,0.5,0,2,1000,0,4000000000000.000000,0,0,%.0f,%.0f,%.6g,%.6g,%.6g,%.6g\n",
+  snprintf(want, sizeof want, "0,wl,8,0.5,0,2,1000,0,4000000000000.000000,0,0,0,0,%.0f,%.0f,%.6g,%.6g,%.6g,%.6g\n",
            gu.dram_bytes, gf.dram_bytes, gu.dram_bytes / 1000, gf.dram_bytes / 1000,
            gu.seconds / 2.0, gu.energy_j / 4.0);
   EXPECT_EQ(row(0, &in), want);
@@ -126,9 +127,9 @@ TEST_F(ReportSweep, APointFileIsCheckedLineByLine) {
             REPORT_POINT_MISSING);
   put("p2.csv", "# spatten-sweep point 1 inputs 0000000000000abc\n"
                 "point,workload,hw.k,wl.v,cycles,seconds,dram_read_bytes,dram_write_bytes,"
-                "energy_pj,lsb_refetch_rows,rows,gpu_unfused_dram_bytes,gpu_fused_dram_bytes,"
+                "energy_pj,lsb_refetch_rows,rows,qk_busy_cycles,topk_busy_cycles,gpu_unfused_dram_bytes,gpu_fused_dram_bytes,"
                 "dram_reduction_unfused,dram_reduction_fused,speedup_unfused,energy_saving_unfused\n"
-                "1,wl,8,0.5,0,0,0,0,0,0,0,-,-,-,-,-,-\n");     // point 1 holds k = 16, not 8
+                "1,wl,8,0.5,0,0,0,0,0,0,0,0,0,-,-,-,-,-,-\n");     // point 1 holds k = 16, not 8
   EXPECT_EQ(report_sweep_point_check(path("p2.csv").c_str(), s, 1, 0xabcULL, why, sizeof why),
             REPORT_POINT_STALE);
   EXPECT_STREQ(why, "its varied cells are not point 1's values");
