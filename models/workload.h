@@ -94,6 +94,10 @@ typedef struct wl_cfg {
     uint64_t seed;
     char     weights[WL_PATH_MAX];   /* safetensors file (relative to the workload file) */
     char     tokens[WL_PATH_MAX];    /* token-id list file: whitespace-separated integers */
+    char     eval_split[WL_PATH_MAX];  /* quality: evaluation split (one sequence a line); "" = none */
+    char     calib_split[WL_PATH_MAX]; /* static-policy calibration split; "" = calib_inputs */
+    uint32_t eval_seqs;       /* quality: first sequences of the split used; 0 = all */
+    uint32_t threads;         /* reference-model worker threads (0 = 1); never changes a result */
     wl_synth synth;
     wl_fxp   fxp;
     wl_policy policy;
