@@ -240,6 +240,7 @@ void model_run_fxp(ctx *c, spt_trace *tr)
         select_heads(c, l, Hs, &nH);
         model_pass_io io = { 0, l, S, nS, Hs, nH, 0, n0, tr ? &tr->pass[ip++] : NULL };
         model_fxp_pass(c, &io, X);
+        if (tr && c->w->progress) c->w->progress(c->w->progress_arg, ip, tr->n_pass);
     }
     for (uint32_t t = 1; t <= T; t++) {
         const uint32_t p = N + t - 1;
@@ -250,6 +251,7 @@ void model_run_fxp(ctx *c, spt_trace *tr)
             select_heads(c, l, Hs, &nH);
             model_pass_io io = { t, l, S, nS, Hs, nH, nS - 1, N + t, &tr->pass[ip++] };
             model_fxp_pass(c, &io, X);
+            if (c->w->progress) c->w->progress(c->w->progress_arg, ip, tr->n_pass);
         }
     }
     free(X);

@@ -102,6 +102,10 @@ typedef struct wl_cfg {
     wl_fxp   fxp;
     wl_policy policy;
     bool     error_stats;     /* also run the dense float model for the output-error statistic */
+    /* runtime only (not config fields): called after every trace pass of model_run (the CLI's
+     * progress line); NULL = none */
+    void   (*progress)(void *arg, uint32_t done, uint32_t total);
+    void    *progress_arg;
     /* derived (filled by the check) */
     uint32_t d_head;          /* d_model / heads */
     bool     causal;          /* GPT-2 */

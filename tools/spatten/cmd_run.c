@@ -1,6 +1,7 @@
 /* cmd_run.c - `spatten run`: the main job. Workload -> reference model (trace in memory) ->
  * cycle-level simulation with golden check -> console summary + JSON/CSV report files. */
 #include "cmds.h"
+#include "progress.h"
 #include "accel/accel.h"
 #include "base/fileio.h"
 #include "models/model.h"
@@ -149,7 +150,13 @@ int cmd_run(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "spatten: reference model: %s (%u prompt + %u generated tokens)\n",
                 wl.name, wl.n_prompt, wl.n_gen);
-    if ((rc = model_run(&wl, &tr, NULL, &err))) goto done;
+    progress mp;
+    progress_init(&mp, "spatten: reference model", quiet);
+    wl.progress = progress_cb;
+    wl.progress_arg = &mp;
+    rc = model_run(&wl, &tr, NULL, &err);
+    progress_end(&mp);
+    if (rc) goto done;
     tr->source = sim_xstrdup(wl_path ? wl_path : "built-in default workload");
     if ((rc = make_dir(out_dir, &err))) goto done;
     char path[PATH_MAX];   /* out_dir + the longest leaf fits (RUN_LEAF_RESERVE) */

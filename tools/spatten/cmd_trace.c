@@ -1,6 +1,7 @@
 /* cmd_trace.c - `spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--quiet]`:
  * runs the C reference model (models/model.h) and writes the golden trace. */
 #include "cmds.h"
+#include "progress.h"
 #include "models/model.h"
 #include "trace/trace.h"
 #include "trace/wlcsv.h"
@@ -87,7 +88,12 @@ int cmd_trace(int argc, char **argv)
     wr.error_stats = w.error_stats && want_stats && !no_err;
     spt_trace *t = NULL;
     model_stats ms;
+    progress mp;
+    progress_init(&mp, "spatten: reference model", quiet);
+    wr.progress = progress_cb;
+    wr.progress_arg = &mp;
     rc = model_run(&wr, &t, &ms, &err);
+    progress_end(&mp);
     if (rc) return cli_fail(&err);
     free(t->workload_json);
     t->workload_json = wl_to_json(&w);
