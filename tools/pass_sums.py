@@ -4,7 +4,7 @@
     python3 tools/pass_sums.py out/<workload>/report.json
 
 One accounting path makes every integer count of the passes sum exactly to the total, and the
-energies to it up to rounding (tests/unit/830_accel_accounting.cc asserts it).
+energies to it up to rounding (tests/unit/630_accel_accounting.cc asserts it).
 """
 import json
 import sys

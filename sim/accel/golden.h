@@ -35,6 +35,7 @@ typedef struct acc_shape {
     bool     progressive;          /* K in MSB and LSB planes */
     uint32_t bits;                 /* Q/K/V datapath width */
     uint32_t msb_bits, lsb_bits;   /* K planes (progressive) */
+    uint32_t k_bits;               /* K width in DRAM when not progressive */
     uint32_t q_bits, v_bits;       /* widths of Q and V rows in DRAM */
     acc_pass *pp;                  /* [n_pp] passes in execution order (owned by the golden) */
     uint32_t n_pp;

@@ -29,7 +29,7 @@ static bool c_prune_job(golden *g, const acc_pass *p, uint32_t step, uint64_t *v
 {
     (void)g;
     (void)step;
-    if (!p->c_topk_n) return false;
+    if (!p->c_topk_n || p->c_topk_k >= p->c_topk_n) return false;   /* k >= n: nothing to drop */
     for (uint32_t i = 0; i < p->c_topk_n; i++) vals[i] = (uint64_t)((i * CSV_HASH) >> 5);
     *n = p->c_topk_n;
     *k = p->c_topk_k;
@@ -122,6 +122,7 @@ golden *golden_csv_create(const wlcsv *csv, const hw_cfg *hw, acc_ctr *ctr, acc_
     sh->bits = hw->data_bits;
     sh->msb_bits = r0->quant_key_bit > 0 ? (uint32_t)r0->quant_key_bit : hw->data_bits;
     sh->lsb_bits = r0->requant_incre > 0 ? (uint32_t)r0->requant_incre : 0;
+    sh->k_bits = sh->msb_bits;     /* quant_key_bit, or data_bits when -1 */
     sh->q_bits = r0->quant_query_bit > 0 ? (uint32_t)r0->quant_query_bit : hw->data_bits;
     sh->v_bits = r0->quant_value_bit > 0 ? (uint32_t)r0->quant_value_bit : hw->data_bits;
     /* group rows into passes (iteration, layer) */
@@ -163,7 +164,15 @@ golden *golden_csv_create(const wlcsv *csv, const hw_cfg *hw, acc_ctr *ctr, acc_
             p->c_requant[h] = (uint8_t)(x->if_requant && sh->progressive);
             if (x->key_fetch > p->n_tok) p->n_tok = x->key_fetch;
             if (x->sentence_len > sh->max_pos) sh->max_pos = x->sentence_len;
-            if (x->if_topk) { pending_n = x->key_fetch; pending_k = (uint32_t)x->topk; }
+            /* the cascade top-k before the next pass: over the alive tokens, or, when the row
+             * rescales the previous importance, over the whole sentence (the authors' last row
+             * of a generation iteration re-selects the next iteration's tokens among all of
+             * them; docs/workload-csv.md) */
+            if (x->if_topk) {
+                pending_n = x->rescale_prev_imp ? x->sentence_len : x->key_fetch;
+                pending_k = (uint32_t)x->topk;
+                if (pending_n > sh->max_tok) sh->max_tok = pending_n;
+            }
         }
         p->head_idx = p->c_heads;
         if (p->c_sum) {                /* every alive token is a query */

@@ -352,6 +352,7 @@ golden *golden_trace_create(const spt_trace *tr, const hw_cfg *hw, acc_ctr *ctr,
     sh->bits = tr->fmt.bits;
     sh->msb_bits = tr->fmt.bits - tr->fmt.k_lsb_bits;
     sh->lsb_bits = tr->fmt.k_lsb_bits;
+    sh->k_bits = tr->fmt.bits;
     sh->q_bits = tr->fmt.bits;
     sh->v_bits = tr->fmt.v_bits;
     t->n_pp = tr->n_pass;

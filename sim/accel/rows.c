@@ -51,7 +51,7 @@ int rows_geometry(const hw_cfg *hw, const acc_shape *sh, acc_geom *g, sim_err *e
     uint32_t d = sh->d;
     memset(g, 0, sizeof *g);
     g->bytes[ACC_TR_Q] = (d * sh->q_bits + 7) / 8;
-    g->bytes[ACC_TR_K_MSB] = (d * (sh->progressive ? sh->msb_bits : sh->bits) + 7) / 8;
+    g->bytes[ACC_TR_K_MSB] = (d * (sh->progressive ? sh->msb_bits : sh->k_bits) + 7) / 8;
     g->bytes[ACC_TR_K_LSB] = sh->progressive ? (d * sh->lsb_bits + 7) / 8 : 0;
     g->bytes[ACC_TR_V] = (d * sh->v_bits + 7) / 8;
     g->bytes[ACC_TR_OUT] = (d * hw->out_bits + 7) / 8;

@@ -26,7 +26,7 @@
 
 static const char USAGE[] =
     "usage: spatten run [WORKLOAD.json] [--hw HW.json] [-o DIR] [--timeline] [--save-trace]\n"
-    "                   [--no-skip] [--threads N] [--quiet]\n"
+    "                   [--dram-trace FILE] [--no-skip] [--threads N] [--quiet]\n"
     "Runs the reference model on the workload (default: built-in BERT-base, 384 tokens, SpAtten\n"
     "policy), simulates the resulting trace cycle by cycle on the accelerator (default hardware\n"
     "configs/hw/spatten.json), checks every result against the golden values, prints a summary\n"
@@ -35,6 +35,8 @@ static const char USAGE[] =
     "  -o, --out DIR   report directory (created if missing)\n"
     "  --timeline      also write DIR/timeline.json (Chrome/Perfetto trace events)\n"
     "  --save-trace    also write DIR/trace.spt\n"
+    "  --dram-trace FILE  also write the DRAM request stream, one line per request as\n"
+    "                  `spatten dram --stream` reads it: <DRAM cycle> <hex address> <R|W>\n"
     "  --no-skip       simulate every cycle (no idle-cycle skipping; same results, slower)\n"
     "  --threads N     reference-model worker threads (default: the workload's 'threads');\n"
     "                  results are the same for every N\n"
@@ -74,10 +76,12 @@ int cmd_run(int argc, char **argv)
     static const struct option opts[] = {
         { "hw", required_argument, NULL, 'H' },   { "out", required_argument, NULL, 'o' },
         { "timeline", no_argument, NULL, 'T' },   { "save-trace", no_argument, NULL, 'S' },
-        { "no-skip", no_argument, NULL, 'n' },    { "threads", required_argument, NULL, 'j' },    { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+        { "no-skip", no_argument, NULL, 'n' },    { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },       { "dram-trace", required_argument, NULL, 'D' },
+        { "threads", required_argument, NULL, 'j' },
+        { NULL, 0, NULL, 0 },
     };
-    const char *hw_arg = NULL, *out_arg = NULL;
+    const char *hw_arg = NULL, *out_arg = NULL, *dt_out = NULL;
     bool want_tl = false, save_trace = false, no_skip = false, quiet = false;
     long threads = 0;
     int c;
@@ -91,6 +95,10 @@ int cmd_run(int argc, char **argv)
         case 'o':
             if (cli_check_path("run", "-o value", optarg, RUN_LEAF_RESERVE)) return 1;
             out_arg = optarg;
+            break;
+        case 'D':
+            if (cli_check_path("run", "--dram-trace value", optarg, CLI_TMP_RESERVE)) return 1;
+            dt_out = optarg;
             break;
         case 'T': want_tl = true; break;
         case 'S': save_trace = true; break;
@@ -139,14 +147,16 @@ int cmd_run(int argc, char **argv)
         const cli_file ins[] = { {"workload file", wl_path}, {"--hw config", hw_path} };
         const cli_file outs[] = { {"report", o[0]}, {"report", o[1]},
                                   {"--save-trace file", save_trace ? o[2] : NULL},
-                                  {"--timeline file", want_tl ? o[3] : NULL} };
-        if (cli_check_outputs("run", ins, 2, outs, 4)) { hw_cfg_release(&hw); return 1; }
+                                  {"--timeline file", want_tl ? o[3] : NULL},
+                                  {"--dram-trace file", dt_out} };
+        if (cli_check_outputs("run", ins, 2, outs, 5)) { hw_cfg_release(&hw); return 1; }
     }
 
     spt_trace *tr = NULL;
     stats *st = NULL;
     accel *a = NULL;
     timeline *tl = NULL;
+    fio_writer *dtw = NULL;
     if (!quiet)
         fprintf(stderr, "spatten: reference model: %s (%u prompt + %u generated tokens)\n",
                 wl.name, wl.n_prompt, wl.n_gen);
@@ -166,8 +176,14 @@ int cmd_run(int argc, char **argv)
     }
     st = stats_create();
     if (want_tl) tl = tl_create();
-    cli_sim_opts so = { no_skip, quiet, tl };
+    if (dt_out && (rc = fio_open(dt_out, &dtw, &err))) goto done;
+    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL };
     if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err))) goto done;
+    if (dtw) {
+        rc = fio_commit(dtw, &err);
+        dtw = NULL;
+        if (rc) goto done;
+    }
 
     report_workload rw;
     report_workload_from_trace(&rw, tr, wl_path ? wl_path : "(built-in default)");
@@ -198,6 +214,7 @@ int cmd_run(int argc, char **argv)
            wl.eval_split[0] ? ", " : "", wl.eval_split[0] ? out_dir : "",
            wl.eval_split[0] ? "/quality.json" : "");
 done:
+    fio_abort(dtw);
     accel_destroy(a);
     tl_destroy(tl);
     stats_destroy(st);
