@@ -161,8 +161,17 @@ class BertEmb(nn.Module):
         self.position_embeddings = nn.Embedding(c["max_position_embeddings"], d)
         self.token_type_embeddings = nn.Embedding(c["type_vocab_size"], d)
         self.LayerNorm = nn.LayerNorm(d, eps=1e-12)
-        for e in (self.word_embeddings, self.position_embeddings, self.token_type_embeddings):
+        for e in (self.word_embeddings, self.token_type_embeddings):
             nn.init.normal_(e.weight, std=0.02)
+        # sinusoidal start at the word embeddings' scale (then trained): a byte-level MLM must
+        # find its neighbours; with small random position embeddings it stalled at the unigram
+        # loss, and at full amplitude the positions swamped the words
+        pos = torch.arange(c["max_position_embeddings"], dtype=torch.float32)[:, None]
+        i = torch.arange(0, d, 2, dtype=torch.float32)[None, :]
+        ang = pos / torch.pow(10000.0, i / d)
+        with torch.no_grad():
+            self.position_embeddings.weight[:, 0::2] = 0.03 * torch.sin(ang)
+            self.position_embeddings.weight[:, 1::2] = 0.03 * torch.cos(ang)
 
 
 class BertEncoder(nn.Module):

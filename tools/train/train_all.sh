@@ -14,4 +14,4 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 /usr/bin/python3 tools/train/train.py gpt --steps 300 --seed 1 --out models/weights/gpt2-kjv
-/usr/bin/python3 tools/train/train.py bert --steps 1400 --seed 1 --out models/weights/bert-kjv
+/usr/bin/python3 tools/train/train.py bert --steps 1400 --lr 0.001 --seed 1 --out models/weights/bert-kjv
