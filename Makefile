@@ -15,7 +15,7 @@ WARN    := -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Wmissing-pro
 CFLAGS  += -std=c11 $(OPT) -g $(WARN) -ffp-contract=off -D_POSIX_C_SOURCE=200809L -MMD -MP \
            -DSPATTEN_CONFIG_DIR='"$(CURDIR)/configs"'
 CXXFLAGS += -std=c++17 $(OPT) -g -Wall -Wextra -Wno-missing-field-initializers -ffp-contract=off -MMD -MP
-LDLIBS  += -lcjson -lm
+LDLIBS  += -lcjson -lm -pthread
 
 LIB_SRCS := $(sort $(wildcard sim/*/*.c models/*.c))
 CLI_SRCS := $(sort $(wildcard tools/spatten/*.c))
@@ -30,11 +30,11 @@ UT_BIN   := $(BUILD)/unit_tests
 # Extra test steps (e.g. RTL lockstep) are added by fragments into TEST_STEPS.
 TEST_STEPS :=
 
-.PHONY: all run test test-build bench asan clean deps help
+.PHONY: all run test test-build bench asan clean deps help quality-doc
 all: $(BIN)
 
 help:
-	@echo "make run | test | bench | asan | rtl-test | rtl-synth | systemc-test | clean"
+	@echo "make run | test | bench | quality-doc | asan | rtl-test | rtl-synth | systemc-test | clean"
 
 deps:
 	@bash tools/deps.sh
@@ -48,6 +48,11 @@ test: deps
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) TEST_STEPS="$(TEST_STEPS)" bash tests/run_all.sh
 
 test-build: $(BIN) $(UT_BIN)
+
+# docs/results/quality.md and its plots: every policy on the trained workloads (a few minutes).
+quality-doc: deps
+	@$(MAKE) --no-print-directory -j2 all
+	$(PYTHON) tools/quality_sweep.py
 
 bench: deps
 	@$(MAKE) --no-print-directory -j2 all

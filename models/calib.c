@@ -56,14 +56,18 @@ void model_calibrate(ctx *c, const wl_cfg *w, const double *x_main)
     cc.cal = &cal;
     cc.ms = NULL;
     cc.dense = NULL;
+    cc.fin = NULL;
+    cc.fin_ok = NULL;
     cc.kc = cc.vc = NULL;
     cc.tok_imp = sim_xcalloc(c->n_total + 1, 8);
     cc.head_imp = sim_xcalloc(H + 1, 8);
-    const uint32_t ninp = w->source == WL_SRC_WEIGHTS ? 1 : w->policy.calib_inputs;
+    /* inputs: the calibration split (calib_split), else the given input (weights), else
+     * calib_inputs synthetic inputs */
+    const uint32_t ninp = c->calib_x ? c->n_calib_x : w->source == WL_SRC_WEIGHTS ? 1 : w->policy.calib_inputs;
     for (uint32_t k = 0; k < ninp; k++) {
-        double *x = w->source == WL_SRC_WEIGHTS ? NULL
-                                                 : synth_inputs(w, rng_mix(w->seed, 1000 + k), c->n_total);
-        cc.x0 = x ? x : x_main;
+        double *x = c->calib_x || w->source == WL_SRC_WEIGHTS
+                        ? NULL : synth_inputs(w, rng_mix(w->seed, 1000 + k), c->n_total);
+        cc.x0 = c->calib_x ? c->calib_x[k] : x ? x : x_main;
         model_run_fxp(&cc, NULL);
         free(x);
     }

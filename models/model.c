@@ -54,7 +54,7 @@ void model_attn_float(const double *q, const double *k, const double *v, uint32_
 
 /* Per-head projection of rows A[n][D] to out[n][dh] (columns of head h), with bias and the
  * synthetic Q/K column scale. */
-static void project(const ctx *c, const double *A, uint32_t n, const float *W, const float *b,
+void model_project(const ctx *c, const double *A, uint32_t n, const float *W, const float *b,
                     const float *scale, uint32_t h, double *out)
 {
     const uint32_t c0 = h * c->dh;
@@ -65,7 +65,7 @@ static void project(const ctx *c, const double *A, uint32_t n, const float *W, c
 }
 
 /* The rest of the layer after attention: X[n][D] <- residual/LN/FFN of X and O[n][D]. */
-static void finish_layer(const ctx *c, const wt_layer *Lw, double *X, double *O, uint32_t n)
+void model_finish_layer(const ctx *c, const wt_layer *Lw, double *X, double *O, uint32_t n)
 {
     const uint32_t D = c->D;
     double *Y = sim_xmalloc((size_t)n * D * sizeof *Y + 8);
@@ -89,7 +89,7 @@ static void finish_layer(const ctx *c, const wt_layer *Lw, double *X, double *O,
     free(Y);
 }
 
-static void record_err(ctx *c, uint32_t l, const double *X, const uint32_t *pos, uint32_t n)
+void model_record_err(ctx *c, uint32_t l, const double *X, const uint32_t *pos, uint32_t n)
 {
     if (!c->dense) return;
     const uint32_t D = c->D;
@@ -136,7 +136,7 @@ static void attn_float_head(const ctx *c, const double *Q, const double *K, cons
 }
 
 /* Dense float model over all n_total positions (causal for GPT-2): per-layer outputs. */
-static void run_float_dense(ctx *c)
+void model_run_float(ctx *c)
 {
     const uint32_t n = c->n_total, D = c->D, d = c->dh;
     double *X = sim_xmalloc((size_t)n * D * sizeof *X + 8);
@@ -153,9 +153,9 @@ static void run_float_dense(ctx *c)
         if (c->m->gpt2) kern_layernorm(A, n, D, Lw->ln1_g, Lw->ln1_b, c->m->ln_eps);
         memset(O, 0, (size_t)n * D * sizeof *O);
         for (uint32_t h = 0; h < c->H; h++) {
-            project(c, A, n, Lw->wq, Lw->bq, Lw->qk_scale, h, Q);
-            project(c, A, n, Lw->wk, Lw->bk, Lw->qk_scale, h, K);
-            project(c, A, n, Lw->wv, Lw->bv, NULL, h, V);
+            model_project(c, A, n, Lw->wq, Lw->bq, Lw->qk_scale, h, Q);
+            model_project(c, A, n, Lw->wk, Lw->bk, Lw->qk_scale, h, K);
+            model_project(c, A, n, Lw->wv, Lw->bv, NULL, h, V);
             attn_float_head(c, Q, K, V, n, O, h);
             if (c->dump) {
                 char nm[64];
@@ -169,280 +169,14 @@ static void run_float_dense(ctx *c)
                 free(oh);
             }
         }
-        finish_layer(c, Lw, X, O, n);
-        record_err(c, l, X, pos, n);
+        model_finish_layer(c, Lw, X, O, n);
+        model_record_err(c, l, X, pos, n);
+    }
+    if (c->fin) {
+        memcpy(c->fin, X, (size_t)n * D * sizeof *X);
+        memset(c->fin_ok, 1, n);
     }
     free(pos); free(Q); free(K); free(V); free(O); free(A); free(X);
-}
-
-/* ---- fixed-point (golden) pass ---- */
-
-typedef struct pass_io {
-    uint32_t step, l;
-    const uint32_t *S; uint32_t nS;       /* keys: alive positions, ascending */
-    const uint32_t *Hs; uint32_t nH;      /* alive heads, ascending */
-    uint32_t q0;                          /* query rows = S[q0 .. nS) (also the new K/V rows) */
-    uint32_t seq_len;                     /* N or N + t */
-    spt_pass *tp;                         /* trace pass to fill (NULL: calibration) */
-} pass_io;
-
-static int16_t *cache_row(const ctx *c, int16_t *base, uint32_t l, uint32_t h, uint32_t pos)
-{
-    return base + (((size_t)l * c->H + h) * c->n_total + pos) * c->dh;
-}
-
-/* Attention of one head over keys S for query rows S[q0..), in fixed point. Kq/Vq: the key
- * and value rows in S order [nS][dh]. Writes out[nq][dh]; updates importance/statistics. */
-static void attn_fxp_head(ctx *c, const pass_io *io, uint32_t hi, const int16_t *Qq,
-                          const int16_t *Kq, const int16_t *Vq, int32_t *out, uint8_t *lsb,
-                          uint32_t *vcnt, const uint8_t *blk, uint32_t *lsb_any,
-                          uint32_t *k_needed)
-{
-    const uint32_t n = io->nS, d = c->dh, nq = n - io->q0, h = io->Hs[hi];
-    const fxp_fmt *f = &c->fmt;
-    const spt_policy *P = &c->pol;
-    const uint32_t B = P->mask_block, nbc = blk ? (uint32_t)sim_ceil_div(n, B) : 0;
-    int16_t *Kt = sim_xmalloc((size_t)d * n * sizeof *Kt + 8);
-    int16_t *Kmt = P->progressive ? sim_xmalloc((size_t)d * n * sizeof *Kmt + 8) : NULL;
-    for (uint32_t j = 0; j < n; j++)
-        for (uint32_t k = 0; k < d; k++) {
-            int16_t kv = Kq[(size_t)j * d + k];
-            Kt[(size_t)k * n + j] = kv;
-            if (Kmt) Kmt[(size_t)k * n + j] = fxp_k_msb_only(kv, f);
-        }
-    int32_t *s = sim_xmalloc((size_t)n * sizeof *s + 8);
-    uint32_t *p = sim_xmalloc((size_t)n * sizeof *p + 8);
-    uint8_t *mask = blk ? sim_xmalloc((size_t)n + 8) : NULL;
-    uint32_t *cand = sim_xmalloc((size_t)n * sizeof *cand + 8);
-    uint32_t *sel = sim_xmalloc((size_t)n * sizeof *sel + 8);
-    uint64_t *vals = sim_xmalloc((size_t)n * sizeof *vals + 8);
-    calib *cal = c->cal;
-    uint64_t habs = 0;
-    uint8_t *used = blk ? sim_xcalloc((size_t)n + 8, 1) : NULL;   /* key needed by some row */
-    for (uint32_t r = 0; r < nq; r++) {
-        const uint32_t i = io->q0 + r;                /* row index within S */
-        const uint32_t nk = c->m->gpt2 ? i + 1 : n;   /* causal: keys up to the query */
-        const int16_t *q = Qq + (size_t)r * d;
-        if (mask) {
-            /* in summarization row r is block row r / B; in generation the single row uses the
-             * mask row of its position (tp blk rows are pass-local, see trace.h) */
-            for (uint32_t j = 0; j < nk; j++) mask[j] = blk[(size_t)(r / B) * nbc + j / B];
-        }
-        uint32_t pmax;
-        bool refetch = false;
-        if (P->progressive) {
-            kern_scores_i16(q, Kmt, n, nk, d, s);
-            pmax = fxp_softmax(s, mask, nk, f, p);
-            refetch = pol_needs_lsb(P, f, pmax);
-        }
-        if (!P->progressive || refetch) {
-            kern_scores_i16(q, Kt, n, nk, d, s);
-            (void)fxp_softmax(s, mask, nk, f, p);
-        }
-        if (lsb) lsb[r] = refetch;
-        if (refetch) (*lsb_any)++;
-        /* candidates: unmasked keys; local V keeps the top ratio_count of them by p */
-        uint32_t m = 0;
-        for (uint32_t j = 0; j < nk; j++)
-            if (!mask || !mask[j]) {
-                cand[m++] = j;
-                if (used) used[j] = 1;
-            }
-        uint32_t kv = pol_v_keep(P, m), nsel = 0;
-        if (kv < m) {
-            for (uint32_t j = 0; j < m; j++) vals[j] = p[cand[j]];
-            fxp_topk_ref(vals, m, kv, sel);
-            for (uint32_t j = 0; j < kv; j++)
-                if (p[cand[sel[j]]]) sel[nsel++] = cand[sel[j]];
-        } else {
-            for (uint32_t j = 0; j < m; j++)
-                if (p[cand[j]]) sel[nsel++] = cand[j];
-        }
-        if (vcnt) vcnt[r] = kv;
-        /* zero probabilities contribute nothing: skipping them leaves the result bit-identical */
-        int32_t *o = out + (size_t)r * d;
-        fxp_pv(p, Vq, sel, nsel, nk, f, o);
-        for (uint32_t k = 0; k < d; k++) habs += (uint64_t)(o[k] < 0 ? -(int64_t)o[k] : o[k]);
-        /* importance and statistics from the probabilities actually used */
-        double ent = 0.0;
-        for (uint32_t j = 0; j < nk; j++) {
-            c->tok_imp[io->S[j]] += p[j];
-            ent += c->ent_tab[p[j]];
-        }
-        c->ent_sum[io->l] += ent;
-        c->ent_rows[io->l]++;
-        if (cal) {
-            size_t lh = (size_t)io->l * c->H + h;
-            cal->ent[lh] += ent;
-            cal->rows[lh]++;
-            double tv = 0.0, u = 1.0 / (double)m, one = ldexp(1.0, (int)f->prob_bits);
-            for (uint32_t j = 0; j < m; j++) {
-                uint32_t pj = p[cand[j]];
-                if (pj < cal->eps_q) cal->sparse[lh]++;
-                tv += fabs((double)pj / one - u);
-            }
-            cal->valid[lh] += m;
-            cal->tv[lh] += 0.5 * tv;
-            if (cal->blk) {
-                const uint32_t pi = io->S[i];
-                uint64_t *row = cal->blk + ((size_t)io->l * cal->nb + pi / cal->B) * cal->nb;
-                for (uint32_t j = 0; j < nk; j++) row[io->S[j] / cal->B] += p[j];
-            }
-        }
-    }
-    c->head_imp[h] += habs;
-    uint32_t kn = n;
-    if (used) {
-        kn = 0;
-        for (uint32_t j = 0; j < n; j++) kn += used[j];
-    }
-    *k_needed = kn;
-    free(used);
-    free(vals); free(sel); free(cand); free(mask); free(p); free(s); free(Kmt); free(Kt);
-}
-
-/* One (step, layer) pass in fixed point. X[nq][D]: layer input rows of the query tokens;
- * replaced by the layer output. */
-static void fxp_pass(ctx *c, const pass_io *io, double *X)
-{
-    const uint32_t D = c->D, d = c->dh, n = io->nS, nq = n - io->q0, nH = io->nH, l = io->l;
-    const wt_layer *Lw = &c->m->L[l];
-    const fxp_fmt *f = &c->fmt;
-    spt_pass *tp = io->tp;
-    double *A = sim_xmalloc((size_t)nq * D * sizeof *A + 8);
-    memcpy(A, X, (size_t)nq * D * sizeof *A);
-    if (c->m->gpt2) kern_layernorm(A, nq, D, Lw->ln1_g, Lw->ln1_b, c->m->ln_eps);
-    double *Pd = sim_xmalloc((size_t)nq * d * sizeof *Pd + 8);
-    int16_t *Q = sim_xmalloc((size_t)nH * nq * d * sizeof *Q + 8);
-    int16_t *Kn = sim_xmalloc((size_t)nH * nq * d * sizeof *Kn + 8);
-    int16_t *Vn = sim_xmalloc((size_t)nH * nq * d * sizeof *Vn + 8);
-    int32_t *out = sim_xmalloc((size_t)nH * nq * d * sizeof *out + 8);
-    uint8_t *lsb = c->pol.progressive ? sim_xcalloc((size_t)nH * nq + 8, 1) : NULL;
-    uint32_t *vcnt = c->pol.local_v ? sim_xcalloc((size_t)nH * nq + 2, 4) : NULL;
-    uint8_t *blk = NULL;
-    uint32_t br = 0, bc = 0;
-    const uint32_t B = c->pol.mask_block;
-    if (c->ap_mask) {
-        br = (uint32_t)sim_ceil_div(nq, B);
-        bc = (uint32_t)sim_ceil_div(n, B);
-        blk = sim_xcalloc((size_t)br * bc + 8, 1);
-        for (uint32_t r = 0; r < br; r++) {
-            uint32_t prow = io->S[io->q0 + r * B] / B;   /* block row of the row's position */
-            for (uint32_t cc = 0; cc < bc; cc++)
-                blk[(size_t)r * bc + cc] = c->ap_mask[((size_t)l * c->ap_nb + prow) * c->ap_nb + cc];
-        }
-    }
-    for (uint32_t hi = 0; hi < nH; hi++) {
-        const uint32_t h = io->Hs[hi];
-        int16_t *dst[3] = { Q + (size_t)hi * nq * d, Kn + (size_t)hi * nq * d, Vn + (size_t)hi * nq * d };
-        const float *Ws[3] = { Lw->wq, Lw->wk, Lw->wv }, *bs[3] = { Lw->bq, Lw->bk, Lw->bv };
-        for (int t = 0; t < 3; t++) {
-            project(c, A, nq, Ws[t], bs[t], t < 2 ? Lw->qk_scale : NULL, h, Pd);
-            if (t < 2)
-                for (size_t e = 0; e < (size_t)nq * d; e++) dst[t][e] = fxp_quantize(Pd[e], f);
-            else
-                for (size_t e = 0; e < (size_t)nq * d; e++) dst[t][e] = fxp_quantize_v(Pd[e], f);
-        }
-    }
-    /* keys/values of all alive tokens in S order */
-    const int16_t *Kall = Kn, *Vall = Vn;
-    int16_t *Kg = NULL, *Vg = NULL;
-    if (c->kc) {
-        for (uint32_t hi = 0; hi < nH; hi++)
-            for (uint32_t r = 0; r < nq; r++) {
-                memcpy(cache_row(c, c->kc, l, io->Hs[hi], io->S[io->q0 + r]),
-                       Kn + ((size_t)hi * nq + r) * d, d * sizeof(int16_t));
-                memcpy(cache_row(c, c->vc, l, io->Hs[hi], io->S[io->q0 + r]),
-                       Vn + ((size_t)hi * nq + r) * d, d * sizeof(int16_t));
-            }
-        if (io->q0 > 0) {
-            Kg = sim_xmalloc((size_t)n * d * sizeof *Kg + 8);
-            Vg = sim_xmalloc((size_t)n * d * sizeof *Vg + 8);
-        }
-    }
-    uint64_t k_rows = 0, v_rows = 0;
-    for (uint32_t hi = 0; hi < nH; hi++) {
-        const uint32_t h = io->Hs[hi];
-        const int16_t *Kh = Kall + (size_t)hi * nq * d, *Vh = Vall + (size_t)hi * nq * d;
-        if (Kg) {
-            for (uint32_t j = 0; j < n; j++) {
-                memcpy(Kg + (size_t)j * d, cache_row(c, c->kc, l, h, io->S[j]), d * sizeof *Kg);
-                memcpy(Vg + (size_t)j * d, cache_row(c, c->vc, l, h, io->S[j]), d * sizeof *Vg);
-            }
-            Kh = Kg;
-            Vh = Vg;
-        }
-        uint32_t any = 0, kn = n;
-        attn_fxp_head(c, io, hi, Q + (size_t)hi * nq * d, Kh, Vh, out + (size_t)hi * nq * d,
-                      lsb ? lsb + (size_t)hi * nq : NULL, vcnt ? vcnt + (size_t)hi * nq : NULL,
-                      blk, &any, &kn);
-        /* DRAM estimate (bits): K MSB plane of every key some row needs (all alive keys
-         * without a static mask); LSB plane once per head in summarization if any row needs
-         * it, per re-fetching row in generation; V rows: the needed keys' rows in
-         * summarization (V is buffered on chip), v_cnt per row in generation */
-        const double kb = c->pol.progressive ? (double)(f->bits - f->k_lsb_bits) : (double)f->bits;
-        c->kv_bits += (double)kn * kb;
-        if (any) c->kv_bits += (double)kn * f->k_lsb_bits * (io->q0 ? (double)any : 1.0);
-        uint64_t vrows = kn;
-        if (vcnt && io->q0 > 0) {
-            vrows = 0;
-            for (uint32_t r = 0; r < nq; r++) vrows += vcnt[(size_t)hi * nq + r];
-        }
-        c->kv_bits += (double)vrows * f->v_bits;
-        k_rows += kn;
-        v_rows += vrows;
-    }
-    c->kv_bits_dense += (double)io->seq_len * c->H * (f->bits + f->v_bits);
-    /* statistics */
-    if (c->ms) {
-        model_layer_stats *st = &c->ms->layer[l];
-        st->passes++;
-        st->tok_sum += n;
-        st->head_sum += nH;
-        st->rows += (uint64_t)nq * nH;
-        if (lsb)
-            for (size_t e = 0; e < (size_t)nH * nq; e++) st->lsb_rows += lsb[e];
-        st->kv_rows_dense += (uint64_t)io->seq_len * c->H;
-        st->k_rows += k_rows;
-        st->v_rows += v_rows;
-    }
-    /* output rows -> rest of the layer */
-    double *O = sim_xcalloc((size_t)nq * D + 8, sizeof *O);
-    for (uint32_t hi = 0; hi < nH; hi++)
-        for (uint32_t r = 0; r < nq; r++)
-            for (uint32_t k = 0; k < d; k++)
-                O[(size_t)r * D + (size_t)io->Hs[hi] * d + k] =
-                    fxp_to_double(out[((size_t)hi * nq + r) * d + k], f->frac);
-    finish_layer(c, Lw, X, O, nq);
-    record_err(c, l, X, io->S + io->q0, nq);
-    free(O);
-    /* trace */
-    if (tp) {
-        tp->step = io->step;
-        tp->layer = l;
-        tp->n_tok = n;
-        tp->n_q = nq;
-        tp->n_head = nH;
-        tp->n_new = nq;
-        tp->tok_idx = sim_xmemdup(io->S, (size_t)n * 4);
-        tp->q_pos = sim_xmemdup(io->S + io->q0, (size_t)nq * 4);
-        tp->new_pos = sim_xmemdup(io->S + io->q0, (size_t)nq * 4);
-        tp->head_idx = sim_xmemdup(io->Hs, (size_t)nH * 4);
-        tp->q = Q;
-        tp->k_new = Kn;
-        tp->v_new = Vn;
-        tp->out = out;
-        tp->lsb_refetch = lsb;
-        tp->v_cnt = vcnt;
-        tp->blk_mask = blk;
-        tp->tok_imp = sim_xmalloc((size_t)n * 8 + 8);
-        for (uint32_t j = 0; j < n; j++) tp->tok_imp[j] = c->tok_imp[io->S[j]];
-        tp->head_imp = sim_xmalloc((size_t)nH * 8 + 8);
-        for (uint32_t hi = 0; hi < nH; hi++) tp->head_imp[hi] = c->head_imp[io->Hs[hi]];
-    } else {
-        free(Q); free(Kn); free(Vn); free(out); free(lsb); free(vcnt); free(blk);
-    }
-    free(Kg); free(Vg); free(Pd); free(A);
 }
 
 /* Heads alive entering layer l (cascade or static); Hs/nH updated in place. */
@@ -504,8 +238,9 @@ void model_run_fxp(ctx *c, spt_trace *tr)
     for (uint32_t l = 0; l < c->L; l++) {
         select_tokens(c, l, n0, POL_NO_NEW, S, &nS, X, true);
         select_heads(c, l, Hs, &nH);
-        pass_io io = { 0, l, S, nS, Hs, nH, 0, n0, tr ? &tr->pass[ip++] : NULL };
-        fxp_pass(c, &io, X);
+        model_pass_io io = { 0, l, S, nS, Hs, nH, 0, n0, tr ? &tr->pass[ip++] : NULL };
+        model_fxp_pass(c, &io, X);
+        if (tr && c->w->progress) c->w->progress(c->w->progress_arg, ip, tr->n_pass);
     }
     for (uint32_t t = 1; t <= T; t++) {
         const uint32_t p = N + t - 1;
@@ -514,8 +249,9 @@ void model_run_fxp(ctx *c, spt_trace *tr)
         for (uint32_t l = 0; l < c->L; l++) {
             select_tokens(c, l, N + t, p, S, &nS, X, false);
             select_heads(c, l, Hs, &nH);
-            pass_io io = { t, l, S, nS, Hs, nH, nS - 1, N + t, &tr->pass[ip++] };
-            fxp_pass(c, &io, X);
+            model_pass_io io = { t, l, S, nS, Hs, nH, nS - 1, N + t, &tr->pass[ip++] };
+            model_fxp_pass(c, &io, X);
+            if (c->w->progress) c->w->progress(c->w->progress_arg, ip, tr->n_pass);
         }
     }
     free(X);
@@ -593,7 +329,12 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
         double pq = (double)q / (double)one;
         c.ent_tab[q] = -pq * det_log(pq);
     }
+    if ((c.pol.static_mask || c.pol.static_heads) && w->calib_split[0]) {
+        rc = model_calib_inputs(&c, w, err);
+        if (rc) { free(c.ent_tab); wt_free(m); free(x0); return rc; }
+    }
     if (c.pol.static_mask || c.pol.static_heads) model_calibrate(&c, w, x0);
+    model_calib_inputs_free(&c);
     c.tok_imp = sim_xcalloc(c.n_total + 1, 8);
     c.head_imp = sim_xcalloc(c.H + 1, 8);
     if (ms) {
@@ -606,7 +347,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
         c.err_num = sim_xcalloc(c.L + 1, sizeof(double));
         c.err_den = sim_xcalloc(c.L + 1, sizeof(double));
         c.write_dense = true;
-        run_float_dense(&c);
+        model_run_float(&c);
         c.write_dense = false;
         /* quantisation alone: the dense fixed-point model over all positions vs the float one */
         ctx cc = c;
@@ -641,6 +382,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
     tr->pass = sim_xcalloc(tr->n_pass, sizeof *tr->pass);
     tr->workload_json = wl_to_json(w);
     c.ms = ms;
+    c.threads = w->threads ? w->threads : 1;
     if (w->n_gen) ctx_caches(&c, true);
     model_run_fxp(&c, tr);
     if (ms) {
@@ -677,7 +419,7 @@ int model_float_dump(const wl_cfg *w, const char *path, sim_err *err)
     c.dump = st_writer_new();
     st_add_meta(c.dump, "format", "spatten-float-dump");
     st_add_meta(c.dump, "causal", w->causal ? "true" : "false");
-    run_float_dense(&c);
+    model_run_float(&c);
     int rc = st_write(c.dump, path, err);
     st_writer_free(c.dump);
     for (uint32_t i = 0; i < c.n_keep; i++) free(c.keep[i]);

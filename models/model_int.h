@@ -24,6 +24,7 @@ typedef struct calib {
 typedef struct ctx {
     const wl_cfg *w;
     const wt_model *m;
+    uint32_t threads;          /* worker threads for the heads of a pass (1 = none) */
     const double *x0;          /* [n_total][D] input embeddings */
     uint32_t n_total, D, H, dh, L;
     spt_policy pol;
@@ -47,14 +48,43 @@ typedef struct ctx {
     double ent_sum[SPT_MAX_LAYERS];
     uint64_t ent_rows[SPT_MAX_LAYERS];
     double kv_bits_dense, kv_bits;
+    /* final-layer hidden rows by position [n_total][D] and which were produced (quality,
+     * logits); NULL = not kept */
+    double *fin;
+    uint8_t *fin_ok;
+    /* calibration inputs from the workload's calib_split ([n][n_total][D]); NULL = default */
+    double **calib_x;
+    uint32_t n_calib_x;
     /* float dump (model_float_dump): tensors collected here, buffers kept until written */
     st_writer *dump;
     void **keep;
     uint32_t n_keep;
 } ctx;
 
+typedef struct model_pass_io {
+    uint32_t step, l;
+    const uint32_t *S; uint32_t nS;       /* keys: alive positions, ascending */
+    const uint32_t *Hs; uint32_t nH;      /* alive heads, ascending */
+    uint32_t q0;                          /* query rows = S[q0 .. nS) (also the new K/V rows) */
+    uint32_t seq_len;                     /* N or N + t */
+    spt_pass *tp;                         /* trace pass to fill (NULL: calibration) */
+} model_pass_io;
+
+/* Shared layer pieces (model.c). */
+void model_project(const ctx *c, const double *A, uint32_t n, const float *W, const float *b,
+                   const float *scale, uint32_t h, double *out);
+void model_finish_layer(const ctx *c, const wt_layer *Lw, double *X, double *O, uint32_t n);
+void model_record_err(ctx *c, uint32_t l, const double *X, const uint32_t *pos, uint32_t n);
+/* One (step, layer) pass in fixed point (pass.c); X[nq][D] in, layer output out. */
+void model_fxp_pass(ctx *c, const model_pass_io *io, double *X);
+
 /* The fixed-point (golden) run of the whole workload; tr NULL: calibration run (no trace). */
 void model_run_fxp(ctx *c, spt_trace *tr);
+/* The dense float model over all n_total positions (fills c->dense / c->fin when set). */
+void model_run_float(ctx *c);
+/* Load the workload's calib_split as calibration inputs into c (quality.c). */
+int  model_calib_inputs(ctx *c, const wl_cfg *w, sim_err *err);
+void model_calib_inputs_free(ctx *c);
 /* Static policies: the dense calibration run, then the AP mask / kept heads into c. */
 void model_calibrate(ctx *c, const wl_cfg *w, const double *x_main);
 

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,10 +96,90 @@ static float *get(ld *L, const char *name, uint64_t r, uint64_t c, bool transpos
         if (t->dtype == ST_F32) memcpy(&v, p, 4);
         else if (t->dtype == ST_F64) { double d; memcpy(&d, p, 8); v = (float)d; }
         else { uint16_t h; memcpy(&h, p, 2); v = half_to_float(h, t->dtype == ST_BF16); }
+        if (!isfinite(v)) {
+            sim_errf(L->err, SIM_ETRACE, "%s: tensor '%s' element %llu (index [%llu%s%llu]) is %s at byte %llu",
+                     L->path, full, (unsigned long long)i, (unsigned long long)(i / cols),
+                     c ? ", " : "", c ? (unsigned long long)(i % cols) : 0ull,
+                     isnan(v) ? "NaN" : "infinite", (unsigned long long)(t->file_off + i * st_dtype_size(t->dtype)));
+            return NULL;
+        }
         uint64_t dst = transpose ? (i % cols) * r + i / cols : i;
         out[dst] = v;
     }
     return out;
+}
+
+/* get() without the model prefix (heads live beside "bert." / "transformer."). */
+static float *get_top(ld *L, const char *name, uint64_t r, uint64_t c, bool transpose, bool optional)
+{
+    const char *pre = L->prefix;
+    L->prefix = "";
+    float *v = get(L, name, r, c, transpose, optional);
+    L->prefix = pre;
+    return v;
+}
+
+static bool has_top(const ld *L, const char *name) { return st_find(L->f, name) != NULL; }
+
+/* Output heads; each optional as a whole, but a head that is partly present or mis-shaped is an
+ * error. Returns false with err filled on error. */
+static bool load_heads(ld *L, float *we, uint64_t vocab)
+{
+    wt_model *m = L->m;
+    wt_heads *hd = &m->hd;
+    const uint32_t D = m->d_model;
+    char nm[160];
+    if (m->gpt2) {
+        snprintf(nm, sizeof nm, "%sln_f.weight", L->prefix);
+        if (!has_top(L, nm)) return true;
+        if (!(hd->lnf_g = get(L, "ln_f.weight", D, 0, false, false))) return false;
+        if (!(hd->lnf_b = get(L, "ln_f.bias", D, 0, false, false))) return false;
+        hd->lm_w = we;
+        if (has_top(L, "lm_head.weight") && !(hd->lm_w = get_top(L, "lm_head.weight", vocab, D, false, false)))
+            return false;
+        return true;
+    }
+    if (has_top(L, "cls.predictions.transform.dense.weight")) {
+        if (!(hd->mlm_w = get_top(L, "cls.predictions.transform.dense.weight", D, D, true, false))) return false;
+        if (!(hd->mlm_b = get_top(L, "cls.predictions.transform.dense.bias", D, 0, false, false))) return false;
+        if (!(hd->mlm_ln_g = get_top(L, "cls.predictions.transform.LayerNorm.weight", D, 0, false, false))) return false;
+        if (!(hd->mlm_ln_b = get_top(L, "cls.predictions.transform.LayerNorm.bias", D, 0, false, false))) return false;
+        hd->mlm_dec = we;
+        if (has_top(L, "cls.predictions.decoder.weight") &&
+            !(hd->mlm_dec = get_top(L, "cls.predictions.decoder.weight", vocab, D, false, false)))
+            return false;
+        const char *bn = has_top(L, "cls.predictions.bias") ? "cls.predictions.bias" : "cls.predictions.decoder.bias";
+        if (!(hd->mlm_bias = get_top(L, bn, vocab, 0, false, false))) return false;
+    }
+    if (has_top(L, "classifier.weight")) {
+        const st_tensor *t = st_find(L->f, "classifier.weight");
+        const uint64_t nl = t->ndim == 2 ? t->shape[0] : 0;
+        if (nl < 1 || nl > 4096) {
+            sim_errf(L->err, SIM_ETRACE, "%s: tensor 'classifier.weight' must be [labels, %u] at byte %llu",
+                     L->path, D, (unsigned long long)t->file_off);
+            return false;
+        }
+        hd->n_labels = (uint32_t)nl;
+        if (!(hd->cls_w = get_top(L, "classifier.weight", nl, D, true, false))) return false;
+        if (!(hd->cls_b = get_top(L, "classifier.bias", nl, 0, false, false))) return false;
+        if (!(hd->pool_w = get(L, "pooler.dense.weight", D, D, true, false))) return false;
+        if (!(hd->pool_b = get(L, "pooler.dense.bias", D, 0, false, false))) return false;
+    }
+    return true;
+}
+
+void wt_embed(const wt_model *m, const uint32_t *ids, uint32_t n, double *x)
+{
+    const uint32_t D = m->d_model;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < D; k++)
+            x[(size_t)i * D + k] = (double)m->emb_w[(size_t)ids[i] * D + k] + (double)m->emb_p[(size_t)i * D + k];
+    if (!m->gpt2) {
+        if (m->emb_t0)
+            for (uint32_t i = 0; i < n; i++)
+                for (uint32_t k = 0; k < D; k++) x[(size_t)i * D + k] += (double)m->emb_t0[k];
+        kern_layernorm(x, n, D, m->emb_ln_g, m->emb_ln_b, m->ln_eps);
+    }
 }
 
 static float *cols_of(ld *L, const float *w, uint32_t rows, uint32_t ncols, uint32_t c0, uint32_t m)
@@ -220,25 +301,27 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
     }
     float *pe = get(&L, pos, pt->shape[0], D, false, false);
     NEED(pe);
-    x = sim_xcalloc((size_t)n * D + 1, sizeof *x);
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t k = 0; k < D; k++)
-            x[(size_t)i * D + k] = (double)we[(size_t)ids[i] * D + k] + (double)pe[(size_t)i * D + k];
+    m->vocab = (uint32_t)vocab;
+    m->n_pos = (uint32_t)pt->shape[0];
+    m->emb_w = we;
+    m->emb_p = pe;
     if (!gpt2) {
         snprintf(nm, sizeof nm, "%sembeddings.token_type_embeddings.weight", L.prefix);
         const st_tensor *tt = st_find(&f, nm);
         if (tt && tt->ndim == 2 && tt->shape[0] >= 1) {
             float *te = get(&L, "embeddings.token_type_embeddings.weight", tt->shape[0], D, false, false);
             NEED(te);
-            for (uint32_t i = 0; i < n; i++)
-                for (uint32_t k = 0; k < D; k++) x[(size_t)i * D + k] += (double)te[k];
+            m->emb_t0 = te;
         }
         const float *g = get(&L, "embeddings.LayerNorm.weight", D, 0, false, true);
         const float *b = get(&L, "embeddings.LayerNorm.bias", D, 0, false, true);
         if (!g) { g = get(&L, "embeddings.LayerNorm.gamma", D, 0, false, false); NEED(g); }
         if (!b) { b = get(&L, "embeddings.LayerNorm.beta", D, 0, false, false); NEED(b); }
-        kern_layernorm(x, n, D, g, b, m->ln_eps);
+        m->emb_ln_g = g;
+        m->emb_ln_b = b;
     }
+    x = sim_xcalloc((size_t)n * D + 1, sizeof *x);
+    wt_embed(m, ids, n, x);
     for (uint32_t l = 0; l < w->layers; l++) {
         wt_layer *Y = &m->L[l];
         char a[200];
@@ -285,6 +368,7 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
         }
 #undef T
     }
+    NEED(load_heads(&L, we, vocab));
     st_release(&f);
     free(buf);
     free(ids);

@@ -28,11 +28,30 @@ typedef struct wt_layer {
     const float *w1, *b1, *w2, *b2;   /* FFN [d_model][d_ff], [d_ff][d_model]; NULL = no FFN */
 } wt_layer;
 
+/* Output heads (heads.c computes them; docs/model.md "Output heads"). Matrices x . W. */
+typedef struct wt_heads {
+    const float *lnf_g, *lnf_b;       /* GPT-2: final ln_f (both NULL: no LM head) */
+    const float *lm_w;                /* GPT-2: [vocab][d_model] (lm_head.weight, or wte tied) */
+    const float *mlm_w, *mlm_b;       /* BERT MLM transform dense [d_model][d_model], [d_model] */
+    const float *mlm_ln_g, *mlm_ln_b; /* BERT MLM transform LayerNorm */
+    const float *mlm_dec;             /* [vocab][d_model] (decoder, or word embeddings tied) */
+    const float *mlm_bias;            /* [vocab] */
+    const float *pool_w, *pool_b;     /* BERT pooler [d_model][d_model] (tanh) */
+    const float *cls_w, *cls_b;       /* classifier [d_model][n_labels], [n_labels] */
+    uint32_t n_labels;                /* 0: no classifier */
+} wt_heads;
+
 typedef struct wt_model {
     uint32_t layers, heads, d_model, d_ff;
     bool     gpt2;                    /* pre-LN + causal (GPT-2) vs post-LN (BERT) */
     double   ln_eps;
     wt_layer *L;                      /* [layers] */
+    /* checkpoints only (synthetic models: all NULL / 0) */
+    uint32_t vocab, n_pos;            /* rows of the word and position embeddings */
+    const float *emb_w, *emb_p;       /* [vocab][d_model], [n_pos][d_model] */
+    const float *emb_t0;              /* BERT: token-type 0 row [d_model], or NULL */
+    const float *emb_ln_g, *emb_ln_b; /* BERT: embedding LayerNorm */
+    wt_heads hd;                      /* output heads (NULL members when absent) */
     /* owned storage */
     float  **blobs;
     uint32_t n_blobs;
@@ -45,6 +64,9 @@ float *wt_blob(wt_model *m, size_t n);               /* zeroed storage owned by 
  * x0[N + T][d_model] (BERT: word + position + token-type 0, then the embedding LayerNorm;
  * GPT-2: wte + wpe). Errors name the file and tensor (SIM_ETRACE) or I/O (SIM_EIO). */
 int   wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err);
+/* The input embeddings of n token ids (ids below m->vocab, n <= m->n_pos), as wt_load computes
+ * them: out[n][d_model]. */
+void  wt_embed(const wt_model *m, const uint32_t *ids, uint32_t n, double *out);
 
 #ifdef __cplusplus
 }

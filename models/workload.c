@@ -113,6 +113,14 @@ static const cfg_field WL_FIELDS[] = {
              "safetensors weights file (source weights), relative to this file"),
     CFG_PATHF(wl_cfg, "tokens", tokens, false, "",
              "token-id list file (source weights): whitespace-separated ids, N + T of them"),
+    CFG_PATHF(wl_cfg, "eval_split", eval_split, false, "",
+             "quality metrics: evaluation split file (source weights; one sequence a line), relative to this file"),
+    CFG_PATHF(wl_cfg, "calib_split", calib_split, false, "",
+             "ap, head-*: calibrate on this split file (source weights) instead of calib_inputs"),
+    CFG_U32F(wl_cfg, "eval_seqs", eval_seqs, 0, 100000, false, 0,
+             "quality metrics: use the first eval_seqs sequences of eval_split; 0 = all"),
+    CFG_U32F(wl_cfg, "threads", threads, 0, 256, false, 0,
+             "reference-model worker threads (0 = 1); results never depend on it"),
     CFG_OBJF(wl_cfg, "synth", synth, &SYNTH_T, false, "synthetic input structure"),
     CFG_OBJF(wl_cfg, "fxp", fxp, &FXP_T, false, "fixed-point formats of the golden model"),
     CFG_OBJF(wl_cfg, "policy", policy, &POLICY_T, false, "pruning policy and its parameters"),
@@ -244,6 +252,9 @@ static int wl_check(void *obj, const char *path, sim_err *err)
                             path);
         /* weights and tokens are already resolved against the file that set them (CFG_PATHF) */
     }
+    if ((w->eval_split[0] || w->calib_split[0]) && w->source != WL_SRC_WEIGHTS)
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' needs source weights", path,
+                        w->eval_split[0] ? "eval_split" : "calib_split");
     wl_policy *p = &w->policy;
     int rc = expand_keep(p->tok_keep, p->n_tok_keep, p->tok_start, 0.15, w->layers, path,
                          "tok_keep", w->tok_keep_l, err);
@@ -293,6 +304,13 @@ int wl_default(wl_cfg *out)
 char *wl_to_json(const wl_cfg *w)
 {
     cJSON *j = cfg_to_json(&WL_CFG_TABLE, w);
+    /* fields added with the trained workloads appear only when set, so every earlier
+     * workload's trace metadata stays byte-identical; threads never appears (it cannot change
+     * a result, and traces must be identical for every thread count) */
+    if (!w->eval_split[0]) cJSON_DeleteItemFromObjectCaseSensitive(j, "eval_split");
+    if (!w->calib_split[0]) cJSON_DeleteItemFromObjectCaseSensitive(j, "calib_split");
+    if (!w->eval_seqs) cJSON_DeleteItemFromObjectCaseSensitive(j, "eval_seqs");
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "threads");
     char *s = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     char *r = sim_xstrdup(s ? s : "{}");

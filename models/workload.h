@@ -94,10 +94,18 @@ typedef struct wl_cfg {
     uint64_t seed;
     char     weights[WL_PATH_MAX];   /* safetensors file (relative to the workload file) */
     char     tokens[WL_PATH_MAX];    /* token-id list file: whitespace-separated integers */
+    char     eval_split[WL_PATH_MAX];  /* quality: evaluation split (one sequence a line); "" = none */
+    char     calib_split[WL_PATH_MAX]; /* static-policy calibration split; "" = calib_inputs */
+    uint32_t eval_seqs;       /* quality: first sequences of the split used; 0 = all */
+    uint32_t threads;         /* reference-model worker threads (0 = 1); never changes a result */
     wl_synth synth;
     wl_fxp   fxp;
     wl_policy policy;
     bool     error_stats;     /* also run the dense float model for the output-error statistic */
+    /* runtime only (not config fields): called after every trace pass of model_run (the CLI's
+     * progress line); NULL = none */
+    void   (*progress)(void *arg, uint32_t done, uint32_t total);
+    void    *progress_arg;
     /* derived (filled by the check) */
     uint32_t d_head;          /* d_model / heads */
     bool     causal;          /* GPT-2 */

@@ -2,12 +2,13 @@
 # Runs every test suite and ends with one closing line: "N passed, N failed".
 #  - GoogleTest unit tests (tests/unit/*.cc, one binary): each test case counts;
 #  - end-to-end shell tests (tests/e2e/*.sh): each script counts once; a script exits 0 on pass;
+#    exit 77 = skipped (a missing optional package), counted apart;
 #  - extra make targets in TEST_STEPS (e.g. rtl-test): each counts once.
 set -u
 BUILD=${BUILD:-build}
 export BUILD PYTHON=${PYTHON:-/usr/bin/python3}
 export SPATTEN="$PWD/$BUILD/spatten"
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 failures=()
 
 log=$(mktemp)
@@ -24,8 +25,12 @@ rm -f "$log"
 for t in tests/e2e/*.sh; do
     [ -e "$t" ] || continue
     out=$(mktemp)
-    if bash "$t" >"$out" 2>&1; then
+    bash "$t" >"$out" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
         passed=$((passed + 1)); echo "[e2e ok]   $t"
+    elif [ "$rc" -eq 77 ]; then   # the script's last line says why (e.g. torch not installed)
+        skipped=$((skipped + 1)); echo "[e2e skip] $t: $(tail -1 "$out")"
     else
         failed=$((failed + 1)); failures+=("$t"); echo "[e2e FAIL] $t"; sed 's/^/    /' "$out" | tail -40
     fi
@@ -43,5 +48,5 @@ for s in ${TEST_STEPS:-}; do
 done
 
 for x in "${failures[@]}"; do echo "FAILED: $x"; done
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
 [ "$failed" -eq 0 ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages spatten-sim needs, only those missing. Run as root (CI is).
 set -euo pipefail
-pkgs=(gcc g++ make libcjson-dev libgtest-dev python3 python3-numpy verilator yosys libsystemc-dev bc time)
+# python3-torch: the PyTorch cross-check of the trained checkpoints (tests/e2e/540, skipped without it)
+pkgs=(gcc g++ make libcjson-dev libgtest-dev python3 python3-numpy python3-torch verilator yosys libsystemc-dev bc time)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

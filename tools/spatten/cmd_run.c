@@ -1,13 +1,16 @@
 /* cmd_run.c - `spatten run`: the main job. Workload -> reference model (trace in memory) ->
  * cycle-level simulation with golden check -> console summary + JSON/CSV report files. */
 #include "cmds.h"
+#include "progress.h"
 #include "accel/accel.h"
 #include "base/fileio.h"
 #include "models/model.h"
+#include "models/quality.h"
 #include "report/report.h"
 #include "base/timeline.h"
 #include "models/workload.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -23,7 +26,7 @@
 
 static const char USAGE[] =
     "usage: spatten run [WORKLOAD.json] [--hw HW.json] [-o DIR] [--timeline] [--save-trace]\n"
-    "                   [--dram-trace FILE] [--no-skip] [--quiet]\n"
+    "                   [--dram-trace FILE] [--no-skip] [--threads N] [--quiet]\n"
     "Runs the reference model on the workload (default: built-in BERT-base, 384 tokens, SpAtten\n"
     "policy), simulates the resulting trace cycle by cycle on the accelerator (default hardware\n"
     "configs/hw/spatten.json), checks every result against the golden values, prints a summary\n"
@@ -35,6 +38,8 @@ static const char USAGE[] =
     "  --dram-trace FILE  also write the DRAM request stream, one line per request as\n"
     "                  `spatten dram --stream` reads it: <DRAM cycle> <hex address> <R|W>\n"
     "  --no-skip       simulate every cycle (no idle-cycle skipping; same results, slower)\n"
+    "  --threads N     reference-model worker threads (default: the workload's 'threads');\n"
+    "                  results are the same for every N\n"
     "  -q, --quiet     no progress line\n";
 
 bool cli_default_config(const char *rel, char *buf, size_t cap)
@@ -73,10 +78,12 @@ int cmd_run(int argc, char **argv)
         { "timeline", no_argument, NULL, 'T' },   { "save-trace", no_argument, NULL, 'S' },
         { "no-skip", no_argument, NULL, 'n' },    { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },       { "dram-trace", required_argument, NULL, 'D' },
+        { "threads", required_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 },
     };
     const char *hw_arg = NULL, *out_arg = NULL, *dt_out = NULL;
     bool want_tl = false, save_trace = false, no_skip = false, quiet = false;
+    long threads = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
@@ -96,6 +103,13 @@ int cmd_run(int argc, char **argv)
         case 'T': want_tl = true; break;
         case 'S': save_trace = true; break;
         case 'n': no_skip = true; break;
+        case 'j': {
+            char *end;
+            threads = strtol(optarg, &end, 10);
+            if (*end || threads < 1 || threads > 256)
+                return cli_usage_error("run: --threads must be 1 to 256");
+            break;
+        }
         case 'q': quiet = true; break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return cli_bad_option("run", argv);
@@ -112,6 +126,7 @@ int cmd_run(int argc, char **argv)
         if (!wl_path) sim_errf(&err, (sim_rc)rc, "built-in default workload is invalid");
         return cli_fail(&err);
     }
+    if (threads > 0) wl.threads = (uint32_t)threads;
     char hw_def[PATH_MAX], out_def[sizeof "out/" + WL_NAME_MAX];
     const char *hw_path = hw_arg;
     if (!hw_path) {
@@ -145,7 +160,13 @@ int cmd_run(int argc, char **argv)
     if (!quiet)
         fprintf(stderr, "spatten: reference model: %s (%u prompt + %u generated tokens)\n",
                 wl.name, wl.n_prompt, wl.n_gen);
-    if ((rc = model_run(&wl, &tr, NULL, &err))) goto done;
+    progress mp;
+    progress_init(&mp, "spatten: reference model", quiet);
+    wl.progress = progress_cb;
+    wl.progress_arg = &mp;
+    rc = model_run(&wl, &tr, NULL, &err);
+    progress_end(&mp);
+    if (rc) goto done;
     tr->source = sim_xstrdup(wl_path ? wl_path : "built-in default workload");
     if ((rc = make_dir(out_dir, &err))) goto done;
     char path[PATH_MAX];   /* out_dir + the longest leaf fits (RUN_LEAF_RESERVE) */
@@ -176,8 +197,22 @@ int cmd_run(int argc, char **argv)
         snprintf(path, sizeof path, "%s/timeline.json", out_dir);
         if ((rc = tl_write(tl, path, (double)hw.clk_ps * 1e-3, &err))) goto done;
     }
-    printf("\nreports: %s/report.json, %s/report.csv%s%s%s\n", out_dir, out_dir,
-           tl ? ", " : "", tl ? out_dir : "", tl ? "/timeline.json" : "");
+    if (wl.eval_split[0]) {   /* trained workloads: model quality under the same policy */
+        if (!quiet) fprintf(stderr, "spatten: model quality on %s\n", wl.eval_split);
+        model_quality q;
+        if ((rc = model_quality_run(&wl, false, &q, &err))) goto done;
+        printf("\n");
+        model_quality_print(&q, stdout);
+        cJSON *qo = model_quality_to_json(&q);
+        snprintf(path, sizeof path, "%s/quality.json", out_dir);
+        rc = cli_write_json(path, qo, &err);
+        cJSON_Delete(qo);
+        if (rc) goto done;
+    }
+    printf("\nreports: %s/report.json, %s/report.csv%s%s%s%s%s%s\n", out_dir, out_dir,
+           tl ? ", " : "", tl ? out_dir : "", tl ? "/timeline.json" : "",
+           wl.eval_split[0] ? ", " : "", wl.eval_split[0] ? out_dir : "",
+           wl.eval_split[0] ? "/quality.json" : "");
 done:
     fio_abort(dtw);
     accel_destroy(a);

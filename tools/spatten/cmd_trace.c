@@ -1,6 +1,7 @@
 /* cmd_trace.c - `spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--quiet]`:
  * runs the C reference model (models/model.h) and writes the golden trace. */
 #include "cmds.h"
+#include "progress.h"
 #include "models/model.h"
 #include "trace/trace.h"
 #include "trace/wlcsv.h"
@@ -14,7 +15,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--no-error]\n"
-            "                    [--float-dump FILE] [--quiet]\n"
+            "                    [--float-dump FILE] [--threads N] [--quiet]\n"
             "  Runs the reference model (fixed-point golden model under the workload's policy)\n"
             "  and writes the trace (docs/trace-format.md).\n"
             "  -o, --out FILE.spt   trace to write (atomically)\n"
@@ -23,6 +24,8 @@ static void usage(FILE *f)
             "                       entropy, output error vs the dense float model)\n"
             "      --no-error       skip the dense float model (no output-error statistics)\n"
             "      --float-dump F   also write the dense float model's per-head Q/K/V/output (F64)\n"
+            "      --threads N      reference-model worker threads (default: the workload's\n"
+            "                       'threads'); the trace is the same for every N\n"
             "  -q, --quiet          print nothing on success\n");
 }
 
@@ -31,11 +34,13 @@ int cmd_trace(int argc, char **argv)
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' }, { "csv", required_argument, NULL, 'c' },
         { "stats", no_argument, NULL, 's' },     { "no-error", no_argument, NULL, 'n' },
+        { "threads", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },     { "help", no_argument, NULL, 'h' },
         { "float-dump", required_argument, NULL, 'f' },
         { NULL, 0, NULL, 0 } };
     const char *outp = NULL, *csv = NULL, *fdump = NULL;
     bool want_stats = false, quiet = false, no_err = false;
+    long threads = 0;
     int o;
     optind = 1;
     while ((o = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
@@ -50,6 +55,13 @@ int cmd_trace(int argc, char **argv)
             break;
         case 's': want_stats = true; break;
         case 'n': no_err = true; break;
+        case 'j': {
+            char *end;
+            threads = strtol(optarg, &end, 10);
+            if (*end || threads < 1 || threads > 256)
+                return cli_usage_error("trace: --threads must be 1 to 256");
+            break;
+        }
         case 'f':
             if (cli_check_path("trace", "--float-dump value", optarg, CLI_TMP_RESERVE)) return 1;
             fdump = optarg;
@@ -70,12 +82,18 @@ int cmd_trace(int argc, char **argv)
     wl_cfg w;
     int rc = wl_cfg_load(wpath, &w, &err);
     if (rc) return cli_fail(&err);
+    if (threads > 0) w.threads = (uint32_t)threads;
     /* the dense float model runs only for --stats; the trace records the config as given */
     wl_cfg wr = w;
     wr.error_stats = w.error_stats && want_stats && !no_err;
     spt_trace *t = NULL;
     model_stats ms;
+    progress mp;
+    progress_init(&mp, "spatten: reference model", quiet);
+    wr.progress = progress_cb;
+    wr.progress_arg = &mp;
     rc = model_run(&wr, &t, &ms, &err);
+    progress_end(&mp);
     if (rc) return cli_fail(&err);
     free(t->workload_json);
     t->workload_json = wl_to_json(&w);

@@ -24,6 +24,7 @@ static const subcmd CMDS[] = {
     { "dram",       cmd_dram,       "replay a DRAM request stream on the HBM/DRAM timing model" },
     { "info",       cmd_info,       "print a trace's header, shapes and checksum status" },
     { "sweep",      cmd_sweep,      "run a cross product of hardware/workload variations" },
+    { "quality",    cmd_quality,    "model quality (perplexity / accuracy) of a trained workload under its policy" },
     { "config-ref", cmd_config_ref, "print the reference of every config field (markdown)" },
 };
 #define NCMDS (sizeof CMDS / sizeof CMDS[0])

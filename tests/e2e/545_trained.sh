@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# 545_trained: the trained workloads end to end. `spatten run` simulates the trace and writes
+# quality.json; quality under the dense fixed-point model is within 1% of the dense float model;
+# traces and quality are byte-identical for 1, 2 and 8 reference-model threads; the static
+# policies calibrate on the calibration split; bad split files are one-line errors.
+source "$(dirname "$0")/../lib.bash"
+set -u
+d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
+W=configs/workloads
+# a smaller evaluation (first 4 sequences) keeps the test short
+for m in gpt2 bert; do
+    sed "s|\"../../models|\"$PWD/models|g; s|\"name\": \"$m-trained\"|\"name\": \"$m-t\", \"eval_seqs\": 4|" \
+        $W/$m-trained.json >"$d/$m.json"
+done
+"$SPATTEN" run "$d/gpt2.json" -o "$d/run" -q >"$d/run.txt" || fail "run gpt2-trained"
+grep -q "quality (golden model under the policy, 4 eval sequences): perplexity" "$d/run.txt" || fail "no quality line"
+grep -q '"perplexity"' "$d/run/quality.json" || fail "quality.json"
+grep -q "golden check: .* all match" "$d/run.txt" || fail "golden check"
+# threads: byte-identical traces and quality
+for m in gpt2 bert; do
+    for t in 1 2 8; do
+        "$SPATTEN" trace "$d/$m.json" -o "$d/$m.$t.spt" -q --threads $t || fail "trace $m $t"
+        "$SPATTEN" quality "$d/$m.json" --threads $t --json "$d/$m.$t.q.json" >/dev/null || fail "quality $m $t"
+    done
+    for t in 2 8; do
+        cmp -s "$d/$m.1.spt" "$d/$m.$t.spt" || fail "$m: trace differs with $t threads"
+        cmp -s "$d/$m.1.q.json" "$d/$m.$t.q.json" || fail "$m: quality differs with $t threads"
+    done
+done
+# quantisation alone costs < 1%: policy none (fixed point) vs the dense float model
+for m in gpt2 bert; do
+    sed 's|"policy": {[^}]*}|"policy": {"name": "none"}|' "$d/$m.json" >"$d/$m-none.json"
+    "$SPATTEN" quality "$d/$m-none.json" --json "$d/$m-none.q.json" >/dev/null || fail "none $m"
+    "$SPATTEN" quality "$d/$m-none.json" --float --json "$d/$m-float.q.json" >/dev/null || fail "float $m"
+    "$PYTHON" - "$d/$m-none.q.json" "$d/$m-float.q.json" <<'P' || fail "$m: fixed point vs float"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ("perplexity", "mlm_accuracy", "cls_accuracy"):
+    if k in a:
+        assert abs(a[k] - b[k]) <= 0.01 * b[k], (k, a[k], b[k])
+P
+done
+# static policies calibrate on the calibration split
+sed 's|"policy": {[^}]*}|"policy": {"name": "head-entropy", "head_ratio": 0.5}|' "$d/bert.json" >"$d/he.json"
+"$SPATTEN" run "$d/he.json" -o "$d/he" -q >/dev/null || fail "head-entropy"
+sed 's|calib.txt"|nope.txt"|' "$d/he.json" >"$d/he2.json"
+expect_exit 3 "$SPATTEN" trace "$d/he2.json" -o "$d/x.spt"
+# bad split files
+printf '1 2 x\n' >"$d/bad.txt"
+sed "s|\"eval_split\": \"[^\"]*\"|\"eval_split\": \"$d/bad.txt\"|" "$d/gpt2.json" >"$d/bad.json"
+expect_exit 2 "$SPATTEN" quality "$d/bad.json"
+case "$LAST_ERR" in *"bad.txt: line 1"*) ;; *) fail "bad split: $LAST_ERR";; esac
+printf '1 2 3\n' >"$d/short.txt"
+sed "s|\"eval_split\": \"[^\"]*\"|\"eval_split\": \"$d/short.txt\"|" "$d/gpt2.json" >"$d/short.json"
+expect_exit 2 "$SPATTEN" quality "$d/short.json"
+case "$LAST_ERR" in *"sequence 1 has 3 ids"*) ;; *) fail "short split: $LAST_ERR";; esac
+exit 0

@@ -1,0 +1,94 @@
+/* cmd_quality.c - `spatten quality WORKLOAD.json [--float] [--json FILE] [--logits FILE]
+ * [--threads N]`: model quality of a trained checkpoint on the workload's eval_split, measured
+ * by the reference model under the workload's policy (models/quality.h). */
+#include "cmds.h"
+#include "base/fileio.h"
+#include "models/quality.h"
+#include "models/workload.h"
+
+#include <cjson/cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char USAGE[] =
+    "usage: spatten quality WORKLOAD.json [--float] [--json FILE] [--logits FILE] [--threads N]\n"
+    "Runs the workload's eval_split through the reference model (the golden fixed-point model\n"
+    "under the workload's policy) and prints the model quality: perplexity (GPT-2) or masked-token\n"
+    "and classification accuracy (BERT). Needs source weights and eval_split.\n"
+    "  --float         the dense float model instead (no policy, no quantisation)\n"
+    "  --json FILE     also write the result as JSON\n"
+    "  --logits FILE   only write the dense float logits of the workload's token list (safetensors,\n"
+    "                  F64) for the PyTorch cross-check, and exit\n"
+    "  --threads N     worker threads (default: the workload's 'threads'); never changes a result\n";
+
+int cli_write_json(const char *path, cJSON *o, sim_err *err)
+{
+    char *s = cJSON_Print(o);
+    fio_writer *fw = NULL;
+    int rc = fio_open(path, &fw, err);
+    if (!rc) {
+        fprintf(fio_file(fw), "%s\n", s ? s : "{}");
+        rc = fio_commit(fw, err);
+    }
+    cJSON_free(s);
+    return rc;
+}
+
+int cmd_quality(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "float", no_argument, NULL, 'f' },          { "json", required_argument, NULL, 'j' },
+        { "logits", required_argument, NULL, 'l' },   { "threads", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+    };
+    const char *json = NULL, *logits = NULL;
+    bool flt = false;
+    long threads = -1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': flt = true; break;
+        case 'j':
+            if (cli_check_path("quality", "--json value", optarg, CLI_TMP_RESERVE)) return 1;
+            json = optarg;
+            break;
+        case 'l':
+            if (cli_check_path("quality", "--logits value", optarg, CLI_TMP_RESERVE)) return 1;
+            logits = optarg;
+            break;
+        case 't': {
+            char *end;
+            threads = strtol(optarg, &end, 10);
+            if (*end || threads < 1 || threads > 256)
+                return cli_usage_error("quality: --threads must be 1 to 256");
+            break;
+        }
+        case 'h': fputs(USAGE, stdout); return 0;
+        default: return cli_bad_option("quality", argv);
+        }
+    }
+    if (optind != argc - 1) return cli_usage_error("quality: expected one WORKLOAD.json (try: spatten quality --help)");
+    const char *wpath = argv[optind];
+    if (cli_check_path("quality", "WORKLOAD.json path", wpath, 0)) return 1;
+    sim_err err = { 0 };
+    wl_cfg w;
+    int rc = wl_cfg_load(wpath, &w, &err);
+    if (rc) return cli_fail(&err);
+    if (threads > 0) w.threads = (uint32_t)threads;
+    if (logits) {
+        rc = model_logits_dump(&w, logits, &err);
+        return rc ? cli_fail(&err) : 0;
+    }
+    model_quality q;
+    if ((rc = model_quality_run(&w, flt, &q, &err))) return cli_fail(&err);
+    model_quality_print(&q, stdout);
+    if (json) {
+        cJSON *o = model_quality_to_json(&q);
+        rc = cli_write_json(json, o, &err);
+        cJSON_Delete(o);
+        if (rc) return cli_fail(&err);
+    }
+    return 0;
+}
