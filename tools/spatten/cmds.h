@@ -42,11 +42,21 @@ int cli_check_path(const char *cmd, const char *what, const char *val, size_t re
 
 /* A named path of a command line ("--json", "out/r.json"); path NULL = not given. */
 typedef struct cli_file { const char *what, *path; } cli_file;
-/* Check that no output names an input or another output (the same string, or the same existing
+/* Check that every output is a regular file or a new name (lstat: a symlink, device, FIFO or
+ * directory is refused, exit 1, naming the option), and that no output names an input or another output (the same string, or the same existing
  * file under another name): an atomic rename would replace an input, or one output another.
  * Returns 0, or prints "spatten: <cmd>: <what> 'P' is also <what2>" and returns 1. */
 int cli_check_outputs(const char *cmd, const cli_file *in, size_t nin, const cli_file *out,
                       size_t nout);
+
+/* Value options may be given once. Call after each getopt_long with its result c and a
+ * zeroed unsigned char seen[256]: returns 0, or for an option with a value seen before prints
+ * "spatten: <cmd>: --<name> given twice (each option takes one value)" and returns 1. */
+struct option;
+int cli_seen(const char *cmd, const struct option *opts, int c, unsigned char *seen);
+/* The input being processed, named by the out-of-memory handler ("spatten: <what>: out of
+ * memory: an allocation of N bytes failed", exit 3). */
+void cli_note_input(const char *what);
 
 /* A command-line number: plain decimal digits only (no sign, spaces or base prefix, not empty),
  * no overflow, in [lo, hi]. Returns false otherwise (the caller names the option). */

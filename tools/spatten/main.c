@@ -1,6 +1,7 @@
 /* main.c - the spatten command: a thin dispatcher over libspatten (interfaces.md). */
 #define _XOPEN_SOURCE 700     /* realpath */
 #include "cmds.h"
+#include "base/fileio.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct subcmd {
     const char *name;
@@ -107,6 +109,11 @@ int cli_check_outputs(const char *cmd, const cli_file *in, size_t nin, const cli
 {
     for (size_t i = 0; i < nout; i++) {
         if (!out[i].path) continue;
+        struct stat lb;   /* the rule (README): outputs are regular files or new names */
+        if (lstat(out[i].path, &lb) == 0 && !S_ISREG(lb.st_mode))
+            return cli_usage_error("%s: %s '%s' is %s; outputs are written only to regular files "
+                                   "or new names (never through a link, device or FIFO)", cmd,
+                                   out[i].what, out[i].path, fio_type_name((unsigned)lb.st_mode));
         for (size_t j = 0; j < nin; j++)
             if (in[j].path && same_file(out[i].path, in[j].path))
                 return cli_usage_error("%s: %s '%s' is also the %s", cmd, out[i].what, out[i].path,
@@ -131,6 +138,33 @@ static int finish(int rc)
     return sim_rc_exit(SIM_EIO);
 }
 
+static const char *oom_input;
+
+void cli_note_input(const char *what) { oom_input = what; }
+
+static _Noreturn void cli_oom(size_t n)
+{
+    char b[64];
+    if (n >= (1u << 20)) snprintf(b, sizeof b, "%zu bytes (%.1f MiB)", n, (double)n / 1048576.0);
+    else snprintf(b, sizeof b, "%zu bytes", n);
+    fprintf(stderr, "spatten: %s: out of memory: an allocation of %s failed\n",
+            oom_input ? oom_input : "(no input)", b);
+    fflush(stderr);
+    _exit(sim_rc_exit(SIM_ENOMEM));
+}
+
+int cli_seen(const char *cmd, const struct option *opts, int c, unsigned char *seen)
+{
+    if (c < 0 || c > 255) return 0;
+    const struct option *o = NULL;
+    for (const struct option *x = opts; x->name; x++)
+        if (x->val == c) { o = x; break; }
+    if (!o || o->has_arg == no_argument) return 0;   /* a repeated flag changes nothing */
+    if (seen[c]++) return cli_usage_error("%s: --%s given twice (each option takes one value)", cmd,
+                                          o->name);
+    return 0;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: spatten <command> [options]   (spatten <command> --help for details)\n\n");
@@ -143,10 +177,13 @@ int main(int argc, char **argv)
 {
     if (argc < 2) return cli_usage_error("no command given (try: spatten --help)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (argc > 2) return cli_usage_error("%s takes no arguments (got '%s')", argv[1], argv[2]);
         usage(stdout);
         return finish(0);
     }
+    sim_set_oom_handler(cli_oom);
     if (!strcmp(argv[1], "--version")) {
+        if (argc > 2) return cli_usage_error("--version takes no arguments (got '%s')", argv[2]);
         printf("spatten %s\n", SPATTEN_VERSION);
         return finish(0);
     }
