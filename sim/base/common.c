@@ -43,24 +43,36 @@ _Noreturn void sim_panic(const char *file, int line, const char *expr)
     abort();
 }
 
+static sim_oom_fn oom_fn;
+
+void sim_set_oom_handler(sim_oom_fn fn) { oom_fn = fn; }
+
+static _Noreturn void out_of_memory(size_t n)
+{
+    if (oom_fn) oom_fn(n);     /* the host reports it (the CLI: exit 3) and does not return */
+    fprintf(stderr, "spatten: out of memory: an allocation of %zu bytes failed\n", n);
+    fflush(stderr);
+    abort();
+}
+
 void *sim_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) sim_panic(__FILE__, __LINE__, "out of memory");
+    if (!p) out_of_memory(n);
     return p;
 }
 
 void *sim_xcalloc(size_t count, size_t size)
 {
     void *p = calloc(count ? count : 1, size ? size : 1);
-    if (!p) sim_panic(__FILE__, __LINE__, "out of memory");
+    if (!p) out_of_memory(size && count > SIZE_MAX / size ? SIZE_MAX : count * size);
     return p;
 }
 
 void *sim_xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
-    if (!q) sim_panic(__FILE__, __LINE__, "out of memory");
+    if (!q) out_of_memory(n);
     return q;
 }
 
