@@ -76,7 +76,9 @@ int cmd_run(int argc, char **argv)
     bool want_tl = false, save_trace = false, no_skip = false, quiet = false;
     int c;
     optind = 1;
+    unsigned char seen[256] = { 0 };
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        if (cli_seen("run", opts, c, seen)) return 1;
         switch (c) {
         case 'H':
             if (cli_check_path("run", "--hw value", optarg, 0)) return 1;

@@ -47,7 +47,9 @@ int cmd_sim(int argc, char **argv)
     bool no_skip = false, quiet = false;
     int c;
     optind = 1;
+    unsigned char seen[256] = { 0 };
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        if (cli_seen("sim", opts, c, seen)) return 1;
         /* a path option: never empty, never longer than a path can be */
 #define PATH_OPT(var, what, reserve) \
     do { if (cli_check_path("sim", what, optarg, reserve)) return 1; var = optarg; } while (0)

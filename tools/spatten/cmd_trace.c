@@ -38,7 +38,9 @@ int cmd_trace(int argc, char **argv)
     bool want_stats = false, quiet = false, no_err = false;
     int o;
     optind = 1;
+    unsigned char seen[256] = { 0 };
     while ((o = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        if (cli_seen("trace", opts, o, seen)) return 1;
         switch (o) {
         case 'o':
             if (cli_check_path("trace", "-o value", optarg, CLI_TMP_RESERVE)) return 1;
