@@ -11,10 +11,18 @@ int sim_errf(sim_err *e, sim_rc code, const char *fmt, ...)
     if (e) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        char raw[SIM_ERR_MSG];
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
-        for (char *p = e->msg; *p; p++)      /* keep it one line */
-            if (*p == '\n' || *p == '\r') *p = ' ';
+        /* one line, and nothing the terminal would act on: a newline or CR becomes a space,
+         * any other control byte (ESC of an escape sequence, tab, DEL) is shown as \xNN */
+        size_t o = 0;
+        for (const unsigned char *p = (const unsigned char *)raw; *p && o + 5 < sizeof e->msg; p++) {
+            if (*p == '\n' || *p == '\r') e->msg[o++] = ' ';
+            else if (*p < 0x20 || *p == 0x7f) o += (size_t)snprintf(e->msg + o, 5, "\\x%02x", *p);
+            else e->msg[o++] = (char)*p;
+        }
+        e->msg[o] = '\0';
         e->code = code;
     }
     return (int)code;
