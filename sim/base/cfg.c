@@ -3,11 +3,13 @@
 #include "base/fileio.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CFG_MAX_INCLUDE 8
 
@@ -74,7 +76,12 @@ static void join(char *buf, size_t cap, const char *prefix, const char *key)
 static void fmt_num(char *buf, size_t cap, double v)
 {
     if (v == floor(v) && fabs(v) < 1e18) snprintf(buf, cap, "%.0f", v);
-    else snprintf(buf, cap, "%g", v);
+    else {   /* the shortest of %.15g..%.17g that reads back exactly */
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(buf, cap, "%.*g", prec, v);
+            if (strtod(buf, NULL) == v) break;
+        }
+    }
 }
 
 static int range_err(sim_err *err, const char *file, const char *path, double v, double lo,
@@ -110,7 +117,7 @@ static int num_value(const cJSON *j, const cfg_field *f, bool whole, const char 
                         type_name(f->type));
     double v = j->valuedouble;
     if (whole && v != floor(v))
-        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = %g must be a whole number", file,
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = %.17g must be a whole number", file,
                         path, v);
     if (v < f->lo || v > f->hi) return range_err(err, file, path, v, f->lo, f->hi);
     *out = v;
@@ -143,12 +150,29 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
         if (!cJSON_IsString(j))
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be a string", file, path);
         const char *val = j->valuestring;
+        /* names and paths reach one-line messages, console headers and report.json */
+        for (const unsigned char *c = (const unsigned char *)val; *c; c++)
+            if (*c < 0x20 || *c == 0x7f)
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s' holds the control character "
+                                "0x%02x at character %zu", file, path, *c,
+                                (size_t)(c - (const unsigned char *)val) + 1);
+        if (f->is_path && f->required && !val[0])   /* "" means "none" only where optional */
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' is an empty path (a file is "
+                            "required)", file, path);
         char resolved[CFG_PATH_MAX];
         if (f->is_path && val[0]) {
             if (!cfg_resolve_path(file, val, resolved, sizeof resolved))
                 return sim_errf(err, SIM_EINVAL, "%s: field '%s': the path relative to this file "
                                 "is longer than %d bytes", file, path, CFG_PATH_MAX - 1);
             val = resolved;
+            /* a referenced file is traced back to the config and field that name it */
+            struct stat sb;
+            if (stat(val, &sb) != 0)
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": cannot open %s: %s",
+                                file, path, j->valuestring, val, strerror(errno));
+            if (!S_ISREG(sb.st_mode))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": %s is not a regular "
+                                "file", file, path, j->valuestring, val);
         }
         size_t len = strlen(val);
         if (len >= f->cap || (double)len < f->lo)
@@ -565,9 +589,10 @@ static int load_rec(const cfg_table *t, const char *file, const char *text, size
         size_t ilen = 0;
         char *itext = NULL;
         sim_err ierr;
-        if (fio_read_all(ipath, &itext, &ilen, &ierr)) {
-            rc = sim_errf(err, SIM_EINVAL, "%s: field 'include' = \"%s\": cannot read %s", file,
-                          inc->valuestring, ipath);
+        if (fio_read_capped(ipath, FIO_CAP_CONFIG, "config", &itext, &ilen, &ierr)) {
+            rc = sim_errf(err, ierr.code == SIM_ENOMEM ? SIM_ENOMEM : SIM_EINVAL,
+                          "%s: field 'include' = \"%s\": cannot read %s (%s)", file,
+                          inc->valuestring, ipath, ierr.msg + strlen(ipath) + 2);
             cJSON_Delete(root);
             return rc;
         }
@@ -598,7 +623,7 @@ int cfg_load_file(const cfg_table *t, const char *path, void *out, sim_err *err)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = fio_read_all(path, &text, &len, err);
+    int rc = fio_read_capped(path, FIO_CAP_CONFIG, "config", &text, &len, err);
     if (rc) return rc;
     rc = load_text(t, path, text, len, out, err);
     free(text);
