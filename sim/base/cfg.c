@@ -204,6 +204,9 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be %s", file, path,
                             type_name(f->type));
         int n = cJSON_GetArraySize(j);
+        if (n == 0)   /* never a silent default: leave the field out for that */
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' is an empty array (leave the field "
+                            "out for its default)", file, path);
         if ((size_t)n > f->cap)
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' has %d elements; at most %zu allowed",
                             file, path, n, f->cap);
