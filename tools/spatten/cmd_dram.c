@@ -109,6 +109,7 @@ int cmd_dram(int argc, char **argv)
 
     sim_err err = { 0 };
     dram_cfg cfg;
+    cli_note_input(stream_path ? stream_path : cfg_path);
     if (dram_cfg_load(cfg_path, &cfg, &err)) return cli_fail(&err);
     dram_stream st = { NULL, 0 };
     dram_gen g;

@@ -25,6 +25,7 @@ int cmd_info(int argc, char **argv)
     if (cli_check_path("info", "FILE.spt path", argv[optind], 0)) return 1;
     sim_err err = { 0 };
     spt_trace *t = NULL;
+    cli_note_input(argv[optind]);
     int rc = spt_read(argv[optind], &t, &err);
     if (rc) return cli_fail(&err);
     const spt_policy *p = &t->policy;

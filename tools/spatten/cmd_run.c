@@ -23,7 +23,7 @@
 
 static const char USAGE[] =
     "usage: spatten run [WORKLOAD.json] [--hw HW.json] [-o DIR] [--timeline] [--save-trace]\n"
-    "                   [--no-skip] [--quiet]\n"
+    "                   [--no-skip] [--quiet] [--max-trace-mb N] [--max-model-s N]\n"
     "Runs the reference model on the workload (default: built-in BERT-base, 384 tokens, SpAtten\n"
     "policy), simulates the resulting trace cycle by cycle on the accelerator (default hardware\n"
     "configs/hw/spatten.json), checks every result against the golden values, prints a summary\n"
@@ -33,7 +33,11 @@ static const char USAGE[] =
     "  --timeline      also write DIR/timeline.json (Chrome/Perfetto trace events)\n"
     "  --save-trace    also write DIR/trace.spt\n"
     "  --no-skip       simulate every cycle (no idle-cycle skipping; same results, slower)\n"
-    "  -q, --quiet     no progress line\n";
+    "  -q, --quiet     no progress line\n"
+    "  --max-trace-mb N  refuse a workload whose trace could exceed N MiB (default 4096)\n"
+    "  --max-model-s N   refuse a workload whose reference model would take over N s (default 1800)\n"
+    "Before any work the workload is checked against the hardware (top-k size, multipliers) and\n"
+    "its cost estimated; large estimates are printed (docs/architecture.md, \"Limits\").\n";
 
 bool cli_default_config(const char *rel, char *buf, size_t cap)
 {
@@ -70,8 +74,11 @@ int cmd_run(int argc, char **argv)
         { "hw", required_argument, NULL, 'H' },   { "out", required_argument, NULL, 'o' },
         { "timeline", no_argument, NULL, 'T' },   { "save-trace", no_argument, NULL, 'S' },
         { "no-skip", no_argument, NULL, 'n' },    { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+        { "help", no_argument, NULL, 'h' },
+        { "max-trace-mb", required_argument, NULL, 'M' }, { "max-model-s", required_argument, NULL, 'X' },
+        { NULL, 0, NULL, 0 },
     };
+    cli_limits lim = { CLI_MAX_TRACE_MB, CLI_MAX_MODEL_S };
     const char *hw_arg = NULL, *out_arg = NULL;
     bool want_tl = false, save_trace = false, no_skip = false, quiet = false;
     int c;
@@ -88,6 +95,8 @@ int cmd_run(int argc, char **argv)
             if (cli_check_path("run", "-o value", optarg, RUN_LEAF_RESERVE)) return 1;
             out_arg = optarg;
             break;
+        case 'M': if (cli_parse_limit("run", "--max-trace-mb", optarg, &lim.max_trace_mb)) return 1; break;
+        case 'X': if (cli_parse_limit("run", "--max-model-s", optarg, &lim.max_model_s)) return 1; break;
         case 'T': want_tl = true; break;
         case 'S': save_trace = true; break;
         case 'n': no_skip = true; break;
@@ -102,6 +111,7 @@ int cmd_run(int argc, char **argv)
 
     sim_err err = { 0 };
     wl_cfg wl;
+    cli_note_input(wl_path ? wl_path : "built-in default workload");
     int rc = wl_path ? wl_cfg_load(wl_path, &wl, &err) : wl_default(&wl);
     if (rc) {
         if (!wl_path) sim_errf(&err, (sim_rc)rc, "built-in default workload is invalid");
@@ -135,6 +145,10 @@ int cmd_run(int argc, char **argv)
     stats *st = NULL;
     accel *a = NULL;
     timeline *tl = NULL;
+    /* the hardware fits and the work is within the caps, before any of it runs */
+    if ((rc = cli_plan_check("run", wl_path ? wl_path : "built-in default workload", &wl, &hw,
+                             &lim, quiet, &err)))
+        goto done;
     if (!quiet)
         fprintf(stderr, "spatten: reference model: %s (%u prompt + %u generated tokens)\n",
                 wl.name, wl.n_prompt, wl.n_gen);

@@ -80,6 +80,7 @@ int cmd_sim(int argc, char **argv)
 
     sim_err err = { 0 };
     hw_cfg hw;
+    cli_note_input(trace_path ? trace_path : csv_in);
     int rc = hw_cfg_load(hw_path, &hw, &err);
     if (rc) return cli_fail(&err);
     spt_trace *tr = NULL;

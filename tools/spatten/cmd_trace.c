@@ -14,7 +14,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--no-error]\n"
-            "                    [--float-dump FILE] [--quiet]\n"
+            "                    [--float-dump FILE] [--quiet] [--max-trace-mb N] [--max-model-s N]\n"
             "  Runs the reference model (fixed-point golden model under the workload's policy)\n"
             "  and writes the trace (docs/trace-format.md).\n"
             "  -o, --out FILE.spt   trace to write (atomically)\n"
@@ -23,7 +23,10 @@ static void usage(FILE *f)
             "                       entropy, output error vs the dense float model)\n"
             "      --no-error       skip the dense float model (no output-error statistics)\n"
             "      --float-dump F   also write the dense float model's per-head Q/K/V/output (F64)\n"
-            "  -q, --quiet          print nothing on success\n");
+            "  -q, --quiet          print nothing on success\n"
+            "      --max-trace-mb N refuse a workload whose trace could exceed N MiB (default 4096)\n"
+            "      --max-model-s N  refuse a workload whose model would take over N s (default 1800)\n"
+            "  The cost is estimated before any work; large estimates are printed.\n");
 }
 
 int cmd_trace(int argc, char **argv)
@@ -33,9 +36,11 @@ int cmd_trace(int argc, char **argv)
         { "stats", no_argument, NULL, 's' },     { "no-error", no_argument, NULL, 'n' },
         { "quiet", no_argument, NULL, 'q' },     { "help", no_argument, NULL, 'h' },
         { "float-dump", required_argument, NULL, 'f' },
+        { "max-trace-mb", required_argument, NULL, 'M' }, { "max-model-s", required_argument, NULL, 'X' },
         { NULL, 0, NULL, 0 } };
     const char *outp = NULL, *csv = NULL, *fdump = NULL;
     bool want_stats = false, quiet = false, no_err = false;
+    cli_limits lim = { CLI_MAX_TRACE_MB, CLI_MAX_MODEL_S };
     int o;
     optind = 1;
     unsigned char seen[256] = { 0 };
@@ -50,6 +55,8 @@ int cmd_trace(int argc, char **argv)
             if (cli_check_path("trace", "--csv value", optarg, CLI_TMP_RESERVE)) return 1;
             csv = optarg;
             break;
+        case 'M': if (cli_parse_limit("trace", "--max-trace-mb", optarg, &lim.max_trace_mb)) return 1; break;
+        case 'X': if (cli_parse_limit("trace", "--max-model-s", optarg, &lim.max_model_s)) return 1; break;
         case 's': want_stats = true; break;
         case 'n': no_err = true; break;
         case 'f':
@@ -70,6 +77,7 @@ int cmd_trace(int argc, char **argv)
     if (cli_check_outputs("trace", ins, 1, outs, 3)) return 1;
     sim_err err = { 0 };
     wl_cfg w;
+    cli_note_input(wpath);
     int rc = wl_cfg_load(wpath, &w, &err);
     if (rc) return cli_fail(&err);
     /* the dense float model runs only for --stats; the trace records the config as given */
@@ -77,6 +85,7 @@ int cmd_trace(int argc, char **argv)
     wr.error_stats = w.error_stats && want_stats && !no_err;
     spt_trace *t = NULL;
     model_stats ms;
+    if ((rc = cli_plan_check("trace", wpath, &w, NULL, &lim, quiet, &err))) return cli_fail(&err);
     rc = model_run(&wr, &t, &ms, &err);
     if (rc) return cli_fail(&err);
     free(t->workload_json);

@@ -62,6 +62,21 @@ void cli_note_input(const char *what);
  * no overflow, in [lo, hi]. Returns false otherwise (the caller names the option). */
 bool cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *v);
 
+/* Up-front plan (plan.c): workload-versus-hardware fit and cost estimates before any work. */
+struct wl_cfg;
+typedef struct cli_plan { double trace_bytes, mem_bytes, model_s; } cli_plan;
+typedef struct cli_limits { double max_trace_mb, max_model_s; } cli_limits;
+#define CLI_MAX_TRACE_MB 4096.0      /* default caps (docs/architecture.md, "Limits") */
+#define CLI_MAX_MODEL_S  1800.0
+void cli_plan_estimate(const struct wl_cfg *w, bool simulate, cli_plan *p);
+/* hw may be NULL (trace only). SIM_EINVAL for a workload the hardware cannot run or one above
+ * a cap; warns on stderr when the memory estimate exceeds the address-space limit; prints the
+ * estimates to stderr when they are large (trace > 256 MiB or model > 30 s) unless quiet. */
+int cli_plan_check(const char *cmd, const char *input, const struct wl_cfg *w, const hw_cfg *hw,
+                   const cli_limits *lim, bool quiet, sim_err *err);
+/* Parse --max-trace-mb / --max-model-s values (decimal, >= 1); 0 on success, else exit 1. */
+int cli_parse_limit(const char *cmd, const char *opt, const char *val, double *out);
+
 /* Print "spatten: <err->msg>" and return the exit code for err->code. */
 int cli_fail(const sim_err *err);
 /* After getopt_long returned '?': print "spatten: <cmd>: bad option or missing value '<opt>'"

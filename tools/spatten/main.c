@@ -81,6 +81,16 @@ bool cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
     return true;
 }
 
+int cli_parse_limit(const char *cmd, const char *opt, const char *val, double *out)
+{
+    uint64_t v;
+    if (!cli_parse_uint(val, 1, 1ull << 40, &v))
+        return cli_usage_error("%s: %s needs a whole number from 1 to 1099511627776, got '%s'", cmd,
+                               opt, val);
+    *out = (double)v;
+    return 0;
+}
+
 /* The directory of p (resolved) and p's last component; false if the directory does not
  * resolve (the file cannot be written there either, and the write will say so). */
 static bool split_real(const char *p, char *dir, char *base)
