@@ -314,6 +314,21 @@ TEST(TraceCorrupt, AFlippedHeaderBitFailsTheChecksum) {
   spt_free(t);
 }
 
+// A range in a message prints whole numbers whole: [1, 1048576], not [1, 1.04858e+06].
+TEST(TraceCorrupt, ARangeIsPrintedWithWholeNumbers) {
+  std::vector<uint8_t> b = good_bytes();
+  std::string all(b.begin(), b.end());
+  size_t i = all.find("\\\"n_pass\\\":15,");
+  ASSERT_NE(i, std::string::npos);
+  i += std::string("\\\"n_pass\\\":").size();
+  b[i] = '0';
+  b[i + 1] = ' ';   // "n_pass":0 , (JSON white space keeps the length)
+  reseal(b);
+  std::string m;
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+  EXPECT_EQ(m, "x.spt: metadata field 'n_pass' is missing or out of range [1, 1048576] at byte 8");
+}
+
 TEST(TraceCorrupt, AnUpperCaseChecksumIsRejected) {
   std::vector<uint8_t> b = good_bytes();
   std::string all(b.begin(), b.end());
