@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 const char *const ST_DTYPE_NAMES[] = { "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64",
@@ -375,8 +376,9 @@ int st_write(st_writer *w, const char *path, sim_err *err)
         if (w->e[i].nbytes) ok = fwrite(w->e[i].data, 1, (size_t)w->e[i].nbytes, f) == w->e[i].nbytes;
     cJSON_free(hdr);
     if (!ok) {
+        int e = errno;
         fio_abort(fw);
-        return sim_errf(err, SIM_EIO, "%s: write failed", path);
+        return sim_errf(err, SIM_EIO, "%s: write failed: %s", path, strerror(e));
     }
     return fio_commit(fw, err);
 }

@@ -163,7 +163,8 @@ int cmd_run(int argc, char **argv)
     st = stats_create();
     if (want_tl) tl = tl_create();
     cli_sim_opts so = { no_skip, quiet, tl };
-    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err))) goto done;
+    if ((rc = cli_name_input(cli_simulate(&hw, tr, NULL, st, &so, &a, &err), tr->source, &err)))
+        goto done;
 
     report_workload rw;
     report_workload_from_trace(&rw, tr, wl_path ? wl_path : "(built-in default)");

@@ -94,7 +94,9 @@ int cmd_sim(int argc, char **argv)
     st = stats_create();
     if (tl_out) tl = tl_create();
     cli_sim_opts so = { no_skip, quiet, tl };
-    if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err))) goto done;
+    if ((rc = cli_name_input(cli_simulate(&hw, tr, wc, st, &so, &a, &err),
+                             trace_path ? trace_path : csv_in, &err)))
+        goto done;
 
     report_workload rw;
     if (tr) {

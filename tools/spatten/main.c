@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,6 +171,7 @@ int cli_seen(const char *cmd, const struct option *opts, int c, unsigned char *s
     for (const struct option *x = opts; x->name; x++)
         if (x->val == c) { o = x; break; }
     if (!o || o->has_arg == no_argument) return 0;   /* a repeated flag changes nothing */
+    if (optarg && !*optarg) return 0;                /* the command says "value is empty" */
     if (seen[c]++) return cli_usage_error("%s: --%s given twice (each option takes one value)", cmd,
                                           o->name);
     return 0;
@@ -192,6 +194,9 @@ int main(int argc, char **argv)
         return finish(0);
     }
     sim_set_oom_handler(cli_oom);
+    /* a file-size limit (ulimit -f) makes a write fail with EFBIG, reported as an I/O error
+     * (exit 3) with the temp file removed, instead of killing the process mid-write */
+    signal(SIGXFSZ, SIG_IGN);
     if (!strcmp(argv[1], "--version")) {
         if (argc > 2) return cli_usage_error("--version takes no arguments (got '%s')", argv[2]);
         printf("spatten %s\n", SPATTEN_VERSION);

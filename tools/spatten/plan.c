@@ -48,11 +48,11 @@ int cli_plan_check(const char *cmd, const char *input, const wl_cfg *w, const hw
         const uint32_t need = prunes ? w->n_prompt : w->n_prompt + w->n_gen;
         if (need > hw->topk_max_n)
             return sim_errf(err, SIM_EINVAL, "%s: top-k engine holds %u values; the workload needs "
-                            "%u (hardware %s); nothing was run", input, hw->topk_max_n, need,
+                            "%u (hardware %s)", input, hw->topk_max_n, need,
                             hw->path);
         if (hw->qk_multipliers < w->d_head || hw->pv_multipliers < w->d_head)
             return sim_errf(err, SIM_EINVAL, "%s: %u Q.K / %u prob.V multipliers cannot hold one "
-                            "d = %u row (hardware %s); nothing was run", input, hw->qk_multipliers,
+                            "d = %u row (hardware %s)", input, hw->qk_multipliers,
                             hw->pv_multipliers, w->d_head, hw->path);
     }
     cli_plan p;

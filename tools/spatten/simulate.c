@@ -21,8 +21,11 @@ int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *
     int rc = accel_run(a, err);
     progress_end(&pg);
     accel_set_progress(a, NULL, NULL);
-    /* a golden mismatch or a deadlock names the input it came from (exit 4) */
-    const char *src = tr ? tr->source : wc ? wc->source : NULL;
+    return rc;
+}
+
+int cli_name_input(int rc, const char *src, sim_err *err)
+{
     if ((rc == SIM_EMISMATCH || rc == SIM_EDEADLOCK) && src &&
         strncmp(err->msg, src, strlen(src)) != 0) {
         char m[SIM_ERR_MSG];
