@@ -167,10 +167,12 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
             val = resolved;
             /* a referenced file is traced back to the config and field that name it */
             struct stat sb;
-            if (stat(val, &sb) != 0)
+            if (f->lazy_path) {
+                /* used only under a condition: its reader reports it */
+            } else if (stat(val, &sb) != 0)
                 return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": cannot open %s: %s",
                                 file, path, j->valuestring, val, strerror(errno));
-            if (!S_ISREG(sb.st_mode))
+            else if (!S_ISREG(sb.st_mode))
                 return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": %s is not a regular "
                                 "file", file, path, j->valuestring, val);
         }
