@@ -97,7 +97,7 @@ static float *get(ld *L, const char *name, uint64_t r, uint64_t c, bool transpos
         else if (t->dtype == ST_F64) { double d; memcpy(&d, p, 8); v = (float)d; }
         else { uint16_t h; memcpy(&h, p, 2); v = half_to_float(h, t->dtype == ST_BF16); }
         if (!isfinite(v)) {   /* NaN would become 0 and Inf saturate in fixed point */
-            char at_[48] = "";
+            char at_[64] = "";
             if (c) snprintf(at_, sizeof at_, " (row %llu, column %llu)",
                             (unsigned long long)(i / cols), (unsigned long long)(i % cols));
             sim_errf(L->err, SIM_ETRACE, "%s: tensor '%s' element %llu%s is %s at byte %llu",
