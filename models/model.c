@@ -1,5 +1,6 @@
 /* model.c - the reference model (see model.h; every rule in docs/model.md). */
 #include "models/model.h"
+#include "models/model_int.h"
 #include "models/kern.h"
 #include "models/policy.h"
 #include "trace/st.h"
@@ -12,49 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Calibration sink for static policies: statistics of the dense fixed-point model. */
-typedef struct calib {
-    uint32_t nb, B;            /* AP: blocks per side, block size */
-    uint64_t *blk;             /* [layers][nb][nb] sum of probabilities in the block */
-    double   *ent;             /* [layers][heads] sum of row entropies */
-    uint64_t *rows;            /* [layers][heads] rows */
-    uint64_t *sparse;          /* [layers][heads] probabilities below eps (valid keys only) */
-    uint64_t *valid;           /* [layers][heads] valid (unmasked) probabilities */
-    double   *tv;              /* [layers][heads] sum of total-variation distance to uniform */
-    uint32_t eps_q;            /* eps in probability units */
-} calib;
-
-typedef struct ctx {
-    const wl_cfg *w;
-    const wt_model *m;
-    const double *x0;          /* [n_total][D] input embeddings */
-    uint32_t n_total, D, H, dh, L;
-    spt_policy pol;
-    fxp_fmt fmt;
-    double *ent_tab;           /* [2^pb + 1] -(q/2^pb) ln(q/2^pb) */
-    /* static policies */
-    uint8_t *ap_mask;          /* [L][nb][nb] 1 = block masked, over positions; or NULL */
-    uint32_t ap_nb;
-    uint8_t *st_heads;         /* [L][H] 1 = head kept; or NULL */
-    calib *cal;
-    /* fxp K/V caches for generation: [L][H][n_total][dh] */
-    int16_t *kc, *vc;
-    /* dense float per-layer outputs for error statistics: [L][n_total][D]; NULL = none */
-    float *dense;
-    bool write_dense;          /* float run: write dense; fxp run: compare against it */
-    double *err_num, *err_den; /* [L] */
-    /* golden state */
-    uint64_t *tok_imp;         /* [n_total] */
-    uint64_t *head_imp;        /* [H] */
-    model_stats *ms;
-    double ent_sum[SPT_MAX_LAYERS];
-    uint64_t ent_rows[SPT_MAX_LAYERS];
-    double kv_bits_dense, kv_bits;
-    /* float dump (model_float_dump): tensors collected here, buffers kept until written */
-    st_writer *dump;
-    void **keep;
-    uint32_t n_keep;
-} ctx;
 
 static void dump_f64(ctx *c, const char *name, const double *src, uint64_t rows, uint64_t cols)
 {
@@ -531,7 +489,7 @@ static void select_tokens(ctx *c, uint32_t l, uint32_t seq_len, uint32_t new_pos
 }
 
 /* The golden run (or a calibration run when c->cal is set and tr is NULL). */
-static void run_fxp(ctx *c, spt_trace *tr)
+void model_run_fxp(ctx *c, spt_trace *tr)
 {
     const uint32_t D = c->D, N = c->w->n_prompt;
     const uint32_t T = tr ? c->w->n_gen : 0;           /* calibration: dense, summarize all */
@@ -564,26 +522,6 @@ static void run_fxp(ctx *c, spt_trace *tr)
     free(S);
 }
 
-/* ---- static policies: calibration ---- */
-
-/* L1 norm of head h's weights in layer l: its Q, K, V columns (Q/K times the synthetic column
- * scale) and its rows of the output projection. */
-static double head_magnitude(const ctx *c, uint32_t l, uint32_t h)
-{
-    const wt_layer *Lw = &c->m->L[l];
-    const uint32_t D = c->D, c0 = h * c->dh;
-    double s = 0.0;
-    for (uint32_t i = 0; i < D; i++)
-        for (uint32_t k = c0; k < c0 + c->dh; k++) {
-            double sc = Lw->qk_scale ? (double)Lw->qk_scale[k] : 1.0;
-            s += fabs((double)Lw->wq[(size_t)i * D + k]) * sc + fabs((double)Lw->wk[(size_t)i * D + k]) * sc +
-                 fabs((double)Lw->wv[(size_t)i * D + k]);
-        }
-    for (uint32_t r = c0; r < c0 + c->dh; r++)
-        for (uint32_t k = 0; k < D; k++) s += fabs((double)Lw->wo[(size_t)r * D + k]);
-    return s;
-}
-
 static void ctx_caches(ctx *c, bool on)
 {
     free(c->kc);
@@ -594,113 +532,6 @@ static void ctx_caches(ctx *c, bool on)
         c->kc = sim_xcalloc(n + 1, sizeof *c->kc);
         c->vc = sim_xcalloc(n + 1, sizeof *c->vc);
     }
-}
-
-static void calibrate(ctx *c, const wl_cfg *w, const double *x_main)
-{
-    const uint32_t L = c->L, H = c->H;
-    calib cal;
-    memset(&cal, 0, sizeof cal);
-    const bool ap = c->pol.static_mask;
-    if (ap) {
-        cal.B = c->pol.mask_block;
-        cal.nb = (uint32_t)sim_ceil_div(c->n_total, cal.B);
-        cal.blk = sim_xcalloc((size_t)L * cal.nb * cal.nb + 1, 8);
-    }
-    cal.ent = sim_xcalloc((size_t)L * H + 1, sizeof(double));
-    cal.tv = sim_xcalloc((size_t)L * H + 1, sizeof(double));
-    cal.rows = sim_xcalloc((size_t)L * H + 1, 8);
-    cal.sparse = sim_xcalloc((size_t)L * H + 1, 8);
-    cal.valid = sim_xcalloc((size_t)L * H + 1, 8);
-    cal.eps_q = fxp_prob_threshold(w->policy.sparsity_eps, &c->fmt);
-    /* dense fixed-point model, no policy, over the calibration inputs */
-    ctx cc = *c;
-    cc.pol.token_prune = cc.pol.head_prune = cc.pol.local_v = cc.pol.progressive = false;
-    cc.pol.static_mask = cc.pol.static_heads = false;
-    cc.ap_mask = NULL;
-    cc.st_heads = NULL;
-    cc.cal = &cal;
-    cc.ms = NULL;
-    cc.dense = NULL;
-    cc.kc = cc.vc = NULL;
-    cc.tok_imp = sim_xcalloc(c->n_total + 1, 8);
-    cc.head_imp = sim_xcalloc(H + 1, 8);
-    const uint32_t ninp = w->source == WL_SRC_WEIGHTS ? 1 : w->policy.calib_inputs;
-    for (uint32_t k = 0; k < ninp; k++) {
-        double *x = w->source == WL_SRC_WEIGHTS ? NULL
-                                                 : synth_inputs(w, rng_mix(w->seed, 1000 + k), c->n_total);
-        cc.x0 = x ? x : x_main;
-        run_fxp(&cc, NULL);
-        free(x);
-    }
-    free(cc.tok_imp);
-    free(cc.head_imp);
-    if (ap) {
-        /* per layer: score = mean probability per valid entry of the block, as a fixed-point
-         * integer; diagonal blocks always kept; of the other valid blocks keep all but
-         * floor(p * n_valid) (n_valid counts diagonal ones too), by fxp_topk_ref */
-        const uint32_t nb = cal.nb, B = cal.B;
-        c->ap_nb = nb;
-        c->ap_mask = sim_xcalloc((size_t)L * nb * nb + 1, 1);
-        uint64_t *vals = sim_xmalloc((size_t)nb * nb * 8 + 8);
-        uint32_t *idx = sim_xmalloc((size_t)nb * nb * 4 + 4), *sel = sim_xmalloc((size_t)nb * nb * 4 + 4);
-        for (uint32_t l = 0; l < L; l++) {
-            uint8_t *M = c->ap_mask + (size_t)l * nb * nb;
-            uint32_t nv = 0, nd = 0;
-            for (uint32_t r = 0; r < nb; r++)
-                for (uint32_t q = 0; q < nb; q++) {
-                    bool valid = !c->m->gpt2 || q <= r;
-                    M[(size_t)r * nb + q] = 1;
-                    if (!valid) continue;
-                    if (q == r) { M[(size_t)r * nb + q] = 0; nd++; continue; }
-                    uint64_t rows = (uint64_t)((r + 1) * B > c->n_total ? c->n_total - r * B : B);
-                    uint64_t cols = (uint64_t)((q + 1) * B > c->n_total ? c->n_total - q * B : B);
-                    uint64_t cnt = rows * cols * H * ninp;
-                    vals[nv] = (cal.blk[((size_t)l * nb + r) * nb + q] << 16) / cnt;
-                    idx[nv++] = r * nb + q;
-                }
-            uint32_t total = nv + nd;
-            uint32_t drop = (uint32_t)floor(w->policy.ap_percentile * (double)total + 1e-9);
-            uint32_t keep = total - drop > nd ? total - drop - nd : 0;
-            if (keep > nv) keep = nv;
-            fxp_topk_ref(vals, nv, keep, sel);
-            for (uint32_t i = 0; i < keep; i++) M[idx[sel[i]]] = 0;
-        }
-        free(vals); free(idx); free(sel);
-    }
-    if (c->pol.static_heads) {
-        c->st_heads = sim_xcalloc((size_t)L * H + 1, 1);
-        const uint32_t keep = pol_ratio_count(1.0 - w->policy.head_ratio, H);
-        uint64_t vals[SPT_MAX_HEADS];
-        uint32_t sel[SPT_MAX_HEADS];
-        for (uint32_t l = 0; l < L; l++) {
-            for (uint32_t h = 0; h < H; h++) {
-                size_t lh = (size_t)l * H + h;
-                double v = 0.0, rows = cal.rows[lh] ? (double)cal.rows[lh] : 1.0;
-                switch (w->policy.kind) {
-                case WL_POL_HEAD_ENTROPY:      /* low mean entropy = focused = important */
-                    v = (20.0 - cal.ent[lh] / rows) * 0x1p32;
-                    break;
-                case WL_POL_HEAD_SPARSITY:     /* many near-zero probabilities = important */
-                    v = (double)cal.sparse[lh] / (double)(cal.valid[lh] ? cal.valid[lh] : 1) * 0x1p40;
-                    break;
-                case WL_POL_HEAD_DISTRIBUTION: /* far from uniform (total variation) = important */
-                    v = cal.tv[lh] / rows * 0x1p40;
-                    break;
-                case WL_POL_HEAD_MAGNITUDE:    /* large weights = important */
-                    v = head_magnitude(c, l, h) * 0x1p20;
-                    break;
-                default:                       /* head-random */
-                    vals[h] = rng_mix(w->seed ^ 0x68656164ull, lh) >> 1;
-                    continue;
-                }
-                vals[h] = (uint64_t)v;
-            }
-            fxp_topk_ref(vals, H, keep, sel);
-            for (uint32_t i = 0; i < keep; i++) c->st_heads[(size_t)l * H + sel[i]] = 1;
-        }
-    }
-    free(cal.blk); free(cal.ent); free(cal.tv); free(cal.rows); free(cal.sparse); free(cal.valid);
 }
 
 /* ---- entry point ---- */
@@ -762,7 +593,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
         double pq = (double)q / (double)one;
         c.ent_tab[q] = -pq * det_log(pq);
     }
-    if (c.pol.static_mask || c.pol.static_heads) calibrate(&c, w, x0);
+    if (c.pol.static_mask || c.pol.static_heads) model_calibrate(&c, w, x0);
     c.tok_imp = sim_xcalloc(c.n_total + 1, 8);
     c.head_imp = sim_xcalloc(c.H + 1, 8);
     if (ms) {
@@ -786,7 +617,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
         cc.err_den = sim_xcalloc(c.L + 1, sizeof(double));
         cc.tok_imp = sim_xcalloc(c.n_total + 1, 8);
         cc.head_imp = sim_xcalloc(c.H + 1, 8);
-        run_fxp(&cc, NULL);
+        model_run_fxp(&cc, NULL);
         if (cc.err_den[c.L - 1] > 0)
             ms->err_fxp_dense = sqrt(cc.err_num[c.L - 1] / cc.err_den[c.L - 1]);
         free(cc.err_num);
@@ -811,7 +642,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
     tr->workload_json = wl_to_json(w);
     c.ms = ms;
     if (w->n_gen) ctx_caches(&c, true);
-    run_fxp(&c, tr);
+    model_run_fxp(&c, tr);
     if (ms) {
         uint64_t rows = 0, lsb = 0;
         for (uint32_t l = 0; l < c.L; l++) {

@@ -18,7 +18,9 @@
 #include "accel/hwcfg.h"
 #include "base/stats.h"
 #include "trace/trace.h"
-#include "accel/fetch.h"
+#include "accel/traffic.h"
+
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,8 +28,6 @@ extern "C" {
 
 typedef struct wlcsv wlcsv;        /* sim/wlcsv.h */
 typedef struct timeline timeline;  /* sim/timeline.h */
-
-/* DRAM traffic kinds: enum acc_traffic, in fetch.h (one fetcher stream per kind). */
 
 /* Modules (for busy/stall cycles and energy). */
 typedef enum acc_module {
@@ -101,7 +101,7 @@ void   accel_set_progress(accel *a, void (*cb)(void *ctx, uint32_t pass_done, ui
  * name occupancy/depth and the fetcher's requests in flight; also written to the
  * accel_set_dump file when one is set). */
 int    accel_run(accel *a, sim_err *err);
-void   accel_set_dump(accel *a, void *file /* FILE*, NULL = none */);
+void   accel_set_dump(accel *a, FILE *file);               /* NULL = none */
 const accel_result *accel_result_get(const accel *a);
 void   accel_destroy(accel *a);                          /* NULL is a no-op */
 

@@ -25,6 +25,30 @@ typedef struct stream {
     uint64_t  useful_bytes, rows;
 } stream;
 
+/* counters: FETCH_STATS_HEAD, then two per stream (useful bytes, rows), then FETCH_STATS_TAIL */
+typedef struct fetch_ctr {
+    uint64_t requests, rd_bytes, wr_bytes, busy_cycles, stall_cycles, stall_chq_full,
+             stall_rob_full, max_inflight;
+} fetch_ctr;
+static const stats_def FETCH_STATS_HEAD[] = {
+    STATS_U64(fetch_ctr, requests, "requests", "req", "DRAM requests issued"),
+    STATS_U64(fetch_ctr, rd_bytes, "rd_bytes", "B", "bytes read by DRAM requests"),
+    STATS_U64(fetch_ctr, wr_bytes, "wr_bytes", "B", "bytes written by DRAM requests"),
+};
+static const stats_def FETCH_STATS_STREAM[] = {   /* names prefixed "<kind>_" */
+    STATS_U64(stream, useful_bytes, "bytes", "B", "useful bytes of rows moved"),
+    STATS_U64(stream, rows, "rows", "row", "rows moved"),
+};
+static const stats_def FETCH_STATS_TAIL[] = {
+    STATS_U64(fetch_ctr, busy_cycles, "busy_cycles", "cycle", "cycles with at least one request issued"),
+    STATS_U64(fetch_ctr, stall_cycles, "stall_cycles", "cycle",
+              "cycles a stream had a request but could not issue it"),
+    STATS_U64(fetch_ctr, stall_chq_full, "stall_chq_full", "event", "refusals: channel request queue full"),
+    STATS_U64(fetch_ctr, stall_rob_full, "stall_rob_full", "event",
+              "refusals: max_outstanding or reorder buffer full"),
+    STATS_U64(fetch_ctr, max_inflight, "max_inflight", "req", "most requests in flight at once"),
+};
+
 struct fetch {
     fetch_cfg cfg;
     dram     *d;
@@ -40,10 +64,7 @@ struct fetch {
                                 after none was in flight (the watchdog's DRAM clock) */
     int       stall_state;   /* 0 none, 1 blocked (queue/ROB full) */
     uint32_t  last_rob, last_chq;   /* refusals counted in the last tick (skip accounting) */
-    struct {
-        uint64_t requests, rd_bytes, wr_bytes, busy_cycles, stall_cycles, stall_chq_full,
-                 stall_rob_full, max_inflight;
-    } st;
+    fetch_ctr st;
 };
 
 fetch *fetch_create(const fetch_cfg *c, dram *d, stats *st, const char *prefix, sim_err *err)
@@ -71,28 +92,16 @@ fetch *fetch_create(const fetch_cfg *c, dram *d, stats *st, const char *prefix, 
         f->s[i].rob = sim_xcalloc(f->rob_cap, sizeof(rob_ent));
     }
     const char *m = prefix ? prefix : "fetch";
-    if (st) {
-        stats_add_u64(st, m, "requests", "req", &f->st.requests, "DRAM requests issued");
-        stats_add_u64(st, m, "rd_bytes", "B", &f->st.rd_bytes, "bytes read by DRAM requests");
-        stats_add_u64(st, m, "wr_bytes", "B", &f->st.wr_bytes, "bytes written by DRAM requests");
-        for (int i = 0; i < FETCH_STREAMS; i++) {
-            char n1[48], n2[48];
-            snprintf(n1, sizeof n1, "%s_bytes", ACC_TRAFFIC_NAMES[i]);
-            snprintf(n2, sizeof n2, "%s_rows", ACC_TRAFFIC_NAMES[i]);
-            stats_add_u64(st, m, n1, "B", &f->s[i].useful_bytes, "useful bytes of rows moved");
-            stats_add_u64(st, m, n2, "row", &f->s[i].rows, "rows moved");
+    stats_add_table(st, m, FETCH_STATS_HEAD, sizeof FETCH_STATS_HEAD / sizeof FETCH_STATS_HEAD[0], &f->st);
+    for (int i = 0; st && i < FETCH_STREAMS; i++)
+        for (size_t k = 0; k < sizeof FETCH_STATS_STREAM / sizeof FETCH_STATS_STREAM[0]; k++) {
+            stats_def sd = FETCH_STATS_STREAM[k];
+            char nm[48];
+            snprintf(nm, sizeof nm, "%s_%s", ACC_TRAFFIC_NAMES[i], sd.name);
+            sd.name = nm;
+            stats_add_table(st, m, &sd, 1, &f->s[i]);
         }
-        stats_add_u64(st, m, "busy_cycles", "cycle", &f->st.busy_cycles,
-                      "cycles with at least one request issued");
-        stats_add_u64(st, m, "stall_cycles", "cycle", &f->st.stall_cycles,
-                      "cycles a stream had a request but could not issue it");
-        stats_add_u64(st, m, "stall_chq_full", "event", &f->st.stall_chq_full,
-                      "refusals: channel request queue full");
-        stats_add_u64(st, m, "stall_rob_full", "event", &f->st.stall_rob_full,
-                      "refusals: max_outstanding or reorder buffer full");
-        stats_add_u64(st, m, "max_inflight", "req", &f->st.max_inflight,
-                      "most requests in flight at once");
-    }
+    stats_add_table(st, m, FETCH_STATS_TAIL, sizeof FETCH_STATS_TAIL / sizeof FETCH_STATS_TAIL[0], &f->st);
     (void)err;
     return f;
 }

@@ -3,6 +3,21 @@
 
 #include <stdlib.h>
 
+/* counters (registered from IMP_CTR_STATS) */
+typedef struct imp_ctr { uint64_t busy, stall, rows, tok_adds, head_adds; } imp_ctr;
+static const stats_def IMP_CTR_STATS[] = {
+    STATS_U64(imp_ctr, busy, "busy_cycles", "cycle",
+              "cycles accumulating"),
+    STATS_U64(imp_ctr, stall, "stall_out_cycles", "cycle",
+              "cycles holding a row because the writeback FIFO is full"),
+    STATS_U64(imp_ctr, rows, "rows", "row",
+              "rows accumulated"),
+    STATS_U64(imp_ctr, tok_adds, "tok_adds", "add",
+              "token-importance adds"),
+    STATS_U64(imp_ctr, head_adds, "head_adds", "add",
+              "head-importance adds (|o| per output element)"),
+};
+
 struct imp {
     imp_cfg  c;
     arow    *pool;
@@ -13,7 +28,7 @@ struct imp {
     uint32_t cur;
     uint64_t left;
     int      stall_out;
-    struct { uint64_t busy, stall, rows, tok_adds, head_adds; } st;
+    imp_ctr st;
 };
 
 imp *imp_create(const imp_cfg *c, arow *pool, fifo *in, fifo *out, stats *st,
@@ -28,15 +43,7 @@ imp *imp_create(const imp_cfg *c, arow *pool, fifo *in, fifo *out, stats *st,
     m->on_start = on_start;
     m->ctx = ctx;
     const char *pre = prefix ? prefix : "imp";
-    if (st) {
-        stats_add_u64(st, pre, "busy_cycles", "cycle", &m->st.busy, "cycles accumulating");
-        stats_add_u64(st, pre, "stall_out_cycles", "cycle", &m->st.stall,
-                      "cycles holding a row because the writeback FIFO is full");
-        stats_add_u64(st, pre, "rows", "row", &m->st.rows, "rows accumulated");
-        stats_add_u64(st, pre, "tok_adds", "add", &m->st.tok_adds, "token-importance adds");
-        stats_add_u64(st, pre, "head_adds", "add", &m->st.head_adds,
-                      "head-importance adds (|o| per output element)");
-    }
+    stats_add_table(st, pre, IMP_CTR_STATS, sizeof IMP_CTR_STATS / sizeof IMP_CTR_STATS[0], &m->st);
     return m;
 }
 

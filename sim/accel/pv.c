@@ -3,6 +3,21 @@
 
 #include <stdlib.h>
 
+/* counters (registered from PV_CTR_STATS) */
+typedef struct pv_ctr { uint64_t busy, stall_data, stall_out, rows, vrows; } pv_ctr;
+static const stats_def PV_CTR_STATS[] = {
+    STATS_U64(pv_ctr, busy, "busy_cycles", "cycle",
+              "cycles multiplying V rows"),
+    STATS_U64(pv_ctr, stall_data, "stall_data_cycles", "cycle",
+              "cycles holding a row whose next V row is not yet in the buffer"),
+    STATS_U64(pv_ctr, stall_out, "stall_out_cycles", "cycle",
+              "cycles holding a finished row because the output FIFO is full"),
+    STATS_U64(pv_ctr, rows, "rows", "row",
+              "rows processed"),
+    STATS_U64(pv_ctr, vrows, "vrows", "row",
+              "V rows multiplied (d MACs each)"),
+};
+
 struct pv {
     pv_cfg   c;
     arow    *pool;
@@ -13,7 +28,7 @@ struct pv {
     uint32_t cur, cursor;
     int      stall_state;  /* 0 none, 1 waiting for a V row, 2 output full */
     cycle_t  now;          /* cycle of the last tick (pv_skip replays the cycles after it) */
-    struct { uint64_t busy, stall_data, stall_out, rows, vrows; } st;
+    pv_ctr st;
 };
 
 pv *pv_create(const pv_cfg *c, arow *pool, fifo *in, fifo *out, stats *st, const char *prefix,
@@ -28,15 +43,7 @@ pv *pv_create(const pv_cfg *c, arow *pool, fifo *in, fifo *out, stats *st, const
     p->on_done = on_done;
     p->ctx = ctx;
     const char *m = prefix ? prefix : "pv";
-    if (st) {
-        stats_add_u64(st, m, "busy_cycles", "cycle", &p->st.busy, "cycles multiplying V rows");
-        stats_add_u64(st, m, "stall_data_cycles", "cycle", &p->st.stall_data,
-                      "cycles holding a row whose next V row is not yet in the buffer");
-        stats_add_u64(st, m, "stall_out_cycles", "cycle", &p->st.stall_out,
-                      "cycles holding a finished row because the output FIFO is full");
-        stats_add_u64(st, m, "rows", "row", &p->st.rows, "rows processed");
-        stats_add_u64(st, m, "vrows", "row", &p->st.vrows, "V rows multiplied (d MACs each)");
-    }
+    stats_add_table(st, m, PV_CTR_STATS, sizeof PV_CTR_STATS / sizeof PV_CTR_STATS[0], &p->st);
     return p;
 }
 

@@ -3,6 +3,23 @@
 
 #include <stdlib.h>
 
+/* counters (registered from QK_CTR_STATS) */
+typedef struct qk_ctr { uint64_t busy, stall_data, stall_out, rows, keys, keys_lsb; } qk_ctr;
+static const stats_def QK_CTR_STATS[] = {
+    STATS_U64(qk_ctr, busy, "busy_cycles", "cycle",
+              "cycles processing key beats"),
+    STATS_U64(qk_ctr, stall_data, "stall_data_cycles", "cycle",
+              "cycles holding a row whose next key (or Q) is not yet in the buffer"),
+    STATS_U64(qk_ctr, stall_out, "stall_out_cycles", "cycle",
+              "cycles holding a finished row because the softmax FIFO is full"),
+    STATS_U64(qk_ctr, rows, "rows", "row",
+              "rows processed (incl. LSB recomputes)"),
+    STATS_U64(qk_ctr, keys, "keys", "key",
+              "keys processed (d multiplies each)"),
+    STATS_U64(qk_ctr, keys_lsb, "keys_lsb", "key",
+              "keys processed in LSB recompute passes"),
+};
+
 struct qk {
     qk_cfg   c;
     arow    *pool;
@@ -15,7 +32,7 @@ struct qk {
     bool     beats_done;   /* all keys processed, waiting to push */
     int      stall_state;  /* 0 none, 1 waiting for data, 2 output full */
     cycle_t  now;          /* cycle of the last tick (qk_skip replays the cycles after it) */
-    struct { uint64_t busy, stall_data, stall_out, rows, keys, keys_lsb; } st;
+    qk_ctr st;
 };
 
 qk *qk_create(const qk_cfg *c, arow *pool, fifo *in_new, fifo *in_lsb, fifo *out, stats *st,
@@ -31,17 +48,7 @@ qk *qk_create(const qk_cfg *c, arow *pool, fifo *in_new, fifo *in_lsb, fifo *out
     q->on_done = on_done;
     q->ctx = ctx;
     const char *m = prefix ? prefix : "qk";
-    if (st) {
-        stats_add_u64(st, m, "busy_cycles", "cycle", &q->st.busy, "cycles processing key beats");
-        stats_add_u64(st, m, "stall_data_cycles", "cycle", &q->st.stall_data,
-                      "cycles holding a row whose next key (or Q) is not yet in the buffer");
-        stats_add_u64(st, m, "stall_out_cycles", "cycle", &q->st.stall_out,
-                      "cycles holding a finished row because the softmax FIFO is full");
-        stats_add_u64(st, m, "rows", "row", &q->st.rows, "rows processed (incl. LSB recomputes)");
-        stats_add_u64(st, m, "keys", "key", &q->st.keys, "keys processed (d multiplies each)");
-        stats_add_u64(st, m, "keys_lsb", "key", &q->st.keys_lsb,
-                      "keys processed in LSB recompute passes");
-    }
+    stats_add_table(st, m, QK_CTR_STATS, sizeof QK_CTR_STATS / sizeof QK_CTR_STATS[0], &q->st);
     return q;
 }
 

@@ -9,6 +9,21 @@ typedef struct phase {
     uint64_t left;         /* cycles of occupancy left */
 } phase;
 
+/* counters (registered from SM_CTR_STATS) */
+typedef struct sm_ctr { uint64_t busy, stall_out, rows, elems, rows_lsb; } sm_ctr;
+static const stats_def SM_CTR_STATS[] = {
+    STATS_U64(sm_ctr, busy, "busy_cycles", "cycle",
+              "cycles with phase A or phase B processing elements"),
+    STATS_U64(sm_ctr, stall_out, "stall_out_cycles", "cycle",
+              "cycles a finished phase could not hand its row on (FIFO full)"),
+    STATS_U64(sm_ctr, rows, "rows", "row",
+              "rows through the unit"),
+    STATS_U64(sm_ctr, elems, "elems", "elem",
+              "elements (each: exp, divide, 2 fp32 mul, 3 fp32 add)"),
+    STATS_U64(sm_ctr, rows_lsb, "rows_lsb", "row",
+              "rows whose max probability was below the threshold (LSB re-fetch)"),
+};
+
 struct sm {
     sm_cfg   c;
     arow    *pool;
@@ -17,7 +32,7 @@ struct sm {
     void    *ctx;
     phase    a, b;
     int      stall_a, stall_b;   /* output blocked */
-    struct { uint64_t busy, stall_out, rows, elems, rows_lsb; } st;
+    sm_ctr st;
 };
 
 sm *sm_create(const sm_cfg *c, arow *pool, fifo *in, fifo *out, fifo *out_lsb, stats *st,
@@ -36,17 +51,7 @@ sm *sm_create(const sm_cfg *c, arow *pool, fifo *in, fifo *out, fifo *out_lsb, s
     s->ab = fifo_create("softmax.a_to_b", sizeof(uint32_t),
                         2 + c->lat_dequant + c->lat_exp + c->lat_acc);
     const char *m = prefix ? prefix : "softmax";
-    if (st) {
-        stats_add_u64(st, m, "busy_cycles", "cycle", &s->st.busy,
-                      "cycles with phase A or phase B processing elements");
-        stats_add_u64(st, m, "stall_out_cycles", "cycle", &s->st.stall_out,
-                      "cycles a finished phase could not hand its row on (FIFO full)");
-        stats_add_u64(st, m, "rows", "row", &s->st.rows, "rows through the unit");
-        stats_add_u64(st, m, "elems", "elem", &s->st.elems,
-                      "elements (each: exp, divide, 2 fp32 mul, 3 fp32 add)");
-        stats_add_u64(st, m, "rows_lsb", "row", &s->st.rows_lsb,
-                      "rows whose max probability was below the threshold (LSB re-fetch)");
-    }
+    stats_add_table(st, m, SM_CTR_STATS, sizeof SM_CTR_STATS / sizeof SM_CTR_STATS[0], &s->st);
     return s;
 }
 

@@ -397,7 +397,7 @@ static uint32_t cdiv(uint32_t a, uint32_t b) { return a / b + (a % b != 0); }
  * the next), so the job's course follows from its keys alone: the same passes as the core
  * (pick_pivot, partition and narrow: the core's own PIVOT, PASS and DECIDE steps), the same result,
  * the cycle count of docs/arch/topk.md section 5 and the same counter increments, which are
- * added in the DONE cycle. tests/unit/400_topk.cc compares both ways on every counter. */
+ * added in the DONE cycle. tests/unit/560_topk.cc compares both ways on every counter. */
 static void fast_job(topk *t)
 {
     const uint32_t P = t->P, n = t->jn, k = t->jk < n ? t->jk : n;

@@ -64,6 +64,18 @@ void stats_add_f64(stats *st, const char *module, const char *name, const char *
     add(st, module, name, unit, desc)->f64 = value;
 }
 
+void stats_add_table(stats *st, const char *module, const stats_def *defs, size_t n,
+                     const void *base)
+{
+    if (!st) return;
+    const char *b = base;
+    for (size_t i = 0; i < n; i++) {
+        const stats_def *d = &defs[i];
+        if (d->f64) stats_add_f64(st, module, d->name, d->unit, (const double *)(const void *)(b + d->off), d->desc);
+        else stats_add_u64(st, module, d->name, d->unit, (const uint64_t *)(const void *)(b + d->off), d->desc);
+    }
+}
+
 size_t      stats_count(const stats *st)            { return st->n; }
 const char *stats_key(const stats *st, size_t i)    { return st->e[i].key; }
 
@@ -91,9 +103,20 @@ bool stats_get_u64(const stats *st, const char *key, uint64_t *out)
     return true;
 }
 
+long stats_index(const stats *st, const char *key)
+{
+    const stat_entry *e = find(st, key);
+    return e ? (long)(e - st->e) : -1;
+}
+
 void stats_snapshot(const stats *st, uint64_t *buf)
 {
     for (size_t i = 0; i < st->n; i++) buf[i] = st->e[i].u64 ? *st->e[i].u64 : 0;
+}
+
+void stats_snapshot_f64(const stats *st, double *buf)
+{
+    for (size_t i = 0; i < st->n; i++) buf[i] = st->e[i].f64 ? *st->e[i].f64 : 0.0;
 }
 
 int stats_write_text(const stats *st, FILE *out)

@@ -136,3 +136,8 @@ double energy_leak_pj(double mw, uint64_t cycles, double cycle_ns)
 {
     return mw * (double)cycles * cycle_ns;
 }
+
+void energy_sum(const energy_term *t, size_t n, const double *events, double *by_module)
+{
+    for (size_t i = 0; i < n; i++) by_module[t[i].module] += events[t[i].event] * t[i].scale * t[i].pj;
+}

@@ -103,6 +103,19 @@ double energy_sram_pj_per_byte(const energy_cfg *c, uint64_t size_bytes, bool is
 /* Leakage energy: mW x cycles x cycle_ns (pJ). */
 double energy_leak_pj(double mw, uint64_t cycles, double cycle_ns);
 
+/* One term of a module-energy table: by_module[module] += (events[event] x scale) x pj.
+ * A machine describes its module energy as a table of such terms (which counter, how many
+ * operations per event, which cost), resolved once from the config; energy_sum is the one
+ * evaluator. Terms are added in table order, so a table fixes the floating-point result.
+ * Leakage is a term too: events = cycles, scale = mW, pj = the cycle time in ns. */
+typedef struct energy_term {
+    uint32_t module;     /* index into by_module */
+    uint32_t event;      /* index into events */
+    double   scale;      /* operations per event */
+    double   pj;         /* energy per operation */
+} energy_term;
+void energy_sum(const energy_term *t, size_t n, const double *events, double *by_module);
+
 #ifdef __cplusplus
 }
 #endif

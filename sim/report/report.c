@@ -140,11 +140,16 @@ int report_console(const report_in *in, FILE *out)
             ", V rows %" PRIu64 "\n", r->c.rows, r->c.lsb_refetch_rows,
             r->c.rows ? 100.0 * (double)r->c.lsb_refetch_rows / (double)r->c.rows : 0.0, r->c.k_rows,
             r->c.v_rows);
-    /* cascade pruning at a glance: alive tokens/heads per layer of the first and last step */
+    /* cascade pruning at a glance: alive tokens/heads per layer of the first and last step.
+     * In the authors' CSVs every iteration, the first included, is one query per head (a
+     * summarization pass has a query per alive token) */
+    const bool iterations = r->timing_only && r->n_pass && r->pass[0].n_q == 1;
     for (int which = 0; which < 2 && r->n_pass; which++) {
         uint32_t step = which ? r->pass[r->n_pass - 1].step : r->pass[0].step;
         if (which && step == r->pass[0].step) break;
-        if (step == 0) fprintf(out, "summarization, tokens/heads alive per layer:");
+        if (iterations)
+            fprintf(out, "iteration %u (one query per head), tokens/heads alive per layer:", step);
+        else if (step == 0) fprintf(out, "summarization, tokens/heads alive per layer:");
         else fprintf(out, "generation step %u, tokens/heads alive per layer:", step);
         for (uint32_t i = 0; i < r->n_pass; i++)
             if (r->pass[i].step == step)

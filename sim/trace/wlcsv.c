@@ -208,8 +208,14 @@ static int parse_row(const rd *r, char **f, wlcsv_row *row)
         return RD_FAIL(r, "if_topk is True but topk is -1");
     if (!row->if_topk && row->topk != -1)
         return RD_FAIL(r, "if_topk is False but topk = %d (must be -1)", row->topk);
-    if (row->if_topk && (uint32_t)row->topk > row->key_fetch)
-        return RD_FAIL(r, "topk = %d exceeds key_fetch_num = %u", row->topk, row->key_fetch);
+    if (row->if_topk && (uint32_t)row->topk > row->sentence_len)
+        return RD_FAIL(r, "topk = %d exceeds sentence_length_L = %u", row->topk, row->sentence_len);
+    /* a top-k over the alive tokens keeps at most those; one that re-ranks the whole sentence
+     * with rescaled importance (if_rescale_previous_importance) may keep more */
+    if (row->if_topk && !row->rescale_prev_imp && (uint32_t)row->topk > row->key_fetch)
+        return RD_FAIL(r, "topk = %d exceeds key_fetch_num = %u (a top-k that keeps more tokens "
+                       "than are alive re-ranks the whole sentence: it needs "
+                       "if_rescale_previous_importance = True)", row->topk, row->key_fetch);
     if (row->if_requant && (row->requant_thres < 0 || row->requant_incre < 0))
         return RD_FAIL(r, "if_requant is True but auto_requant_thres or auto_requant_incre is -1");
     return SIM_OK;

@@ -6,7 +6,7 @@ source "$(dirname "$0")/../lib.bash"
 d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
 W=$PWD/configs/workloads
 "$PYTHON" -c "import numpy" || fail "NumPy missing: apt-get install python3-numpy"
-# progressive quantisation + token/head pruning, no local V (its subset is checked in C, 530_model)
+# progressive quantisation + token/head pruning, no local V (its subset is checked in C, 720_model)
 printf '{"include": "%s/tiny-gpt2.json", "policy": {"local_v": false}}' "$W" >"$d/g.json"
 "$SPATTEN" trace "$d/g.json" -o "$d/g.spt" --float-dump "$d/g.f64" -q || fail "trace g"
 "$PYTHON" tests/py/check_trace.py "$d/g.spt" --float "$d/g.f64" || fail "numpy check (gpt2 tiny)"

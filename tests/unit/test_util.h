@@ -16,6 +16,12 @@ inline std::string slurp(const std::string &p) {
   ss << f.rdbuf();
   return ss.str();
 }
+// The header line of the authors' workload CSV (docs/workload-csv.md).
+inline const char *const kWlcsvHeader =
+    "iteration_id,layer_id,head_id,embedding_length_D,sentence_length_L,key_fetch_num,"
+    "quant_key_bit,quant_query_bit,auto_requant_thres,if_requant,auto_requant_incre,"
+    "value_fetch_num,quant_value_bit,if_accumulate_importance,if_rescale_previous_importance,"
+    "if_topk,topk\n";
 // A path named `name` inside a fresh temporary directory.
 inline std::string tmp_path(const char *name) {
   char dir[] = "/tmp/spattenXXXXXX";

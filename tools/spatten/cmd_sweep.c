@@ -320,7 +320,7 @@ static void csv_header(const sweep *s, FILE *f)
 /* The point's trace. Points whose workloads are the same (the full effective config, as
  * wl_to_json writes it) share one: the first to need it runs the reference model and leaves
  * the trace in the sweep's directory (trace-<FNV-1a of the config>.spt, written atomically),
- * later ones read it back (a read trace equals the written one: tests/unit/600). Sweeps that
+ * later ones read it back (a read trace equals the written one: tests/unit/220). Sweeps that
  * vary only the hardware thus run the model once per workload. Workloads that read weight
  * files are not cached (the files may change between --resume runs). A cache file that
  * cannot be read or written is ignored: the model runs. */
