@@ -27,4 +27,11 @@ expect_exit 1 "$SPATTEN" --version extra
 expect_exit 1 "$SPATTEN" --help extra
 v=$("$SPATTEN" --version) || fail "--version"
 [ "$v" = "spatten 0.1.0" ] || fail "--version printed '$v'"
+# an escape sequence in an argument is shown as \x1b, never sent raw to the terminal
+for args in "$(printf '\033[2J')" "sim $(printf '\033[2J')" "--version $(printf '\033[31m')"; do
+    # shellcheck disable=SC2086
+    err=$("$SPATTEN" $args 2>&1 >/dev/null); rc=$?
+    [ $rc -eq 1 ] || fail "$args: exit $rc"
+    case "$err" in *$'\033'*) fail "raw ESC in: $err" ;; *'\x1b['*) ;; *) fail "message: $err" ;; esac
+done
 echo "920_cli_options: ok"

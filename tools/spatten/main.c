@@ -44,9 +44,9 @@ int cli_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    for (char *p = m; *p; p++)           /* one line, whatever the option values hold */
-        if (*p == '\n' || *p == '\r') *p = ' ';
-    fprintf(stderr, "spatten: %s\n", m);
+    sim_err e;                           /* one line, whatever the option values hold, and */
+    sim_errf(&e, SIM_EUSAGE, "%s", m);   /* control bytes (an escape sequence) shown as \xNN */
+    fprintf(stderr, "spatten: %s\n", e.msg);
     return 1;
 }
 
