@@ -29,6 +29,12 @@ measure() {  # measure LABEL COUNT REPS ARGS... : best of REPS runs (wall and cp
 
 echo "config $CFG; one core; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (wall time suffers when the machine is shared; cpu = user + sys)"
 measure "gen seq (reads)" "$N" 3 --gen seq --count "$N"
+# the same without per-bank command queues (the controller before issue 15; docs/dram.md 5)
+case "$CFG" in /*) INC=$CFG ;; *) INC=$PWD/$CFG ;; esac
+printf '{"include": "%s", "controller": {"bank_queue": 0, "drain_policy": "strict", "write_forwarding": false}}\n' "$INC" >"$T/nobq.json"
+CFG0=$CFG; CFG=$T/nobq.json
+measure "gen seq, no bank queues" "$N" 3 --gen seq --count "$N"
+CFG=$CFG0
 measure "gen random (reads)" "$N" 1 --gen random --count "$N" --seed 1
 M=$((N / 5))
 awk -v n="$M" 'BEGIN { for (i = 0; i < n; i++) printf "%d %x R\n", int(i / 16), i * 32 }' >"$T/seq.trc"

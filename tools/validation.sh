@@ -67,24 +67,28 @@ for name in ("ablation-bert", "ablation-gpt2-small"):
             f((True, False, True, False)), f((True, True, True, False)), f(allk), tot(ra) / MB,
             float(ra["dram_reduction_unfused"]), float(ra["dram_reduction_fused"])))
 
-print("\n## Table 1b: cycles per technique (x = dense cycles / variant cycles; > 1 is faster)\n")
-print("| workload | dense cycles | token only | head only | local V only | progressive only | token + local V | token + head | token + head + local V | all (shipped) |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("\n## Table 1b: cycles per technique (x = dense cycles / variant cycles; > 1 is faster), by top-k engine\n")
+print("top-k busy and Q.K busy: fraction of the cycles of the all-techniques (shipped) run; top-k sums the engines, and a pipelined engine is busy while any of its jobs is in flight.\n")
+print("| workload | top-k engine | local-V engines | dense cycles | token only | head only | local V only | progressive only | token + local V | token + head | token + head + local V | all (shipped) | top-k busy | Q.K busy |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for name in ("ablation-bert", "ablation-gpt2-small"):
     by = {}
     for r in rows(name):
         key = (b(r["wl.policy.token_prune"]), b(r["wl.policy.head_prune"]), b(r["wl.policy.local_v"]),
                b(r.get("wl.policy.progressive", "false")))
-        by.setdefault(r["workload"], {})[key] = int(r["cycles"])
-    for wl, d in by.items():
-        dense = d[(False, False, False, False)]
+        hw = (r.get("hw.topk_variant", "serial"), r.get("hw.topk_engines", "1"))
+        by.setdefault((r["workload"], hw), {})[key] = r
+    for (wl, hw), d in by.items():
+        dense = int(d[(False, False, False, False)]["cycles"])
         def f(k):
-            return "%.2fx" % (dense / d[k]) if k in d else "-"
+            return "%.2fx" % (dense / int(d[k]["cycles"])) if k in d else "-"
         has_pq = (False, False, False, True) in d
-        print("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (wl, dense,
+        a = d[(True, True, True, has_pq)]
+        print("| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %.0f%% | %.0f%% |" % (wl, hw[0], hw[1], dense,
             f((True, False, False, False)), f((False, True, False, False)), f((False, False, True, False)),
             f((False, False, False, True)), f((True, False, True, False)), f((True, True, False, False)),
-            f((True, True, True, False)), f((True, True, True, has_pq))))
+            f((True, True, True, False)), f((True, True, True, has_pq)),
+            100 * int(a["topk_busy_cycles"]) / int(a["cycles"]), 100 * int(a["qk_busy_cycles"]) / int(a["cycles"])))
 
 R = rows("pq-bert-base")
 if R:
@@ -143,19 +147,36 @@ for w in ("bert-base-glue", "bert-base", "bert-large", "gpt2-small", "gpt2-mediu
         100 * a["utilisation"]["topk"], 100 * a["utilisation"]["qk"], bw,
         2 * (a["qk_macs"] + a["pv_macs"]) / a["seconds"] / 1e9, g["unfused"]["flops"] / a["seconds"] / 1e12))
 
+print("\n## Table 4b: the summarization passes on the default machine: top-k engines against Q.K\n")
+print("busy: cycles with work in the unit, as a fraction of the summarization passes' cycles; top-k: the local-V engine (`topk`) and the cascade engine (`topk_cascade`) summed; select: the local-V engine's partition-pass cycles (its slowest stage).\n")
+print("| workload | summarization cycles | Q.K busy | top-k busy | top-k busy / Q.K busy |")
+print("|---|---:|---:|---:|---:|")
+for w in ("bert-base-glue", "bert-base", "bert-large", "gpt2-small", "gpt2-medium"):
+    p = os.path.join(OUT, "run-" + w, "report.json")
+    if not os.path.exists(p):
+        continue
+    r = json.load(open(p))
+    s = [x for x in r["passes"] if x["step"] == 0]
+    cyc = sum(x["cycles"] for x in s)
+    qk = sum(x["busy_cycles"]["qk"] for x in s)
+    tk = sum(x["busy_cycles"]["topk"] for x in s)
+    print("| %s | %d | %.0f%% | %.0f%% | %.2f |" % (r["workload"]["name"], cyc, 100 * qk / cyc, 100 * tk / cyc, tk / qk))
+
 for name in ("topk-bert", "topk-gpt2-small"):
     R = rows(name)
     if not R:
         continue
-    print("\n## Table 5 (%s): top-k engines x comparators (cycles; x = speedup over 1 engine, 16 comparators)\n" % name)
-    print("| workload | engines | comparators | cycles | time ms | x | energy mJ |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    base = {r["workload"]: int(r["cycles"]) for r in R
-            if r["hw.topk_engines"] == "1" and r["hw.topk_comparators"] == "16"}
+    print("\n## Table 5 (%s): comparators per top-k engine, serial and pipelined (x = speedup over the same engine with 16 comparators)\n" % name)
+    print("| workload | top-k engine | comparators | cycles | time ms | x | top-k busy | Q.K busy | energy mJ |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    base = {(r["workload"], r["hw.topk_variant"]): int(r["cycles"]) for r in R
+            if r["hw.topk_comparators"] == "16"}
     for r in R:
-        print("| %s | %s | %s | %s | %.3f | %.2fx | %.3f |" % (r["workload"], r["hw.topk_engines"],
-              r["hw.topk_comparators"], r["cycles"], float(r["seconds"]) * 1e3,
-              base[r["workload"]] / int(r["cycles"]), float(r["energy_pj"]) * 1e-9))
+        c = int(r["cycles"])
+        print("| %s | %s | %s | %d | %.3f | %.2fx | %.0f%% | %.0f%% | %.3f |" % (r["workload"], r["hw.topk_variant"],
+              r["hw.topk_comparators"], c, float(r["seconds"]) * 1e3,
+              base[(r["workload"], r["hw.topk_variant"])] / c, 100 * int(r["topk_busy_cycles"]) / c,
+              100 * int(r["qk_busy_cycles"]) / c, float(r["energy_pj"]) * 1e-9))
 
 R = rows("memory-gpt2-small")
 if R:

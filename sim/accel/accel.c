@@ -66,8 +66,9 @@ struct accel {
     sm       *sm;
     pv       *pv;
     imp      *im;
-    topk    **tk;                    /* [n_tk]: local-V engines; engine 0 also cascade pruning */
-    uint32_t  n_tk;
+    topk    **tk;                    /* [n_tk]: the local-V engines, then the cascade engine if the
+                                        machine has one (else cascade jobs run on engine 0) */
+    uint32_t  n_tk, n_lv;
     char    (*tk_name)[16];
     lv       *lv;
     rows     *rw;
@@ -211,24 +212,35 @@ static int create_blocks(accel *a, sim_err *err)
     imp_cfg ic = { hw->sm_lanes, d };
     a->im = imp_create(&ic, pool, a->f[F_PV_OUT], a->f[F_WB], a->st, "imp", golden_cb_imp_start,
                        a->g);
-    topk_cfg tc = { hw->topk_comparators, hw->topk_in_lanes, hw->topk_max_n, hw->topk_fifo_depth };
-    a->n_tk = hw->topk_engines;
+    /* top-k engines by role: local value pruning ("topk", "topk1", ...), then cascade token
+     * and head pruning ("topk_cascade"), or engine 0 for both */
+    a->n_lv = hw->topk_engines;
+    a->n_tk = a->n_lv + hw->topk_cascade_engines;
     a->tk = sim_xcalloc(a->n_tk, sizeof *a->tk);
     a->tk_name = sim_xcalloc(a->n_tk, sizeof *a->tk_name);
     for (uint32_t e = 0; e < a->n_tk; e++) {
-        if (e == 0) snprintf(a->tk_name[e], sizeof a->tk_name[e], "topk");
+        bool cascade = e >= a->n_lv;
+        topk_cfg tc = {
+            .comparators = cascade && hw->topk_cascade_comparators ? hw->topk_cascade_comparators
+                                                                   : hw->topk_comparators,
+            .in_lanes = hw->topk_in_lanes, .max_n = hw->topk_max_n,
+            .fifo_depth = hw->topk_fifo_depth, .variant = hw->topk_variant,
+        };
+        if (cascade) snprintf(a->tk_name[e], sizeof a->tk_name[e], "topk_cascade");
+        else if (e == 0) snprintf(a->tk_name[e], sizeof a->tk_name[e], "topk");
         else snprintf(a->tk_name[e], sizeof a->tk_name[e], "topk%u", e);
         a->tk[e] = topk_create(&tc, a->st, a->tk_name[e], err);
         if (!a->tk[e]) return err->code;
         topk_set_fast(a->tk[e], a->skip);
     }
-    lv_cfg lc = { a->n_tk, sh->max_tok, hw->topk_seed };
+    lv_cfg lc = { a->n_lv, sh->max_tok, hw->topk_seed };
     lv_ports lp = { a, lv_keep, lv_scores, lv_can_fetch, lv_fetch };
     a->lv = lv_create(&lc, pool, a->f[F_SM_OUT], a->f[F_PV_IN], a->tk, &lp, &a->c.lv_stall);
     ctl_cfg cc = { hw->topk_seed, sh->max_tok + sh->heads };
     ctl_hooks hk = { a, on_pass_end };
-    a->ctl = ctl_create(&cc, sh->pp, sh->n_pp, a->rw, a->g, a->tk[0], a->fe, a->dr, &a->tl, &hk,
-                        &a->c);
+    topk *cascade = hw->topk_cascade_engines ? a->tk[a->n_lv] : a->tk[0];
+    a->ctl = ctl_create(&cc, sh->pp, sh->n_pp, a->rw, a->g, cascade, a->fe, a->dr,
+                        &a->tl, &hk, &a->c);
     stats_add_table(a->st, "accel", ACC_STATS, sizeof ACC_STATS / sizeof ACC_STATS[0], &a->c);
     const char **names = sim_xcalloc(a->n_tk, sizeof *names);
     for (uint32_t e = 0; e < a->n_tk; e++) names[e] = a->tk_name[e];
@@ -287,6 +299,8 @@ void accel_set_time_skip(accel *a, bool on)
     a->skip = on;
     for (uint32_t e = 0; e < a->n_tk; e++) topk_set_fast(a->tk[e], on);
 }
+
+void accel_set_dram_trace(accel *a, FILE *f) { dram_set_recorder(a->dr, f); }
 
 void accel_set_timeline(accel *a, timeline *tl)
 {

@@ -94,6 +94,7 @@ accel *accel_create_csv(const hw_cfg *hw, const wlcsv *csv, stats *st, sim_err *
 /* Options, before accel_run. */
 void   accel_set_time_skip(accel *a, bool on);           /* default hw->time_skip */
 void   accel_set_timeline(accel *a, timeline *tl);       /* slices per module/pass/head; NULL = off */
+void   accel_set_dram_trace(accel *a, FILE *f);          /* DRAM request stream (dram_set_recorder) */
 void   accel_set_progress(accel *a, void (*cb)(void *ctx, uint32_t pass_done, uint32_t n_pass),
                           void *ctx);                    /* called after each pass; NULL = off */
 /* Runs to completion. SIM_EMISMATCH: a result differs from the golden value (message names

@@ -77,6 +77,7 @@ static void prune_finish(ctl *c, cycle_t now)
         n = topk_result(c->tk, &idx);
     }
     c->g->ops->prune_done(c->g, p, c->step, idx, n);
+    if (c->tk_job) topk_retire(c->tk);
 }
 
 static void pass_end(ctl *c, cycle_t now)

@@ -29,7 +29,7 @@ static bool c_prune_job(golden *g, const acc_pass *p, uint32_t step, uint64_t *v
 {
     (void)g;
     (void)step;
-    if (!p->c_topk_n) return false;
+    if (!p->c_topk_n || p->c_topk_k >= p->c_topk_n) return false;   /* k >= n: nothing to drop */
     for (uint32_t i = 0; i < p->c_topk_n; i++) vals[i] = (uint64_t)((i * CSV_HASH) >> 5);
     *n = p->c_topk_n;
     *k = p->c_topk_k;

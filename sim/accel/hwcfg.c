@@ -12,6 +12,7 @@
 #define HW_U32(k, f, lo, hi, req, d, doc) CFG_U32F(hw_cfg, k, f, lo, hi, req, d, doc)
 
 static const char *const ROW_LAYOUT_NAMES[] = { "packed", "aligned", NULL };
+static const char *const TOPK_VARIANT_NAMES[] = { "serial", "pipelined", NULL };   /* = enum topk_variant */
 
 static const cfg_field HW_FIELDS[] = {
     CFG_STRF(hw_cfg, "name", name, false, "spatten", "machine name (reports)"),
@@ -32,12 +33,21 @@ static const cfg_field HW_FIELDS[] = {
     HW_U32("sm_quant_latency", sm_quant_latency, 1, 1024, true, 0, "softmax quantise latency"),
     HW_U32("data_bits", data_bits, 2, 16, true, 0, "Q/K/V datapath width in bits (must match the trace)"),
     HW_U32("out_bits", out_bits, 1, 32, false, 12, "bits per output element written to DRAM"),
-    HW_U32("topk_comparators", topk_comparators, 1, TOPK_MAX_COMPARATORS, true, 0, "top-k comparisons per cycle"),
+    CFG_ENUMF(hw_cfg, "topk_variant", topk_variant, TOPK_VARIANT_NAMES, false, TOPK_PIPELINED,
+              "top-k engines: pipelined (a job's load, partition passes and emit overlap the "
+              "neighbouring jobs', docs/arch/topk.md section 8) or serial (one job at a time)"),
+    HW_U32("topk_comparators", topk_comparators, 1, TOPK_MAX_COMPARATORS, true, 0,
+           "comparisons per cycle of each local-V top-k engine"),
+    HW_U32("topk_cascade_engines", topk_cascade_engines, 0, 1, false, 1,
+           "dedicated engines for cascade token and head pruning: 1 (the paper's organization) or "
+           "0 (cascade jobs run on local-V engine 0)"),
+    HW_U32("topk_cascade_comparators", topk_cascade_comparators, 0, TOPK_MAX_COMPARATORS, false, 0,
+           "comparisons per cycle of the cascade engine (0: topk_comparators)"),
     HW_U32("topk_in_lanes", topk_in_lanes, 1, TOPK_MAX_LANES, true, 0, "top-k input values per cycle"),
     HW_U32("topk_max_n", topk_max_n, 2, 1u << 20, true, 0, "largest candidate set of the top-k engine"),
     HW_U32("topk_fifo_depth", topk_fifo_depth, 1, TOPK_MAX_FIFO, false, 16, "top-k internal FIFO depth"),
     HW_U32("topk_engines", topk_engines, 1, 64, false, 1,
-           "top-k engines working on local-V selections in parallel (engine 0 also does cascade pruning)"),
+           "top-k engines working on local-V selections in parallel"),
     HW_U32("topk_seed", topk_seed, 0, 4294967295.0, false, 1, "top-k pivot LFSR seed"),
     HW_U32("kv_buffer_bytes", kv_buffer_bytes, 64, 1u << 30, true, 0,
            "bytes of the K buffer and of the V buffer, each"),

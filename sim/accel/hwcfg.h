@@ -43,13 +43,17 @@ typedef struct hw_cfg {
     uint32_t sm_quant_latency;
     uint32_t data_bits;           /* datapath width of Q/K/V (12); must equal the trace's fmt.bits */
     uint32_t out_bits;            /* width of an output element written to DRAM (bits) */
-    /* top-k engine (sim/topk.h) */
-    uint32_t topk_comparators;    /* comparisons per cycle (16) */
+    /* top-k engines (accel/topk.h), by role: local value pruning, and cascade token/head
+     * pruning (a dedicated engine, or local-V engine 0 when topk_cascade_engines = 0) */
+    uint32_t topk_variant;        /* TOPK_SERIAL or TOPK_PIPELINED (every engine) */
+    uint32_t topk_engines;        /* local-V engines (1 = the paper's design) */
+    uint32_t topk_comparators;    /* local-V engines: comparisons per cycle (16) */
+    uint32_t topk_cascade_engines;      /* 1: a dedicated cascade engine (the paper); 0: shared */
+    uint32_t topk_cascade_comparators;  /* its comparisons per cycle (0: topk_comparators) */
     uint32_t topk_in_lanes;       /* values accepted per cycle (16) */
     uint32_t topk_max_n;          /* largest candidate set the engine buffers hold */
     uint32_t topk_fifo_depth;     /* internal FIFO depth */
     uint32_t topk_seed;           /* pivot LFSR seed */
-    uint32_t topk_engines;        /* top-k engines for local-V selection (1 = the paper's design) */
     /* memory system */
     uint32_t kv_buffer_bytes;     /* K buffer and V buffer, each (196608 = 196 KB) */
     uint32_t kv_slots;            /* heads resident at once in the K/V buffers (16; 2 = halves) */

@@ -5,7 +5,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +62,8 @@ static void cfg_defaults(const cfg_table *t, void *out)
         case CFG_U32_LIST:
         case CFG_F64_LIST: *(uint32_t *)at(out, f->count_off) = 0; break;
         case CFG_OBJ: cfg_defaults(f->sub, p); break;
+        case CFG_PATH_LIST: *(uint32_t *)at(out, f->count_off) = 0; break;
+        case CFG_JSON: *(cJSON **)p = NULL; break;
         }
     }
 }
@@ -104,7 +105,8 @@ static const char *type_name(cfg_type t)
     case CFG_STR: case CFG_ENUM: return "a string";
     case CFG_U32_LIST: return "an array of whole numbers";
     case CFG_F64_LIST: return "an array of numbers";
-    case CFG_OBJ: return "an object";
+    case CFG_OBJ: case CFG_JSON: return "an object";
+    case CFG_PATH_LIST: return "an array of paths";
     }
     return "?";
 }
@@ -126,6 +128,26 @@ static int num_value(const cJSON *j, const cfg_field *f, bool whole, const char 
 
 static int apply_obj(const cfg_table *t, const cJSON *obj, const char *file, const char *prefix,
                      void *out, cfg_seen *seen, bool top, sim_err *err);
+
+/* No key twice in any object inside j (cJSON keeps both; the loader's rule holds inside CFG_JSON
+ * values too). */
+static int json_no_dups(const cJSON *j, const char *file, const char *path, sim_err *err)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, j) {
+        char sub[512];
+        if (cJSON_IsObject(j)) {
+            snprintf(sub, sizeof sub, "%s.%s", path, c->string);
+            for (const cJSON *d = j->child; d != c; d = d->next)
+                if (strcmp(d->string, c->string) == 0)
+                    return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", file, sub);
+        } else
+            snprintf(sub, sizeof sub, "%s[]", path);
+        int rc = json_no_dups(c, file, sub, err);
+        if (rc) return rc;
+    }
+    return SIM_OK;
+}
 
 static int apply_field(const cfg_field *f, const cJSON *j, const char *file, const char *path,
                        void *out, cfg_seen *seen, size_t idx, sim_err *err)
@@ -225,6 +247,39 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
         *(uint32_t *)at(out, f->count_off) = (uint32_t)n;
         break;
     }
+    case CFG_PATH_LIST: {
+        if (!cJSON_IsArray(j))
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be %s", file, path,
+                            type_name(f->type));
+        int n = cJSON_GetArraySize(j);
+        if ((size_t)n > f->cap)
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' has %d elements; at most %zu allowed",
+                            file, path, n, f->cap);
+        int i = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, j) {
+            char *dst = (char *)p + (size_t)i * f->elem_cap;
+            if (!cJSON_IsString(e))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s[%d]' must be a path (a string)",
+                                file, path, i);
+            if (!e->valuestring[0])
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s[%d]' is empty", file, path, i);
+            if (!cfg_resolve_path(file, e->valuestring, dst, f->elem_cap))
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s[%d]': the path relative to this "
+                                "file is longer than %zu bytes", file, path, i, f->elem_cap - 1);
+            i++;
+        }
+        *(uint32_t *)at(out, f->count_off) = (uint32_t)n;
+        break;
+    }
+    case CFG_JSON: {
+        if (!cJSON_IsObject(j))
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be an object", file, path);
+        if ((rc = json_no_dups(j, file, path, err))) return rc;
+        cJSON_Delete(*(cJSON **)p);                /* an including file replaces the value */
+        *(cJSON **)p = cJSON_Duplicate(j, true);
+        break;
+    }
     case CFG_OBJ:
         if (!cJSON_IsObject(j))
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be an object", file, path);
@@ -282,280 +337,6 @@ static int run_checks(const cfg_table *t, void *out, const char *file, sim_err *
             if (rc) return rc;
         }
     return t->check ? t->check(out, file, err) : SIM_OK;
-}
-
-/* ---- strict JSON check (RFC 8259) ------------------------------------------------------------
- * cJSON is lenient: it takes "016" and "16." as numbers, skips any byte <= 0x20 (NUL included) as
- * white space, copies raw control characters and invalid UTF-8 into strings, and ignores what
- * follows the value unless asked. Every config text therefore passes this one-pass check first;
- * cJSON then only builds the tree. The grammar is RFC 8259's; on top of it a string may not
- * contain \u0000 (it would silently cut a C string) and escapes must pair surrogates properly
- * (so every string is valid UTF-8 when written back into reports). */
-#define CFG_JSON_MAX_DEPTH 64
-#define CFG_JSON_MAX_NUMBER 63
-
-typedef struct jchk {
-    const unsigned char *p, *end;  /* cursor and end of the text */
-    const unsigned char *at;       /* where the first error is */
-    char what[160];                /* what is wrong there */
-} jchk;
-
-static bool jfail(jchk *j, const unsigned char *at, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static bool jfail(jchk *j, const unsigned char *at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(j->what, sizeof j->what, fmt, ap);
-    va_end(ap);
-    j->at = at;
-    return false;
-}
-
-static void jws(jchk *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-        j->p++;
-}
-
-/* What is at the cursor, for messages: "'x'" for a printable byte, "control byte 0xNN (...)",
- * "byte 0xNN" for bytes from 0x80, "the end of the input" at the end. */
-static const char *jfound(const jchk *j, char *buf, size_t cap)
-{
-    if (j->p >= j->end) return "the end of the input";
-    unsigned char c = *j->p;
-    if (c > 0x20 && c < 0x7f) snprintf(buf, cap, "'%c'", c);
-    else if (c < 0x20 || c == 0x7f)
-        snprintf(buf, cap, "control byte 0x%02x (white space is only space, tab, CR and LF)", c);
-    else snprintf(buf, cap, "byte 0x%02x", c);
-    return buf;
-}
-
-static int jhex4(const unsigned char *s)
-{
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        int c = s[i], d;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        else return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* One UTF-8 sequence starting at a byte >= 0x80 (RFC 3629: no overlongs, no surrogates,
- * nothing above U+10FFFF). */
-static bool jutf8(jchk *j)
-{
-    const unsigned char *s = j->p;
-    unsigned c = s[0], lo = 0x80, hi = 0xbf;
-    int n;
-    if (c < 0xc0) return jfail(j, s, "invalid UTF-8 in a string (stray continuation byte 0x%02x)", c);
-    if (c < 0xc2) return jfail(j, s, "invalid UTF-8 in a string (overlong sequence)");
-    if (c < 0xe0) n = 1;
-    else if (c < 0xf0) {
-        n = 2;
-        if (c == 0xe0) lo = 0xa0;          /* below: overlong */
-        if (c == 0xed) hi = 0x9f;          /* above: U+D800..U+DFFF */
-    } else if (c < 0xf5) {
-        n = 3;
-        if (c == 0xf0) lo = 0x90;          /* below: overlong */
-        if (c == 0xf4) hi = 0x8f;          /* above: beyond U+10FFFF */
-    } else
-        return jfail(j, s, "invalid UTF-8 in a string (byte 0x%02x)", c);
-    if (j->end - s <= n) return jfail(j, s, "invalid UTF-8 in a string (truncated sequence)");
-    if (s[1] < lo || s[1] > hi) {
-        if (s[1] >= 0x80 && s[1] <= 0xbf) {
-            if (c == 0xe0 || c == 0xf0)
-                return jfail(j, s, "invalid UTF-8 in a string (overlong sequence)");
-            if (c == 0xed)
-                return jfail(j, s, "invalid UTF-8 in a string (encoded surrogate U+D800..U+DFFF)");
-            return jfail(j, s, "invalid UTF-8 in a string (code point above U+10FFFF)");
-        }
-        return jfail(j, s, "invalid UTF-8 in a string (truncated sequence)");
-    }
-    for (int i = 2; i <= n; i++)
-        if (s[i] < 0x80 || s[i] > 0xbf)
-            return jfail(j, s, "invalid UTF-8 in a string (truncated sequence)");
-    j->p += n + 1;
-    return true;
-}
-
-static bool jstring(jchk *j)
-{
-    const unsigned char *open = j->p++;    /* at the opening quote */
-    for (;;) {
-        if (j->p >= j->end) return jfail(j, open, "string is not closed");
-        unsigned c = *j->p;
-        if (c == '"') { j->p++; return true; }
-        if (c < 0x20)
-            return jfail(j, j->p, "raw control character 0x%02x in a string (escape it, e.g. \\n)", c);
-        if (c >= 0x80) {
-            if (!jutf8(j)) return false;
-            continue;
-        }
-        if (c != '\\') { j->p++; continue; }
-        const unsigned char *esc = j->p;
-        if (j->end - esc < 2) return jfail(j, open, "string is not closed");
-        c = esc[1];
-        if (c != 'u') {
-            if (c == 0 || !strchr("\"\\/bfnrt", (int)c)) {
-                if (c > 0x20 && c < 0x7f)
-                    return jfail(j, esc, "invalid escape '\\%c' in a string", (char)c);
-                return jfail(j, esc, "invalid escape in a string ('\\' then byte 0x%02x)", c);
-            }
-            j->p += 2;
-            continue;
-        }
-        int u = j->end - esc >= 6 ? jhex4(esc + 2) : -1;
-        if (u < 0) return jfail(j, esc, "'\\u' must be followed by 4 hex digits");
-        if (u == 0) return jfail(j, esc, "'\\u0000' (NUL) is not allowed in a string");
-        j->p += 6;
-        if (u >= 0xdc00 && u <= 0xdfff)
-            return jfail(j, esc, "unpaired surrogate '\\u%04X' in a string", (unsigned)u);
-        if (u >= 0xd800 && u <= 0xdbff) {
-            int l = j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u' ? jhex4(j->p + 2) : -1;
-            if (l < 0xdc00 || l > 0xdfff)
-                return jfail(j, esc, "unpaired surrogate '\\u%04X' in a string", (unsigned)u);
-            j->p += 6;
-        }
-    }
-}
-
-static bool jdigits(jchk *j, const char *where)
-{
-    char b[80];
-    if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-        return jfail(j, j->p, "expected a digit %s, found %s", where, jfound(j, b, sizeof b));
-    while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
-    return true;
-}
-
-/* -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
-static bool jnumber(jchk *j)
-{
-    const unsigned char *start = j->p;
-    if (*j->p == '-') j->p++;
-    if (j->p < j->end && *j->p == '0') {
-        j->p++;
-        if (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-            return jfail(j, start, "number with a leading zero");
-    } else if (!jdigits(j, "after '-'"))
-        return false;
-    if (j->p < j->end && *j->p == '.') {
-        j->p++;
-        if (!jdigits(j, "after the decimal point")) return false;
-    }
-    if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-        j->p++;
-        if (j->p < j->end && (*j->p == '+' || *j->p == '-')) j->p++;
-        if (!jdigits(j, "in the exponent")) return false;
-    }
-    /* RFC 8259 section 9 lets a parser limit numbers; cJSON 1.7.15 reads at most 63 bytes of
-     * one and would stop in the middle of a longer one. */
-    if (j->p - start > CFG_JSON_MAX_NUMBER)
-        return jfail(j, start, "number longer than %d characters", CFG_JSON_MAX_NUMBER);
-    return true;
-}
-
-static bool jvalue(jchk *j, int depth)
-{
-    char b[80];
-    jws(j);
-    if (j->p >= j->end) return jfail(j, j->p, "expected a value, found the end of the input");
-    const unsigned char *v = j->p;
-    switch (*v) {
-    case '"': return jstring(j);
-    case '{': case '[': {
-        bool obj = *v == '{';
-        if (depth >= CFG_JSON_MAX_DEPTH)
-            return jfail(j, v, "nested deeper than %d objects and arrays", CFG_JSON_MAX_DEPTH);
-        j->p++;
-        jws(j);
-        if (j->p < j->end && *j->p == (obj ? '}' : ']')) { j->p++; return true; }
-        for (bool first = true;; first = false) {
-            if (obj) {
-                jws(j);
-                if (j->p >= j->end || *j->p != '"')
-                    return jfail(j, j->p, "expected an object key (a string)%s, found %s",
-                                 first ? " or '}'" : " after ','", jfound(j, b, sizeof b));
-                if (!jstring(j)) return false;
-                jws(j);
-                if (j->p >= j->end || *j->p != ':')
-                    return jfail(j, j->p, "expected ':' after an object key, found %s",
-                                 jfound(j, b, sizeof b));
-                j->p++;
-            }
-            if (!jvalue(j, depth + 1)) return false;
-            jws(j);
-            if (j->p < j->end && *j->p == ',') { j->p++; continue; }
-            if (j->p < j->end && *j->p == (obj ? '}' : ']')) { j->p++; return true; }
-            return jfail(j, j->p, obj ? "expected ',' or '}' after an object member, found %s"
-                                      : "expected ',' or ']' after an array element, found %s",
-                         jfound(j, b, sizeof b));
-        }
-    }
-    case 't': case 'f': case 'n': {
-        const char *lit = *v == 't' ? "true" : *v == 'f' ? "false" : "null";
-        size_t n = strlen(lit);
-        if ((size_t)(j->end - v) < n || memcmp(v, lit, n) != 0)
-            return jfail(j, v, "invalid literal (expected true, false or null)");
-        j->p += n;
-        return true;
-    }
-    default:
-        if (*v == '-' || (*v >= '0' && *v <= '9')) return jnumber(j);
-        return jfail(j, v, "expected a value, found %s", jfound(j, b, sizeof b));
-    }
-}
-
-static int json_err(sim_err *err, const char *name, const char *text, size_t off, const char *what)
-{
-    unsigned line = 1, col = 1;
-    for (size_t i = 0; i < off; i++) {
-        if (text[i] == '\n') { line++; col = 1; } else col++;
-    }
-    return sim_errf(err, SIM_EINVAL, "%s: malformed JSON at line %u, column %u%s%s", name, line,
-                    col, what[0] ? ": " : "", what);
-}
-
-int cfg_json_check(const char *text, size_t len, const char *name, sim_err *err)
-{
-    jchk j = { (const unsigned char *)text, (const unsigned char *)text + len, NULL, "" };
-    char b[80];
-    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-        jfail(&j, j.p, "byte order mark at the start (save the file as UTF-8 without BOM)");
-    else if (jvalue(&j, 0)) {
-        jws(&j);
-        if (j.p == j.end) return SIM_OK;
-        jfail(&j, j.p, "unexpected %s after the JSON value", jfound(&j, b, sizeof b));
-    }
-    return json_err(err, name, text, (size_t)(j.at - (const unsigned char *)text), j.what);
-}
-
-int cfg_json_parse_object(const char *text, size_t len, const char *name, cJSON **out,
-                          sim_err *err)
-{
-    *out = NULL;
-    int rc = cfg_json_check(text, len, name, err);
-    if (rc) return rc;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (!root) {   /* valid JSON that cJSON still refuses (out of memory): say where */
-        size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-        return json_err(err, name, text, off, "cJSON cannot parse it");
-    }
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return sim_errf(err, SIM_EINVAL, "%s: top level must be a JSON object", name);
-    }
-    *out = root;
-    return SIM_OK;
 }
 
 static int load_rec(const cfg_table *t, const char *file, const char *text, size_t len,
@@ -650,6 +431,91 @@ bool cfg_resolve_path(const char *base_file, const char *rel, char *buf, size_t 
     return n >= 0 && (size_t)n < cap;
 }
 
+void cfg_release(const cfg_table *t, void *obj)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        const cfg_field *f = &t->fields[i];
+        if (f->type == CFG_JSON) {
+            cJSON_Delete(*(cJSON **)at(obj, f->off));
+            *(cJSON **)at(obj, f->off) = NULL;
+        } else if (f->type == CFG_OBJ)
+            cfg_release(f->sub, at(obj, f->off));
+    }
+}
+
+const cfg_field *cfg_find_path(const cfg_table *t, const char *path, cfg_path_rc *rc, char *why,
+                               size_t cap)
+{
+    char tmp[8];
+    if (!why) { why = tmp; cap = sizeof tmp; }
+    const char *part = path;
+    for (;;) {
+        const char *dot = strchr(part, '.');
+        int n = dot ? (int)(dot - part) : (int)strlen(part);
+        if (n == 0) {
+            *rc = CFG_PATH_EMPTY;
+            snprintf(why, cap, "bad field path (empty name between dots)");
+            return NULL;
+        }
+        if (n == 7 && !strncmp(part, "include", 7)) {
+            *rc = CFG_PATH_INCLUDE;
+            snprintf(why, cap, "'include' names a file to include, not a field");
+            return NULL;
+        }
+        if (n >= 8 && !strncmp(part, "_comment", 8)) {
+            *rc = CFG_PATH_COMMENT;
+            snprintf(why, cap, "'%.*s' is a comment, which the config loader ignores", n, part);
+            return NULL;
+        }
+        size_t i = 0;
+        while (i < t->n && (strncmp(t->fields[i].key, part, (size_t)n) || t->fields[i].key[n]))
+            i++;
+        if (i == t->n) {
+            *rc = CFG_PATH_UNKNOWN;
+            snprintf(why, cap, "'%.*s' is not a field of the %s config", n, part, t->kind);
+            return NULL;
+        }
+        if (!dot) {
+            *rc = CFG_PATH_OK;
+            if (cap) why[0] = '\0';
+            return &t->fields[i];
+        }
+        if (t->fields[i].type != CFG_OBJ) {
+            *rc = CFG_PATH_NOT_OBJECT;
+            snprintf(why, cap, "'%.*s' is not an object, so it has no field '%s'", n, part,
+                     dot + 1);
+            return NULL;
+        }
+        t = t->fields[i].sub;
+        part = dot + 1;
+    }
+}
+
+int cfg_json_set_path(cJSON *obj, const char *path, const cJSON *v, const char *name,
+                      sim_err *err)
+{
+    const char *part = path, *dot;
+    while ((dot = strchr(part, '.'))) {
+        char *key = sim_xmalloc((size_t)(dot - part) + 1);
+        memcpy(key, part, (size_t)(dot - part));
+        key[dot - part] = '\0';
+        cJSON *sub = cJSON_GetObjectItemCaseSensitive(obj, key);
+        if (!sub) sub = cJSON_AddObjectToObject(obj, key);
+        if (!cJSON_IsObject(sub)) {
+            int rc = sim_errf(err, SIM_EINVAL, "%s: field '%s' goes through '%s', which is not "
+                              "an object", name, path, key);
+            free(key);
+            return rc;
+        }
+        free(key);
+        obj = sub;
+        part = dot + 1;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, part);
+    cJSON_AddItemToObject(obj, part, cJSON_Duplicate(v, true));
+    return SIM_OK;
+}
+
 cJSON *cfg_to_json(const cfg_table *t, const void *obj)
 {
     cJSON *o = cJSON_CreateObject();
@@ -673,6 +539,18 @@ cJSON *cfg_to_json(const cfg_table *t, const void *obj)
             break;
         }
         case CFG_OBJ: cJSON_AddItemToObject(o, f->key, cfg_to_json(f->sub, p)); break;
+        case CFG_PATH_LIST: {
+            cJSON *a = cJSON_AddArrayToObject(o, f->key);
+            uint32_t n = *(const uint32_t *)cat(obj, f->count_off);
+            for (uint32_t k = 0; k < n; k++)
+                cJSON_AddItemToArray(a, cJSON_CreateString((const char *)p + k * f->elem_cap));
+            break;
+        }
+        case CFG_JSON: {
+            const cJSON *v = *(cJSON *const *)p;
+            cJSON_AddItemToObject(o, f->key, v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
+            break;
+        }
         }
     }
     return o;
@@ -692,7 +570,8 @@ static void md_rows(const cfg_table *t, const char *prefix, FILE *out)
             for (size_t k = 0; f->names[k]; k++) fprintf(out, "%s`%s`", k ? ", " : "", f->names[k]);
             break;
         case CFG_STR: fprintf(out, "length ≤ %zu", f->cap - 1); break;
-        case CFG_BOOL: case CFG_OBJ: fprintf(out, "-"); break;
+        case CFG_BOOL: case CFG_OBJ: case CFG_JSON: fprintf(out, "-"); break;
+        case CFG_PATH_LIST: fprintf(out, "≤ %zu paths", f->cap); break;
         case CFG_U32_LIST: case CFG_F64_LIST:
             fprintf(out, "≤ %zu elements, each [%s, %s]", f->cap, lo, hi);
             break;
@@ -702,7 +581,8 @@ static void md_rows(const cfg_table *t, const char *prefix, FILE *out)
         else if (f->type == CFG_STR) fprintf(out, " | `\"%s\"` | ", f->def_str ? f->def_str : "");
         else if (f->type == CFG_ENUM) fprintf(out, " | `%s` | ", f->names[(size_t)f->def]);
         else if (f->type == CFG_BOOL) fprintf(out, " | `%s` | ", f->def != 0 ? "true" : "false");
-        else if (f->type == CFG_OBJ || f->type == CFG_U32_LIST || f->type == CFG_F64_LIST)
+        else if (f->type == CFG_OBJ || f->type == CFG_U32_LIST || f->type == CFG_F64_LIST ||
+                 f->type == CFG_PATH_LIST || f->type == CFG_JSON)
             fprintf(out, " | optional | ");
         else { char d[40]; fmt_num(d, sizeof d, f->def); fprintf(out, " | `%s` | ", d); }
         fprintf(out, "%s |\n", f->doc ? f->doc : "");

@@ -19,6 +19,7 @@
 #ifndef SPATTEN_CFG_H
 #define SPATTEN_CFG_H
 
+#include "base/cfgjson.h"
 #include "base/common.h"
 #include <stdio.h>
 
@@ -36,7 +37,10 @@ typedef enum cfg_type {
     CFG_ENUM,       /* uint32_t index into names[] */
     CFG_U32_LIST,   /* uint32_t[cap] + uint32_t count at count_off */
     CFG_F64_LIST,   /* double[cap] + uint32_t count at count_off */
-    CFG_OBJ         /* nested struct at off, described by sub */
+    CFG_OBJ,        /* nested struct at off, described by sub */
+    CFG_PATH_LIST,  /* char[cap][elem_cap] paths (each resolved as CFG_PATHF) + uint32_t count */
+    CFG_JSON        /* any JSON object, kept as a cJSON * (owned; cfg_release frees it) whose
+                       members the caller checks; duplicate keys inside it are still errors */
 } cfg_type;
 
 typedef struct cfg_table cfg_table;
@@ -51,6 +55,7 @@ typedef struct cfg_field {
     const char *def_str;         /* default for CFG_STR */
     const char *const *names;    /* CFG_ENUM: NULL-terminated */
     size_t      cap;             /* CFG_STR buffer size; list capacity */
+    size_t      elem_cap;        /* CFG_PATH_LIST: size of one path buffer */
     size_t      count_off;       /* list element count (uint32_t) */
     const cfg_table *sub;        /* CFG_OBJ */
     const char *doc;             /* one line for docs/config-reference.md */
@@ -97,27 +102,50 @@ struct cfg_table {
 #define CFG_F64LISTF(S, k, f, cnt, lo_, hi_, req, doc_) \
     { .key = k, .type = CFG_F64_LIST, .off = offsetof(S, f), .lo = lo_, .hi = hi_, .required = req, \
       .cap = sizeof(((S *)0)->f) / sizeof(double), .count_off = offsetof(S, cnt), .doc = doc_ }
+/* A list of file paths (char f[N][M]), each resolved like CFG_PATHF. */
+#define CFG_PATHLISTF(S, k, f, cnt, req, doc_) \
+    { .key = k, .type = CFG_PATH_LIST, .off = offsetof(S, f), .required = req, \
+      .cap = sizeof(((S *)0)->f) / sizeof(((S *)0)->f[0]), .elem_cap = sizeof(((S *)0)->f[0]), \
+      .count_off = offsetof(S, cnt), .doc = doc_ }
+/* A JSON object held as it is (struct cJSON *f); its members are the caller's to check. */
+#define CFG_JSONF(S, k, f, req, doc_) \
+    { .key = k, .type = CFG_JSON, .off = offsetof(S, f), .required = req, .doc = doc_ }
 #define CFG_OBJF(S, k, f, tbl, req, doc_) \
     { .key = k, .type = CFG_OBJ, .off = offsetof(S, f), .required = req, .sub = tbl, .doc = doc_ }
 #define CFG_NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Load path into *out (zeroed and defaulted first). Returns SIM_OK or SIM_EINVAL/SIM_EIO. */
+/* Load path into *out (defaulted first). Returns SIM_OK or SIM_EINVAL/SIM_EIO. A table with
+ * CFG_JSON fields owns memory afterwards, on success and on failure: cfg_release() frees it. */
 int  cfg_load_file(const cfg_table *t, const char *path, void *out, sim_err *err);
 /* Same from a string; name is used in messages; includes resolve relative to the cwd. */
 int  cfg_load_string(const cfg_table *t, const char *json, const char *name, void *out,
                      sim_err *err);
-/* Check that text[0, len) is exactly one JSON text as RFC 8259 defines it: white space is only
- * space, tab, CR and LF; numbers follow the strict grammar (no leading zeros, no "16.", at most
- * 63 characters); strings hold no raw control characters, only the standard escapes, \uXXXX
- * with surrogates paired and not \u0000, and valid UTF-8 (no overlongs, no encoded surrogates,
- * nothing above U+10FFFF); nothing but white space follows the value; objects and arrays nest at
- * most 64 deep. Returns SIM_OK, or SIM_EINVAL with the one line
- * "<name>: malformed JSON at line L, column C: <what is wrong>" (C counts bytes from 1). */
-int  cfg_json_check(const char *text, size_t len, const char *name, sim_err *err);
-/* cfg_json_check, then cJSON; *out is the parsed top-level object (free with cJSON_Delete), or
- * NULL with SIM_EINVAL ("<name>: top level must be a JSON object" if it is not an object). */
-int  cfg_json_parse_object(const char *text, size_t len, const char *name, struct cJSON **out,
-                           sim_err *err);
+/* Free what a load left in obj (CFG_JSON values); the fields become NULL. Tables without
+ * CFG_JSON fields own nothing, and this is a no-op for them. */
+void cfg_release(const cfg_table *t, void *obj);
+
+/* Why a dotted field path does not name a field (cfg_find_path). */
+typedef enum cfg_path_rc {
+    CFG_PATH_OK,
+    CFG_PATH_EMPTY,        /* an empty name ("policy..v_keep", "", "x.") */
+    CFG_PATH_INCLUDE,      /* "include" as a component: it names a file, it is not a field */
+    CFG_PATH_COMMENT,      /* a "_comment..." component: the loader ignores those keys */
+    CFG_PATH_UNKNOWN,      /* a component that is not a field of its table */
+    CFG_PATH_NOT_OBJECT    /* a component that is not a CFG_OBJ, followed by more components */
+} cfg_path_rc;
+/* The field a dotted path ("policy.v_keep") names in t, going through CFG_OBJ fields only, as
+ * the loader would reach it; NULL when there is none. *rc says why (CFG_PATH_OK on success);
+ * with why non-NULL it also gets the reason as one phrase naming the component, e.g.
+ * "'polcy' is not a field of the workload config" or "'topk_comparators' is not an object, so it
+ * has no field 'x'". */
+const cfg_field *cfg_find_path(const cfg_table *t, const char *path, cfg_path_rc *rc, char *why,
+                               size_t cap);
+/* Set the dotted path in a JSON object to a copy of v, creating the objects on the way (what a
+ * config file that overrides one nested field holds). A component that exists and is not an
+ * object is SIM_EINVAL: "<name>: field '<path>' goes through '<part>', which is not an object". */
+int cfg_json_set_path(struct cJSON *obj, const char *path, const struct cJSON *v, const char *name,
+                      sim_err *err);
+
 /* Serialise the struct back to a cJSON object (for reports: "the config it came from"). */
 struct cJSON *cfg_to_json(const cfg_table *t, const void *obj);
 /* Markdown reference of a table (key, type, range/names, required/default, doc). */

@@ -11,8 +11,10 @@
 
 typedef struct dreq {
     uint64_t tag;
+    uint64_t addr;
     uint64_t arrive;                 /* dram cycle of dram_send */
-    uint64_t visible;                /* arrive + frontend_latency */
+    uint64_t visible;                /* arrive + frontend_latency; with bank queues, once in
+                                        rq/wq: the cycle it entered its bank queue */
     uint32_t row;
     uint16_t bank;                   /* flat bank index within the controller */
     uint8_t  is_write;
@@ -22,7 +24,10 @@ typedef struct dreq {
 typedef struct dbank {
     uint32_t open_row;               /* ROW_NONE when precharged */
     uint32_t bg, rank;               /* its bank group (flat) and rank */
-    uint32_t hits[2];                /* queued reads [0] / writes [1] that hit open_row */
+    uint32_t hits[2];                /* bank-queued reads [0] / writes [1] that hit open_row */
+    uint32_t bq[2];                  /* reads / writes in its command queue */
+    uint32_t pend[2];                /* visible reads / writes waiting for room in it */
+    uint32_t streak;                 /* column commands since its row was opened */
     uint64_t next_act, next_pre, next_rd, next_wr; /* earliest cycle for each command */
 } dbank;
 
@@ -43,8 +48,18 @@ typedef struct drank {
 typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } dstat_ch;
 
 typedef struct dchan {
-    dreq    *rq, *wq;                /* arrival-ordered transaction queues (windows into rbuf/wbuf) */
+    dreq    *rq, *wq;                /* schedulable requests, oldest first (windows into rbuf/wbuf) */
     uint32_t nr, nw;
+    /* With bank queues (bank_queue > 0), rq/wq hold the bank-queued requests, in the order
+     * they entered their bank queue ("visible" = that cycle), and tq[] the transaction queues:
+     * requests not yet in a bank queue, in arrival order. Without, rq/wq hold every request in
+     * arrival order and tq[] is unused. */
+    dreq    *tq[2];                  /* [read_queue] / [write_queue] entries: windows into */
+    dreq    *tqbuf[2];               /* buffers of twice that, as rq/wq */
+    uint32_t ntq[2];                 /* entries in tq[] */
+    uint32_t chk[2];                 /* tq[] entries [0, chk) are visible and wait for room in
+                                        their bank queue; the others are not visible yet */
+    uint32_t nbq[2];                 /* requests in rq / wq */
     dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
     uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */
     dbank   *banks;
@@ -52,6 +67,8 @@ typedef struct dchan {
     drank   *ranks;
     uint32_t *seen;                  /* per bank: stamp of the last scheduling pass that looked */
     uint32_t *orow;                  /* per bank: copy of banks[].open_row, dense for the scans */
+    uint32_t *bqrow[2];              /* with bank queues: the rows of bank b's queued reads /
+                                        writes at [b * bank_queue, + banks[b].bq[w]), any order */
     uint32_t stamp;
     /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
     bool     write_mode;
@@ -66,6 +83,7 @@ typedef struct dchan {
     dstat_ch st;
 } dchan;
 
+/* completions in done order; cap is a power of two (256, doubled when full) */
 typedef struct done_ring { uint64_t *tag, *done; size_t head, n, cap; } done_ring;
 
 typedef struct dram_counters {
@@ -73,7 +91,7 @@ typedef struct dram_counters {
     uint64_t row_hits, row_misses, row_conflicts;
     uint64_t n_act, n_pre, n_rd, n_wr, n_ref;
     uint64_t lat_sum, lat_max, lat_hist[NHIST];
-    uint64_t refresh_cycles, write_drains;
+    uint64_t refresh_cycles, write_drains, reads_forwarded, cap_closes;
     double   lat_avg, bw_gbps, peak_gbps, bw_pct;
     double   e_act, e_rd, e_wr, e_ref, e_bg, e_io, e_total, pj_per_bit_read;
 } dram_counters;
@@ -88,11 +106,17 @@ struct dram {
                                         issue anything (dense, so the per-clock scan is cheap) */
     uint64_t min_wake;               /* min over controllers of wake (kept by tick and send) */
     done_ring rd_done, wr_done;      /* completions, each ring in done order */
+    done_ring fw_done;               /* forwarded reads (write_forwarding), in done order */
+    FILE    *rec;                    /* request recorder (dram_set_recorder) or NULL */
+    uint32_t tq_cap[2];              /* transaction-queue entries: read_queue, write_queue */
+    uint32_t qcap[2];                /* rq/wq entries: bank_queue x banks, or tq_cap without */
     /* precomputed turnarounds (cycles) */
     uint32_t rd_rd_l, rd_rd_s, rd_rd_o, rd_wr, rd_wr_o, wr_wr_l, wr_wr_s, wr_wr_o;
     uint32_t wr_rd_l, wr_rd_s, wr_rd_o, rd_pre, wr_pre, t_rc;
     dram_counters c;
     char   **names;                  /* per-channel stats module names */
+    uint64_t fmask[7];               /* per mapping field (DRAM_F_*): mask after the shift */
+    uint32_t fshift[7];              /* and the shift (cfg.map_shift), kept here for dram_send */
 };
 
 /* ---- small helpers ---- */
@@ -106,13 +130,13 @@ static void ring_push(done_ring *r, uint64_t tag, uint64_t done)
         size_t nc = r->cap ? r->cap * 2 : 256;
         uint64_t *t = sim_xmalloc(nc * sizeof *t), *d = sim_xmalloc(nc * sizeof *d);
         for (size_t i = 0; i < r->n; i++) {
-            t[i] = r->tag[(r->head + i) % r->cap];
-            d[i] = r->done[(r->head + i) % r->cap];
+            t[i] = r->tag[(r->head + i) & (r->cap - 1)];
+            d[i] = r->done[(r->head + i) & (r->cap - 1)];
         }
         free(r->tag); free(r->done);
         r->tag = t; r->done = d; r->cap = nc; r->head = 0;
     }
-    size_t i = (r->head + r->n) % r->cap;
+    size_t i = (r->head + r->n) & (r->cap - 1);
     r->tag[i] = tag;
     r->done[i] = done;
     r->n++;
@@ -124,9 +148,14 @@ static inline uint64_t field(const dram_cfg *c, uint64_t addr, int f)
     return (addr >> c->map_shift[f]) & ((1ull << c->map_bits[f]) - 1);
 }
 
-static uint32_t ctrl_of(const dram_cfg *c, uint64_t addr)
+static inline uint64_t dfield(const dram *d, uint64_t addr, int f)
 {
-    return (uint32_t)(field(c, addr, DRAM_F_CH) * c->org.pseudo_channels + field(c, addr, DRAM_F_PC));
+    return (addr >> d->fshift[f]) & d->fmask[f];
+}
+
+static inline uint32_t dctrl_of(const dram *d, uint64_t addr)
+{
+    return (uint32_t)(dfield(d, addr, DRAM_F_CH) * d->cfg.org.pseudo_channels + dfield(d, addr, DRAM_F_PC));
 }
 
 /* ---- config-level API ---- */
@@ -167,17 +196,31 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->wr_pre = t->CWL + bl2 + t->tWR;
     d->t_rc = t->tRAS + t->tRP;
 
+    /* rq/wq hold every bank queue (with bank queues) or the transaction queue (without) */
+    d->tq_cap[0] = cfg->ctrl.read_queue;
+    d->tq_cap[1] = cfg->ctrl.write_queue;
+    for (int w = 0; w < 2; w++)
+        d->qcap[w] = cfg->ctrl.bank_queue ? cfg->ctrl.bank_queue * d->nbanks : d->tq_cap[w];
+    for (int f = 0; f < 7; f++) {
+        d->fshift[f] = cfg->map_shift[f];
+        d->fmask[f] = (1ull << cfg->map_bits[f]) - 1;
+    }
     d->ch = sim_xcalloc(d->nctrl, sizeof *d->ch);
     d->wake = sim_xcalloc(d->nctrl, sizeof *d->wake);
     for (uint32_t i = 0; i < d->nctrl; i++) {
         dchan *c = &d->ch[i];
-        c->rq = c->rbuf = sim_xcalloc(2 * (size_t)cfg->ctrl.read_queue, sizeof *c->rq);
-        c->wq = c->wbuf = sim_xcalloc(2 * (size_t)cfg->ctrl.write_queue, sizeof *c->wq);
+        c->rq = c->rbuf = sim_xcalloc(2 * (size_t)d->qcap[0], sizeof *c->rq);
+        c->wq = c->wbuf = sim_xcalloc(2 * (size_t)d->qcap[1], sizeof *c->wq);
         c->banks = sim_xcalloc(d->nbanks, sizeof *c->banks);
         c->groups = sim_xcalloc(d->ngroups, sizeof *c->groups);
         c->ranks = sim_xcalloc(o->ranks, sizeof *c->ranks);
         c->seen = sim_xcalloc(d->nbanks, sizeof *c->seen);
         c->orow = sim_xcalloc(d->nbanks, sizeof *c->orow);
+        if (cfg->ctrl.bank_queue)
+            for (int w = 0; w < 2; w++) {
+                c->bqrow[w] = sim_xcalloc((size_t)d->nbanks * cfg->ctrl.bank_queue, sizeof *c->bqrow[w]);
+                c->tq[w] = c->tqbuf[w] = sim_xcalloc(2 * (size_t)d->tq_cap[w], sizeof *c->tq[w]);
+            }
         for (uint32_t b = 0; b < d->nbanks; b++) {
             c->banks[b].open_row = ROW_NONE;
             c->orow[b] = ROW_NONE;
@@ -208,6 +251,10 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         stats_add_u64(st, m, "cmd_ref", "cmd", &k->n_ref, "all-bank REF commands");
         stats_add_u64(st, m, "refresh_cycles", "dram_cycle", &k->refresh_cycles, "rank-cycles spent in refresh (REF x tRFC)");
         stats_add_u64(st, m, "write_drains", "event", &k->write_drains, "switches into write-drain mode");
+        stats_add_u64(st, m, "reads_forwarded", "req", &k->reads_forwarded,
+                      "reads served from the write queue (write_forwarding; no DRAM access)");
+        stats_add_u64(st, m, "row_hit_cap_closes", "cmd", &k->cap_closes,
+                      "PREs of a row that still had queued hits, because row_hit_cap was reached");
         stats_add_u64(st, m, "read_latency_sum", "dram_cycle", &k->lat_sum, "sum of read latencies (send to last data beat)");
         stats_add_u64(st, m, "read_latency_max", "dram_cycle", &k->lat_max, "largest read latency");
         stats_add_f64(st, m, "read_latency_avg", "dram_cycle", &k->lat_avg, "average read latency");
@@ -252,6 +299,8 @@ void dram_destroy(dram *d)
     for (uint32_t i = 0; i < d->nctrl; i++) {
         free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].banks);
         free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].orow);
+        free(d->ch[i].bqrow[0]); free(d->ch[i].bqrow[1]);
+        free(d->ch[i].tqbuf[0]); free(d->ch[i].tqbuf[1]);
         if (d->names) free(d->names[i]);
     }
     free(d->names);
@@ -259,41 +308,122 @@ void dram_destroy(dram *d)
     free(d->wake);
     free(d->rd_done.tag); free(d->rd_done.done);
     free(d->wr_done.tag); free(d->wr_done.done);
+    free(d->fw_done.tag); free(d->fw_done.done);
     free(d);
 }
 
+static void read_latency(dram *d, uint64_t lat)
+{
+    d->c.lat_sum += lat;
+    bump(&d->c.lat_max, lat);
+    int h = lat < 32 ? 0 : 64 - __builtin_clzll(lat) - 5;   /* bucket k: [32 << (k-1), 32 << k) */
+    d->c.lat_hist[h < NHIST - 1 ? h : NHIST - 1]++;
+}
+
 /* ---- front end ---- */
+/* Room in the transaction queue: without bank queues it holds every queued request; with
+ * them, only those not yet moved into their bank's queue. */
+static inline bool tq_room(const dram *d, const dchan *c, bool w)
+{
+    uint32_t n = d->cfg.ctrl.bank_queue ? c->ntq[w] : (w ? c->nw : c->nr);
+    return n < d->tq_cap[w];
+}
+
 bool dram_can_accept(const dram *d, uint64_t addr, bool is_write)
 {
     if (addr >= d->cfg.capacity_bytes) return false;
-    const dchan *c = &d->ch[ctrl_of(&d->cfg, addr)];
-    return is_write ? c->nw < d->cfg.ctrl.write_queue : c->nr < d->cfg.ctrl.read_queue;
+    return tq_room(d, &d->ch[dctrl_of(d, addr)], is_write);
+}
+
+void dram_set_recorder(dram *d, FILE *f) { d->rec = f; }
+
+/* q has entered its bank's command queue (depth B; 0 = none: every request is in it from
+ * dram_send on): count it, and its row hit. */
+static void bq_enter(dchan *c, dreq *q, uint32_t B)
+{
+    dbank *k = &c->banks[q->bank];
+    bool w = q->is_write;
+    if (B) c->bqrow[w][(size_t)q->bank * B + k->bq[w]] = q->row;
+    k->bq[w]++;
+    c->nbq[w]++;
+    if (c->orow[q->bank] == q->row) { k->hits[w]++; c->hitsum[w]++; }
+}
+
+/* A new last entry of rq (w = 0) or wq (w = 1): the arrays are windows into buffers of twice
+ * their capacity, slid back to the start when they reach the end. */
+static dreq *q_append(dram *d, dchan *c, bool w)
+{
+    if (w && c->wq + c->nw == c->wbuf + 2 * (size_t)d->qcap[1]) {
+        memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
+        c->wq = c->wbuf;
+    }
+    if (!w && c->rq + c->nr == c->rbuf + 2 * (size_t)d->qcap[0]) {
+        memmove(c->rbuf, c->rq, c->nr * sizeof *c->rq);
+        c->rq = c->rbuf;
+    }
+    return w ? &c->wq[c->nw++] : &c->rq[c->nr++];
+}
+
+/* Move transaction-queue entry i of direction w into its bank queue at cycle t. */
+static void tq_to_bank(dram *d, dchan *c, bool w, uint32_t i, uint64_t t)
+{
+    dreq *q = q_append(d, c, w);
+    *q = c->tq[w][i];
+    q->visible = t;                   /* schedulable from now: keeps rq/wq ordered by visible */
+    uint32_t n = c->ntq[w];
+    if (i < n - 1 - i) {              /* fewer entries before it: shift those up */
+        memmove(c->tq[w] + 1, c->tq[w], i * sizeof *q);
+        c->tq[w]++;
+    } else {
+        memmove(&c->tq[w][i], &c->tq[w][i + 1], (n - i - 1) * sizeof *q);
+    }
+    c->ntq[w]--;
+    bq_enter(c, q, d->cfg.ctrl.bank_queue);
 }
 
 void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 {
     const dram_cfg *cfg = &d->cfg;
     SIM_ASSERT(addr % cfg->request_bytes == 0 && addr < cfg->capacity_bytes);
-    dchan *c = &d->ch[ctrl_of(cfg, addr)];
-    SIM_ASSERT(is_write ? c->nw < cfg->ctrl.write_queue : c->nr < cfg->ctrl.read_queue);
-    if (is_write && c->wq + c->nw == c->wbuf + 2 * (size_t)cfg->ctrl.write_queue) {
-        memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
-        c->wq = c->wbuf;
+    dchan *c = &d->ch[dctrl_of(d, addr)];
+    SIM_ASSERT(tq_room(d, c, is_write));
+    if (d->rec)
+        fprintf(d->rec, "%" PRIu64 " 0x%" PRIx64 " %c\n", d->now, addr, is_write ? 'W' : 'R');
+    if (!is_write && cfg->ctrl.write_forwarding) {
+        /* read-after-write forwarding: the data is in the write queue */
+        bool hit = false;
+        for (uint32_t i = 0; i < c->nw && !hit; i++) hit = c->wq[i].addr == addr;
+        for (uint32_t i = 0; i < c->ntq[1] && !hit; i++) hit = c->tq[1][i].addr == addr;
+        if (hit) {
+            uint64_t done = d->now + cfg->ctrl.frontend_latency;
+            d->c.reads++;
+            d->c.reads_forwarded++;
+            read_latency(d, cfg->ctrl.frontend_latency);
+            ring_push(&d->fw_done, tag, done);
+            return;
+        }
     }
-    if (!is_write && c->rq + c->nr == c->rbuf + 2 * (size_t)cfg->ctrl.read_queue) {
-        memmove(c->rbuf, c->rq, c->nr * sizeof *c->rq);
-        c->rq = c->rbuf;
+    dreq *q;
+    if (cfg->ctrl.bank_queue) {
+        bool w = is_write;
+        if (c->tq[w] + c->ntq[w] == c->tqbuf[w] + 2 * (size_t)d->tq_cap[w]) {
+            memmove(c->tqbuf[w], c->tq[w], c->ntq[w] * sizeof *q);
+            c->tq[w] = c->tqbuf[w];
+        }
+        q = &c->tq[w][c->ntq[w]++];
+    } else {
+        q = q_append(d, c, is_write);
     }
-    dreq *q = is_write ? &c->wq[c->nw++] : &c->rq[c->nr++];
     q->tag = tag;
+    q->addr = addr;
     q->arrive = d->now;
     q->visible = d->now + cfg->ctrl.frontend_latency;
-    q->row = (uint32_t)field(cfg, addr, DRAM_F_RO);
-    q->bank = (uint16_t)((field(cfg, addr, DRAM_F_RA) * cfg->org.bank_groups + field(cfg, addr, DRAM_F_BG))
-                         * cfg->org.banks_per_group + field(cfg, addr, DRAM_F_BA));
+    q->row = (uint32_t)dfield(d, addr, DRAM_F_RO);
+    q->bank = (uint16_t)((dfield(d, addr, DRAM_F_RA) * cfg->org.bank_groups + dfield(d, addr, DRAM_F_BG))
+                         * cfg->org.banks_per_group + dfield(d, addr, DRAM_F_BA));
     q->is_write = is_write;
     q->touched = 0;
-    if (c->banks[q->bank].open_row == q->row) { c->banks[q->bank].hits[is_write]++; c->hitsum[is_write]++; }
+    if (!cfg->ctrl.bank_queue) bq_enter(c, q, 0);   /* no bank queues: schedulable when visible */
     uint32_t ci = (uint32_t)(c - d->ch);
     if (q->visible < d->wake[ci]) d->wake[ci] = q->visible;
     if (q->visible < d->min_wake) d->min_wake = q->visible;
@@ -302,21 +432,23 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
 {
     uint64_t r = ring_head_done(&d->rd_done), w = ring_head_done(&d->wr_done);
+    uint64_t f = ring_head_done(&d->fw_done);
     done_ring *ring;
-    if (r <= w && r <= d->now) { ring = &d->rd_done; *is_write = false; }
+    if (f < r && f <= w && f <= d->now) { ring = &d->fw_done; *is_write = false; }
+    else if (r <= w && r <= d->now) { ring = &d->rd_done; *is_write = false; }
     else if (w < r && w <= d->now) { ring = &d->wr_done; *is_write = true; }
     else return false;
     *tag = ring->tag[ring->head];
-    ring->head = (ring->head + 1) % ring->cap;
+    ring->head = (ring->head + 1) & (ring->cap - 1);
     ring->n--;
     return true;
 }
 
 bool dram_idle(const dram *d)
 {
-    if (d->rd_done.n || d->wr_done.n) return false;
+    if (d->rd_done.n || d->wr_done.n || d->fw_done.n) return false;
     for (uint32_t i = 0; i < d->nctrl; i++)
-        if (d->ch[i].nr || d->ch[i].nw) return false;
+        if (d->ch[i].nr || d->ch[i].nw || d->ch[i].ntq[0] || d->ch[i].ntq[1]) return false;
     return true;
 }
 
@@ -351,8 +483,17 @@ static void issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
     c->hitsum[0] -= k->hits[0];
     c->hitsum[1] -= k->hits[1];
     k->hits[0] = k->hits[1] = 0;
-    for (uint32_t i = 0; i < c->nr; i++) k->hits[0] += c->rq[i].bank == b && c->rq[i].row == row;
-    for (uint32_t i = 0; i < c->nw; i++) k->hits[1] += c->wq[i].bank == b && c->wq[i].row == row;
+    uint32_t B = d->cfg.ctrl.bank_queue;
+    if (B) {                            /* the bank's own queue: at most B rows per direction */
+        for (int w = 0; w < 2; w++) {
+            const uint32_t *rows = c->bqrow[w] + (size_t)b * B;
+            for (uint32_t j = 0; j < k->bq[w]; j++) k->hits[w] += rows[j] == row;
+        }
+    } else {
+        for (uint32_t i = 0; i < c->nr; i++) k->hits[0] += c->rq[i].bank == b && c->rq[i].row == row;
+        for (uint32_t i = 0; i < c->nw; i++) k->hits[1] += c->wq[i].bank == b && c->wq[i].row == row;
+    }
+    k->streak = 0;
     c->hitsum[0] += k->hits[0];
     c->hitsum[1] += k->hits[1];
     bump(&k->next_rd, t + tm->tRCDRD);
@@ -402,10 +543,20 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     uint32_t rk = k->rank, g = k->bg;
     bool wr = q->is_write;
     record_kind(d, q, 0);
-    SIM_ASSERT(k->hits[wr] > 0);
+    SIM_ASSERT(k->hits[wr] > 0 && k->bq[wr] > 0);
     k->hits[wr]--;                      /* it leaves the queue */
     c->hitsum[wr]--;
+    if (cfg->ctrl.bank_queue) {         /* drop one copy of its row from the bank's list */
+        uint32_t *rows = c->bqrow[wr] + (size_t)q->bank * cfg->ctrl.bank_queue, j = 0;
+        while (rows[j] != q->row) j++;
+        SIM_ASSERT(j < k->bq[wr]);
+        rows[j] = rows[k->bq[wr] - 1];
+    }
+    k->bq[wr]--;
+    c->nbq[wr]--;
+    k->streak++;
     if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
+    else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) p4_lower(c, k->next_pre);
     for (uint32_t r = 0; r < cfg->org.ranks; r++) {
         drank *x = &c->ranks[r];
         if (r == rk) {
@@ -429,11 +580,7 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
         uint64_t done = t + cfg->t.CL + d->bl2, lat = done - q->arrive;
         d->c.n_rd++; d->c.reads++; c->st.reads++;
         d->c.bytes_read += cfg->request_bytes;
-        d->c.lat_sum += lat;
-        bump(&d->c.lat_max, lat);
-        int h = 0;
-        while (h < NHIST - 1 && lat >= (32ull << h)) h++;
-        d->c.lat_hist[h]++;
+        read_latency(d, lat);
         ring_push(&d->rd_done, q->tag, done);
     }
     if (cfg->ctrl.page_policy == DRAM_CLOSED_PAGE) {
@@ -497,7 +644,24 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     const dram_timing *tm = &cfg->t;
     uint64_t wake = CYCLE_NEVER;
     bool row_busy = false, col_busy = false, p4_issued = false, single = !cfg->ctrl.dual_cmd_bus;
+    int refill = -1;                          /* 2 x bank + direction of a bank queue with room */
     uint32_t refmask = 0;                     /* ranks with a refresh pending */
+    const uint32_t cap = cfg->ctrl.row_hit_cap;
+
+    /* 0. bank queues: requests that became visible move, in arrival order, from the
+     * transaction queue into their bank's command queue if it has room and no older request
+     * of that bank waits; the others wait (pass 3 moves them in as a column command makes room) */
+    if (cfg->ctrl.bank_queue) {
+        for (int w = 0; w < 2; w++) {
+            uint32_t i = c->chk[w];
+            while (i < c->ntq[w] && c->tq[w][i].visible <= t) {
+                dbank *k = &c->banks[c->tq[w][i].bank];
+                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) tq_to_bank(d, c, w, i, t);
+                else { k->pend[w]++; i++; }
+            }
+            c->chk[w] = i;
+        }
+    }
 
     /* 1. refresh: a due rank gets no new ACT or column command; close its banks, then REF */
     for (uint32_t ri = 0; ri < cfg->org.ranks; ri++) {
@@ -533,7 +697,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     uint32_t nr = c->nr, nw = c->nw;
     while (nr && c->rq[nr - 1].visible > t) nr--;
     while (nw && c->wq[nw - 1].visible > t) nw--;
-    bool m = next_mode(&cfg->ctrl, c->write_mode, nr, nw);
+    /* the mode counts every visible request: bank-queued, and waiting in the transaction queue */
+    bool m = next_mode(&cfg->ctrl, c->write_mode, nr + c->chk[0], nw + c->chk[1]);
     if (m && !c->write_mode) d->c.write_drains++;
     c->write_mode = m;
     dreq *q = c->write_mode ? c->wq : c->rq;
@@ -542,6 +707,9 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* the other queue's first invisible entry may flip the mode when it arrives */
     if (c->write_mode) { if (nr < c->nr) wake = minu(wake, c->rq[nr].visible); }
     else if (nw < c->nw) wake = minu(wake, c->wq[nw].visible);
+    /* with bank queues, arrivals wait in the transaction queues */
+    for (int w = 0; w < 2; w++)
+        if (c->chk[w] < c->ntq[w]) wake = minu(wake, c->tq[w][c->chk[w]].visible);
 
     /* 3. FR-FCFS, first-ready: the oldest row hit whose column command may issue now. No
      * column command of this kind can issue before the earliest rank-level bound (a lower bound
@@ -563,16 +731,24 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             w3 = c->p3_wake;
             skip3 = start == nvis;
         }
-        for (uint32_t i = start; i < nvis && !skip3; i++) {
+        /* a full scan may stop after the last queued hit (hitsum counts them all) */
+        uint32_t hits_left = start == 0 ? c->hitsum[c->write_mode] : UINT32_MAX;
+        for (uint32_t i = start; i < nvis && !skip3 && hits_left; i++) {
             dreq *x = &q[i];
             if (c->orow[x->bank] != x->row) continue;
+            hits_left--;
             dbank *k = &c->banks[x->bank];
             if (refmask >> k->rank & 1) continue;
+            /* row-hit cap: an older request of another row waits in this bank queue */
+            if (cap && k->streak >= cap && k->bq[c->write_mode] > k->hits[c->write_mode]) continue;
             uint64_t rdy = col_ready(c, k, x->is_write);
             if (rdy <= t) {
+                uint32_t b = x->bank;
+                bool w = x->is_write;
                 issue_col(d, c, x, t);
                 remove_req(c, x);
                 col_busy = true;
+                if (c->banks[b].pend[w]) refill = (int)(b * 2 + w);
                 break;
             }
             w3 = minu(w3, rdy);
@@ -586,11 +762,30 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         }
         wake = minu(wake, w3);
     }
+    if (refill >= 0) {
+        /* room in a bank queue: the oldest request waiting for it moves in, at the end of
+         * rq/wq with visible = t, where the caches' partial scans look */
+        uint32_t b = (uint32_t)refill / 2, i = 0;
+        bool w = refill & 1;
+        while (c->tq[w][i].bank != b) i++;
+        SIM_ASSERT(i < c->chk[w]);
+        c->banks[b].pend[w]--;
+        c->chk[w]--;
+        tq_to_bank(d, c, w, i, t);
+        if (w == c->write_mode) nvis++;
+    }
     if (single && col_busy) return minu(wake, t + 1);
     if (row_busy) return wake;
     if (col_busy) nvis--;                    /* the issued request left the queue */
     q = c->write_mode ? c->wq : c->rq;       /* and the window may have moved */
-    if (c->hitsum[c->write_mode] == (c->write_mode ? c->nw : c->nr)) goto done; /* all hits */
+    if (c->hitsum[c->write_mode] == c->nbq[c->write_mode]) goto done; /* all hits */
+    /* drain_policy keep_read_rows: in write mode a PRE of a row that queued reads hit is
+     * deferred; it issues only when no other write can make progress (then the scan must
+     * see every request, so the cache's partial scan is not used) */
+    const bool keep = c->write_mode && cfg->ctrl.drain_policy == DRAM_DRAIN_KEEP_READ_ROWS;
+    bool live = false;                        /* a candidate that is not deferred */
+    uint32_t dfr = UINT32_MAX;                /* first deferred bank */
+    uint64_t w4d = CYCLE_NEVER;               /* its PRE bound (kept in the cache's bound) */
 
     /* 4. then first-come: ACT or PRE on behalf of the oldest request that needs one. Only the
      * oldest request of each bank can be the one served, so each bank is looked at once. */
@@ -603,18 +798,30 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         while (start > 0 && q[start - 1].visible > c->p4_t) start--;
         if (start == nvis) { wake = minu(wake, c->p4_wake); goto done; }
         w4 = c->p4_wake;
+        if (keep) { start = 0; w4 = CYCLE_NEVER; }
     }
     uint32_t stamp = ++c->stamp;
     if (stamp == 0) { memset(c->seen, 0, d->nbanks * sizeof *c->seen); stamp = c->stamp = 1; }
-    /* Issue the first ready command; keep scanning (without issuing) to refill the cache. */
+    /* Issue the first ready command; keep scanning (without issuing) to refill the cache. Once
+     * every bank has been looked at, the rest of the queue cannot add anything. */
+    uint32_t nseen = 0;
     for (uint32_t i = start; i < nvis; i++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
+        if (nseen == d->nbanks) break;
         dreq *x = &q[i];
-        if (c->orow[x->bank] == x->row || c->seen[x->bank] == stamp) continue;
+        if (c->seen[x->bank] == stamp) continue;
+        if (c->orow[x->bank] == x->row) {
+            /* a queued hit: unless the cap allows it, the row stays open, so no request of
+             * this bank needs a row command (as the PRE rule below would find) */
+            if (!cap || c->banks[x->bank].streak < cap) { c->seen[x->bank] = stamp; nseen++; }
+            continue;
+        }
         dbank *k = &c->banks[x->bank];
         if (refmask >> k->rank & 1) continue;
         c->seen[x->bank] = stamp;
+        nseen++;
         if (k->open_row == ROW_NONE) {
+            live = true;
             uint64_t rdy = act_ready(c, k, tm->tFAW);
             if (!p4_issued && rdy <= t) {
                 record_kind(d, x, 1);
@@ -626,10 +833,19 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             }
             w4 = minu(w4, rdy);
         } else {
-            /* conflict: close the row only when no request of this queue still hits it */
-            if (k->hits[c->write_mode]) continue;
+            /* conflict: close the row only when no request of this queue still hits it, or
+             * when the row-hit cap has been reached */
+            bool capped = cap && k->streak >= cap;
+            if (k->hits[c->write_mode] && !capped) continue;
+            if (keep && k->hits[0] && !capped) {
+                if (dfr == UINT32_MAX) dfr = x->bank;
+                w4d = minu(w4d, k->next_pre);
+                continue;
+            }
+            live = true;
             if (!p4_issued && k->next_pre <= t) {
                 record_kind(d, x, 2);
+                if (k->hits[c->write_mode]) d->c.cap_closes++;
                 issue_pre(d, c, x->bank, t);
                 w4 = minu(w4, k->next_act);       /* its bank's requests: ACT from here */
                 p4_issued = true;
@@ -637,6 +853,22 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             }
             w4 = minu(w4, k->next_pre);
         }
+    }
+    if (dfr != UINT32_MAX) {
+        /* deferred PREs: only when no write can progress otherwise (no other candidate, no
+         * write hit left; hits that the cap holds back have their own, non-deferred PRE) and
+         * the drain goes on (otherwise the reads are served first, next clock) */
+        bool drains_on = next_mode(&cfg->ctrl, true, nr + c->chk[0], nvis + c->chk[1]); /* not
+                                                 about to serve reads */
+        if (!p4_issued && !live && c->hitsum[1] == 0 && drains_on && c->banks[dfr].next_pre <= t) {
+            dreq *x = NULL;
+            for (uint32_t i = 0; i < nvis && !x; i++)
+                if (q[i].bank == dfr) x = &q[i];
+            record_kind(d, x, 2);
+            issue_pre(d, c, dfr, t);
+            p4_issued = true;
+        }
+        w4 = minu(w4, w4d);
     }
     if (w4 <= t) w4 = t + 1;                  /* ready, but the row bus was taken this clock */
     c->p4_valid = true;
@@ -652,7 +884,7 @@ done:
         uint32_t vr = c->nr, vw = c->nw;
         while (vr && c->rq[vr - 1].visible > t) vr--;
         while (vw && c->wq[vw - 1].visible > t) vw--;
-        if (next_mode(&cfg->ctrl, c->write_mode, vr, vw) != c->write_mode) {
+        if (next_mode(&cfg->ctrl, c->write_mode, vr + c->chk[0], vw + c->chk[1]) != c->write_mode) {
             wake = minu(wake, t + 1);
         } else if (c->hitsum[c->write_mode]) {
             uint64_t lb2 = CYCLE_NEVER;
@@ -697,6 +929,7 @@ uint64_t dram_data_cycles(const dram *d)
 uint64_t dram_next_event(const dram *d)
 {
     uint64_t e = minu(ring_head_done(&d->rd_done), ring_head_done(&d->wr_done));
+    e = minu(e, ring_head_done(&d->fw_done));
     e = minu(e, d->min_wake);
     if (SIM_DEBUG) {
         uint64_t m = CYCLE_NEVER;

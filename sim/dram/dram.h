@@ -2,10 +2,12 @@
  * dram.h - command-level DRAM timing model (HBM2 by default; any DDR-style part from config).
  *
  * Hardware block: one memory controller per channel (or per pseudo-channel), each with a read
- * queue and a write queue (transaction queues), an FR-FCFS command scheduler (row hits first,
- * then oldest), open-page or closed-page row policy, write-drain watermarks and all-bank
- * refresh, driving banks whose ACT/RD/WR/PRE/REF timing is enforced per bank, bank group, rank
- * and channel. Model, rules and formulas: docs/dram.md. Config: configs/dram/ (JSON).
+ * and a write transaction queue feeding per-bank command queues (optional), an FR-FCFS command
+ * scheduler (row hits first, then oldest; optional cap on consecutive row hits), open-page or
+ * closed-page row policy, write-drain watermarks (optionally keeping rows that queued reads
+ * need), read-after-write forwarding and all-bank refresh, driving banks whose
+ * ACT/RD/WR/PRE/REF timing is enforced per bank, bank group, rank and channel. Model, rules
+ * and formulas: docs/dram.md. Config: configs/dram/ (JSON).
  * Ports (all in DRAM clocks; the caller owns time and ticks the DRAM in its own clock domain,
  * period dram_cfg_tck_ps(), style.md 2.7):
  *   in  <- dram_can_accept / dram_send: one request (address, read or write, caller's tag);
@@ -21,6 +23,8 @@
 #include "base/common.h"
 #include "base/cfg.h"
 #include "base/stats.h"
+
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,9 +64,21 @@ typedef struct dram_ctrl_cfg {
     uint32_t write_low;         /* leave write drain when it holds <= this (and reads wait) */
     uint32_t frontend_latency;  /* clocks from dram_send to schedulable (>= 1) */
     bool     dual_cmd_bus;      /* separate row (ACT/PRE/REF) and column (RD/WR) command buses */
+    /* Controller structure (docs/dram.md section 5; every default keeps the behaviour of the
+     * model before per-bank queues existed): */
+    uint32_t bank_queue;        /* per-bank command-queue entries per direction; 0 = none (the
+                                   scheduler sees the whole transaction queue) */
+    uint32_t row_hit_cap;       /* column commands to an open row after which a waiting request
+                                   of another row may close it; 0 = no cap (pure FR-FCFS) */
+    uint32_t drain_policy;      /* DRAM_DRAIN_STRICT or DRAM_DRAIN_KEEP_READ_ROWS */
+    bool     write_forwarding;  /* a read of an address queued for writing completes from the
+                                   write queue (read-after-write forwarding) */
 } dram_ctrl_cfg;
 
 enum { DRAM_OPEN_PAGE = 0, DRAM_CLOSED_PAGE = 1 };
+/* Write drain: STRICT closes any row a queued write conflicts with; KEEP_READ_ROWS does not
+ * close rows that queued reads hit while another write can make progress. */
+enum { DRAM_DRAIN_STRICT = 0, DRAM_DRAIN_KEEP_READ_ROWS = 1 };
 
 typedef struct dram_cfg {
     char          name[64];
@@ -119,6 +135,11 @@ void     dram_update_stats(dram *d);
  * possible event (results must not change; tests/unit/330). */
 void     dram_set_exhaustive(dram *d, bool on);
 const dram_cfg *dram_get_cfg(const dram *d);
+/* Request recorder: every request accepted by dram_send from now on is written to f as one
+ * `spatten dram --stream` line, "<dram cycle> 0x<address> R|W" (the cycle of dram_send), so
+ * the run's DRAM traffic can be replayed here or in another DRAM simulator. NULL stops it. The
+ * caller owns f (opens it atomically, checks ferror and commits). */
+void     dram_set_recorder(dram *d, FILE *f);
 
 #ifdef __cplusplus
 }

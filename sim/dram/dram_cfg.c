@@ -65,6 +65,7 @@ static const cfg_field POWER_FIELDS[] = {
 static const cfg_table POWER_TABLE = { "dram.power", POWER_FIELDS, CFG_NFIELDS(POWER_FIELDS), NULL };
 
 static const char *const PAGE_NAMES[] = { "open", "closed", NULL };
+static const char *const DRAIN_NAMES[] = { "strict", "keep_read_rows", NULL };
 static const cfg_field CTRL_FIELDS[] = {
     CFG_ENUMF(dram_ctrl_cfg, "page_policy", page_policy, PAGE_NAMES, false, 0,
               "open: rows stay open until a conflict or refresh; closed: auto-precharge when no "
@@ -77,6 +78,20 @@ static const cfg_field CTRL_FIELDS[] = {
              "controller front-end latency: clocks from send to schedulable"),
     CFG_BOOLF(dram_ctrl_cfg, "dual_cmd_bus", dual_cmd_bus, false, 0,
               "row and column commands have separate buses (HBM): one of each per clock"),
+    CFG_U32F(dram_ctrl_cfg, "bank_queue", bank_queue, 0, 256, false, 0,
+             "per-bank command-queue entries per direction, fed in arrival order from the "
+             "read/write transaction queues; 0 = no bank queues (the scheduler sees the whole "
+             "transaction queue)"),
+    CFG_U32F(dram_ctrl_cfg, "row_hit_cap", row_hit_cap, 0, 65536, false, 0,
+             "column commands to one open row after which an older request of another row in "
+             "the same bank queue may close it; 0 = no cap"),
+    CFG_ENUMF(dram_ctrl_cfg, "drain_policy", drain_policy, DRAIN_NAMES, false, 0,
+              "strict: in write drain, close any row a queued write conflicts with; "
+              "keep_read_rows: do not close a row that queued reads hit while another write "
+              "can make progress"),
+    CFG_BOOLF(dram_ctrl_cfg, "write_forwarding", write_forwarding, false, 0,
+              "a read of an address held in the write queue completes from it after the "
+              "front-end latency, without a DRAM access"),
 };
 static const cfg_table CTRL_TABLE = { "dram.controller", CTRL_FIELDS, CFG_NFIELDS(CTRL_FIELDS), NULL };
 

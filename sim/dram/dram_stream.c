@@ -57,17 +57,66 @@ static bool parse_hex(const char *s, size_t n, uint64_t *v)
     return true;
 }
 
+/* Hex digit values, -1 for anything else (the fast path's table). */
+static const signed char HEXV[256] = {
+    ['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7,
+    ['8'] = 8, ['9'] = 9, ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15,
+    ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
+};
+static inline int hexv(char c) { int v = HEXV[(unsigned char)c]; return (v || c == '0') ? v : -1; }
+
+/* Fast path for the common line "<digits> [0x]<hex> R|W" with single-character separators
+ * and nothing else: returns the start of the next line and fills r, or NULL when the line is
+ * anything else (blank, comment, READ/WRITE, an error...), which the general parser below
+ * then reads, with the same result and the same messages. Every check of the general parser
+ * (range, order, capacity, alignment) is made here too, as a condition for taking the path. */
+static const char *fast_line(const char *p, const dram_cfg *cfg, uint64_t prev, bool have_prev,
+                             dram_req *r)
+{
+    uint64_t cyc = 0, addr = 0;
+    int nd = 0;
+    while ((unsigned)(*p - '0') < 10u && nd < 10) { cyc = cyc * 10 + (uint64_t)(*p - '0'); p++; nd++; }
+    if (nd == 0 || (*p != ' ' && *p != '\t') || cyc > DRAM_STREAM_MAX_CYCLE) return NULL;
+    while (*p == ' ' || *p == '\t') p++;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) p += 2;
+    int v;
+    nd = 0;
+    while ((v = hexv(*p)) >= 0 && nd < 16) { addr = addr << 4 | (uint64_t)v; p++; nd++; }
+    if (nd == 0 || (*p != ' ' && *p != '\t')) return NULL;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p != 'R' && *p != 'W') return NULL;
+    bool wr = *p++ == 'W';
+    while (*p == ' ' || *p == '\t' || *p == '\r') p++;
+    if (*p != '\n' && *p != '\0') return NULL;
+    if ((have_prev && cyc < prev) || addr >= cfg->capacity_bytes || addr % cfg->request_bytes)
+        return NULL;
+    r->cycle = cyc;
+    r->addr = addr;
+    r->is_write = wr;
+    return *p ? p + 1 : p;
+}
+
 int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, dram_stream *out,
                       sim_err *err)
 {
     out->r = NULL;
     out->n = 0;
-    size_t cap = 1;                                  /* one request per line at most */
-    for (const char *nl = text; (nl = strchr(nl, '\n')) != NULL; nl++) cap++;
+    /* a request line has at least 5 characters and a line end ("0 0 R\n"): no counting pass;
+     * the pages of the array that are never written are never touched */
+    size_t cap = strlen(text) / 6 + 2;
     out->r = sim_xmalloc(cap * sizeof *out->r);
     uint64_t line = 0, prev = 0;
     const char *p = text;
     while (*p) {
+        const char *nx = fast_line(p, cfg, prev, out->n > 0, &out->r[out->n]);
+        if (nx) {
+            line++;
+            SIM_ASSERT(out->n < cap);
+            prev = out->r[out->n].cycle;
+            out->n++;
+            p = nx;
+            continue;
+        }
         const char *eol = strchr(p, '\n');
         const char *end = eol ? eol : p + strlen(p);
         line++;
@@ -130,7 +179,7 @@ int dram_stream_read(const char *path, const dram_cfg *cfg, dram_stream *out, si
     out->n = 0;
     int rc = fio_read_all(path, &text, &len, err);
     if (rc) return rc;
-    if (memchr(text, '\0', len)) {
+    if (strlen(text) != len) {                      /* a NUL before the end */
         free(text);
         return sim_errf(err, SIM_ETRACE, "%s: contains a NUL byte (not a text stream)", path);
     }
@@ -236,4 +285,13 @@ int dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_repl
     }
     rs->end_cycle = dram_cycle(d);
     return SIM_OK;
+}
+
+void dram_replay_stats_register(stats *st, const char *prefix, dram_replay_stats *rs)
+{
+    stats_add_u64(st, prefix, "stream_requests", "req", &rs->requests, "requests in the stream");
+    stats_add_u64(st, prefix, "stream_delayed", "req", &rs->delayed_requests,
+                  "requests presented late because their queue was full (back-pressure)");
+    stats_add_u64(st, prefix, "stream_backpressure_cycles", "dram_cycle", &rs->backpressure_cycles,
+                  "sum over requests of (accepted cycle - stream cycle)");
 }

@@ -58,6 +58,9 @@ typedef struct dram_replay_stats {
 } dram_replay_stats;
 int  dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_replay_stats *rs,
                  sim_err *err);
+/* Register rs's counters in st under <prefix>.stream_requests, .stream_delayed and
+ * .stream_backpressure_cycles (end_cycle is not a counter); rs must outlive st's use. */
+void dram_replay_stats_register(stats *st, const char *prefix, dram_replay_stats *rs);
 
 /* Whether a generator of count requests, request i at cycle i * interval, stays within the
  * limits: count <= DRAM_GEN_MAX_COUNT and (count - 1) * interval <= DRAM_STREAM_MAX_CYCLE

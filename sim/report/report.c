@@ -1,10 +1,15 @@
 /* report.c - console / JSON / CSV reports from accel_result + stats (see report.h). */
 #include "report/report.h"
 #include "base/fileio.h"
+#include "cost/energy.h"
+#include "dram/dram.h"
+#include "trace/st.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void report_workload_from_trace(report_workload *w, const spt_trace *t, const char *source)
 {
@@ -18,6 +23,22 @@ void report_workload_from_trace(report_workload *w, const spt_trace *t, const ch
     w->n_gen = t->n_gen;
     w->source = source ? source : "";
     w->checksum = t->checksum;
+}
+
+void report_workload_from_csv(report_workload *w, const wlcsv *c, const char *source)
+{
+    wlcsv_shape sh;
+    wlcsv_shape_of(c, &sh);
+    memset(w, 0, sizeof *w);
+    w->name = source;
+    w->model = "csv";
+    w->policy = sh.policy;
+    w->layers = sh.layers;
+    w->heads = sh.heads;
+    w->d_head = sh.d_head;
+    w->n_prompt = sh.n_prompt;
+    w->n_gen = sh.n_gen;
+    w->source = source;
 }
 
 bool report_gpu(const report_in *in, int kernel, gpu_result *out)
@@ -371,4 +392,248 @@ int report_write_csv(const report_in *in, const char *path, sim_err *err)
         return sim_errf(err, SIM_EIO, "%s: write failed", path);
     }
     return fio_commit(wr, err);
+}
+
+/* ---- sweeps ------------------------------------------------------------------------------- */
+
+void report_sweep_header(const sweep *s, FILE *f)
+{
+    fprintf(f, "point,workload");
+    for (int a = 0; a < sweep_n_axes(s); a++) fprintf(f, ",%s", sweep_axis_column(s, a));
+    fprintf(f, ",cycles,seconds,dram_read_bytes,dram_write_bytes,energy_pj,lsb_refetch_rows,rows,"
+               "qk_busy_cycles,topk_busy_cycles,gpu_unfused_dram_bytes,gpu_fused_dram_bytes,dram_reduction_unfused,"
+               "dram_reduction_fused,speedup_unfused,energy_saving_unfused\n");
+}
+
+/* A CSV cell for a GPU figure (have: the hw config gives one) or a ratio (have and den > 0:
+ * the rule of ratio() and add_ratio() above). */
+static void csv_cell(FILE *f, bool whole, bool have, double num, double den)
+{
+    fputc(',', f);
+    if (!(have && den > 0)) fputc('-', f);
+    else if (whole) fprintf(f, "%.0f", num / den);
+    else fprintf(f, "%.6g", num / den);
+}
+
+void report_sweep_row(const sweep *s, long p, const report_in *in, FILE *f)
+{
+    const accel_result *r = in->res;
+    gpu_result gu = { 0 }, gf = { 0 };
+    bool hu = report_gpu(in, GPU_UNFUSED, &gu), hf = report_gpu(in, GPU_FUSED, &gf);
+    double acc = accel_dram_bytes(r), ej = r->c.energy_total_pj * 1e-12;
+    fprintf(f, "%ld,%s", p, in->wl->name);
+    for (int a = 0; a < sweep_n_axes(s); a++) {
+        fputc(',', f);
+        sweep_put_cell(s, p, a, f);
+    }
+    fprintf(f, ",%" PRIu64 ",%.9g,%" PRIu64 ",%" PRIu64 ",%.6f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+            ",%" PRIu64, r->cycles, r->seconds, r->c.dram_rd_bytes, r->c.dram_wr_bytes,
+            r->c.energy_total_pj, r->c.lsb_refetch_rows, r->c.rows, r->c.busy[ACC_M_QK],
+            r->c.busy[ACC_M_TOPK]);
+    csv_cell(f, true, hu, gu.dram_bytes, 1);
+    csv_cell(f, true, hf, gf.dram_bytes, 1);
+    csv_cell(f, false, hu, gu.dram_bytes, acc);
+    csv_cell(f, false, hf, gf.dram_bytes, acc);
+    csv_cell(f, false, hu, gu.seconds, r->seconds);
+    csv_cell(f, false, hu, gu.energy_j, ej);
+    fputc('\n', f);
+}
+
+uint64_t report_inputs_hash(const hw_cfg *hw, const char *wl_json)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "spatten_sim_version", SPATTEN_VERSION);
+    cJSON_AddItemToObject(o, "hw", cfg_to_json(&HW_CFG_TABLE, hw));
+    cJSON_AddItemToObject(o, "dram", hw->dram ? cfg_to_json(&DRAM_CFG_TABLE, hw->dram)
+                                              : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "energy", hw->energy ? cfg_to_json(&ENERGY_CFG_TABLE, hw->energy)
+                                                  : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "gpu", hw->gpu ? cfg_to_json(&GPU_CFG_TABLE, hw->gpu)
+                                            : cJSON_CreateNull());
+    char *txt = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    uint64_t h = st_fnv1a((const uint8_t *)txt, strlen(txt), 0xcbf29ce484222325ull);
+    h = st_fnv1a((const uint8_t *)"\n", 1, h);
+    h = st_fnv1a((const uint8_t *)wl_json, strlen(wl_json), h);
+    free(txt);
+    return h;
+}
+
+static void point_line(char *buf, size_t cap, long p, uint64_t hash)
+{
+    snprintf(buf, cap, "# spatten-sweep point %ld inputs %016" PRIx64 "\n", p, hash);
+}
+
+int report_sweep_point_write(const char *path, const sweep *s, long p, uint64_t hash,
+                             const report_in *in, sim_err *err)
+{
+    fio_writer *w;
+    int rc = fio_open(path, &w, err);
+    if (rc) return rc;
+    FILE *f = fio_file(w);
+    char line[96];
+    point_line(line, sizeof line, p, hash);
+    fputs(line, f);
+    report_sweep_header(s, f);
+    report_sweep_row(s, p, in, f);
+    return fio_commit(w, err);
+}
+
+/* The header as a malloc'ed string. */
+static char *header_string(const sweep *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    SIM_ASSERT(f != NULL);
+    report_sweep_header(s, f);
+    fclose(f);
+    return buf;
+}
+
+/* Point p's varied cells, each followed by a comma, as a malloc'ed string. */
+static char *cells_string(const sweep *s, long p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    SIM_ASSERT(f != NULL);
+    for (int a = 0; a < sweep_n_axes(s); a++) {
+        sweep_put_cell(s, p, a, f);
+        fputc(',', f);
+    }
+    fclose(f);
+    return buf;
+}
+
+static size_t count_char(const char *p, size_t n, char c)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += p[i] == c;
+    return k;
+}
+
+/* Check text (a point file's bytes) as point p's; on success *row / *row_len give its row. */
+static report_point_state point_check_text(const char *text, size_t len, const sweep *s, long p,
+                                           uint64_t hash, const char **row, size_t *row_len,
+                                           char *why, size_t cap)
+{
+    char want[96], pre[64];
+    point_line(want, sizeof want, p, hash);
+    snprintf(pre, sizeof pre, "# spatten-sweep point %ld inputs ", p);
+    if (len == 0) { snprintf(why, cap, "the file is empty"); return REPORT_POINT_BAD; }
+    if (memchr(text, '\0', len)) { snprintf(why, cap, "the file holds a NUL byte"); return REPORT_POINT_BAD; }
+    const char *l2 = memchr(text, '\n', len);
+    if (!l2) { snprintf(why, cap, "line 1 is not the point line"); return REPORT_POINT_BAD; }
+    l2++;
+    size_t n1 = (size_t)(l2 - text), npre = strlen(pre);
+    if (n1 != strlen(want) || memcmp(text, want, n1)) {
+        bool hex = n1 == npre + 17 && !memcmp(text, pre, npre);
+        for (size_t i = npre; hex && i < npre + 16; i++)
+            hex = strchr("0123456789abcdef", text[i]) != NULL;
+        if (hex) {
+            snprintf(why, cap, "its inputs changed since it was computed (inputs hash %.16s, now "
+                     "%016" PRIx64 ")", text + npre, hash);
+            return REPORT_POINT_STALE;
+        }
+        snprintf(why, cap, "line 1 is not \"%.*s\"", (int)strlen(want) - 1, want);
+        return REPORT_POINT_BAD;
+    }
+    char *hdr = header_string(s);
+    size_t nh = strlen(hdr);
+    bool same = (size_t)(text + len - l2) >= nh && !memcmp(l2, hdr, nh);
+    size_t commas = count_char(hdr, nh, ',');
+    free(hdr);
+    if (!same) {
+        bool csv = (size_t)(text + len - l2) >= 6 && !memcmp(l2, "point,", 6);
+        snprintf(why, cap, csv ? "its columns are not this sweep's (the varied fields changed)"
+                               : "line 2 is not the header");
+        return csv ? REPORT_POINT_STALE : REPORT_POINT_BAD;
+    }
+    const char *r = l2 + nh, *end = text + len;
+    const char *nl = memchr(r, '\n', (size_t)(end - r));
+    char start[32];
+    snprintf(start, sizeof start, "%ld,", p);
+    const char *bad = r == end ? "it has no row"
+                    : !nl ? "line 3 does not end with a line break (a cut file)"
+                    : nl + 1 != end ? "it has more than one row"
+                    : strncmp(r, start, strlen(start)) ? "line 3 is not this point's row"
+                    : count_char(r, (size_t)(nl - r), ',') != commas
+                        ? "line 3 has the wrong number of cells" : NULL;
+    if (bad) {
+        snprintf(why, cap, "%s", bad);
+        return REPORT_POINT_BAD;
+    }
+    /* the varied cells after "p,workload," must be this point's */
+    const char *c = memchr(r + strlen(start), ',', (size_t)(nl - r - (long)strlen(start)));
+    char *cells = cells_string(s, p);
+    bool ok = c && (size_t)(nl - c - 1) >= strlen(cells) && !strncmp(c + 1, cells, strlen(cells));
+    free(cells);
+    if (!ok) {
+        snprintf(why, cap, "its varied cells are not point %ld's values", p);
+        return REPORT_POINT_STALE;
+    }
+    *row = r;
+    *row_len = (size_t)(end - r);
+    why[0] = '\0';
+    return REPORT_POINT_OK;
+}
+
+report_point_state report_sweep_point_check(const char *path, const sweep *s, long p,
+                                            uint64_t hash, char *why, size_t cap)
+{
+    if (access(path, F_OK) != 0 && errno == ENOENT) {
+        snprintf(why, cap, "it has no result");
+        return REPORT_POINT_MISSING;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    sim_err e;
+    if (fio_read_all(path, &text, &len, &e)) {
+        snprintf(why, cap, "%s", e.msg);
+        return REPORT_POINT_BAD;
+    }
+    const char *row;
+    size_t rl;
+    report_point_state st = point_check_text(text, len, s, p, hash, &row, &rl, why, cap);
+    free(text);
+    return st;
+}
+
+int report_sweep_collect(const sweep *s, const char *dir, const uint64_t *hash, const char *out,
+                         sim_err *err)
+{
+    fio_writer *w;
+    int rc = fio_open(out, &w, err);
+    if (rc) return rc;
+    FILE *f = fio_file(w);
+    report_sweep_header(s, f);
+    for (long p = 0; p < sweep_n_points(s); p++) {
+        char path[4200], why[SIM_ERR_MSG + 64];
+        char *text = NULL;
+        size_t len = 0;
+        const char *row = NULL;
+        size_t rl = 0;
+        report_point_state st;
+        if (!sweep_point_path(dir, p, ".csv", path, sizeof path)) {
+            st = REPORT_POINT_BAD;
+            snprintf(why, sizeof why, "path too long");
+        } else if (access(path, F_OK) != 0 && errno == ENOENT) {
+            st = REPORT_POINT_MISSING;
+            snprintf(why, sizeof why, "it has no result");
+        } else if (fio_read_all(path, &text, &len, err)) {
+            st = REPORT_POINT_BAD;
+            snprintf(why, sizeof why, "%s", err->msg);
+        } else
+            st = point_check_text(text, len, s, p, hash[p], &row, &rl, why, sizeof why);
+        if (st != REPORT_POINT_OK) {
+            free(text);
+            fio_abort(w);
+            return sim_errf(err, st == REPORT_POINT_MISSING ? SIM_EIO : SIM_EINVAL,
+                            "%s: point %ld: %s (run it again, or use --resume)", out, p, why);
+        }
+        fwrite(row, 1, rl, f);
+        free(text);
+    }
+    return fio_commit(w, err);
 }

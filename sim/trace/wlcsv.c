@@ -573,3 +573,13 @@ int wlcsv_write_trace(const spt_trace *t, const char *path, sim_err *err)
     wlcsv_free(w);
     return rc;
 }
+
+void wlcsv_shape_of(const wlcsv *w, wlcsv_shape *out)
+{
+    out->layers = w->n_layers;
+    out->heads = w->max_heads;
+    out->d_head = w->n_rows ? w->rows[0].d_head : 0;
+    out->n_prompt = w->n_rows ? w->rows[0].sentence_len : 0;
+    out->n_gen = w->n_iterations ? w->n_iterations - 1 : 0;
+    out->policy = w->config[0] ? w->config : "csv";
+}

@@ -81,6 +81,15 @@ int  wlcsv_read(const char *path, wlcsv **out, sim_err *err);
 int  wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, sim_err *err);
 void wlcsv_free(wlcsv *w);                                   /* NULL is a no-op */
 
+/* The workload a CSV describes, for reports: layers = max layer_id + 1, heads = max head_id + 1,
+ * d_head and n_prompt from the first row (0 without rows), n_gen = iterations - 1, policy = the
+ * config line ("csv" without one). */
+typedef struct wlcsv_shape {
+    uint32_t    layers, heads, d_head, n_prompt, n_gen;
+    const char *policy;        /* points into w */
+} wlcsv_shape;
+void wlcsv_shape_of(const wlcsv *w, wlcsv_shape *out);
+
 /* Write rows (+ config line if config != NULL/"") atomically in the authors' format. */
 int  wlcsv_write(const wlcsv *w, const char *path, sim_err *err);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # 130_sweep: `spatten sweep` runs the cross product, in point order, the same for any -j;
 # points with the same workload share one cached trace; --resume reuses finished points;
+# (stale and bad point files, locking and cleanup: 135_sweep_resume.sh);
 # --slurm writes an array script; bad sweeps are one line: malformed JSON (checked against an
 # independent parser), varied paths that cannot be set, contradictory or malformed options; failing
 # points give one line naming the first one in point order, with its exit code, for any -j.
@@ -45,10 +46,14 @@ for p in 0 1 2 3; do
           "$T/direct$p/report.json")
     grep -q "^$p,tiny-gpt2,[^,]*,[^,]*,$cyc," "$T/r1.csv" || fail "point $p: sweep cycles differ from a direct run ($cyc)"
 done
-# resume: a finished point is not rerun (its row file is kept as is)
-echo "sentinel" >>"$T/r1.csv.d/point-00001.csv"
+# resume: a finished point is not rerun (its point file is kept as is: a cycles value changed by
+# hand, the file still well-formed and for the same inputs, reaches the result)
+mark() {   # mark FILE: set the row's cycles cell (after point, workload and 2 varied cells) to 7
+    sed -i '3s/^\([^,]*,[^,]*,[^,]*,[^,]*\),[^,]*,/\1,7,/' "$1"
+}
+mark "$T/r1.csv.d/point-00001.csv"
 "$SPATTEN" sweep "$T/s.json" --resume -o "$T/r1.csv" >/dev/null || fail "resume"
-grep -q sentinel "$T/r1.csv" || fail "--resume reran a finished point"
+grep -q "^1,tiny-gpt2,8,1,7," "$T/r1.csv" || fail "--resume reran a finished point"
 "$SPATTEN" sweep "$T/s.json" --slurm -o "$T/r3.csv" >/dev/null || fail "slurm"
 grep -q "^#SBATCH --array=0-3$" "$T/r3.csv.sbatch" || fail "sbatch array line"
 # the script quotes its paths: a sweep file named with a space and a quote runs as a task
@@ -56,10 +61,13 @@ cp "$T/s.json" "$T/my sweep's.json"
 "$SPATTEN" sweep "$T/my sweep's.json" --slurm -o "$T/r4.csv" >/dev/null || fail "slurm, odd name"
 SLURM_ARRAY_TASK_ID=1 bash "$T/r4.csv.sbatch" >/dev/null 2>&1 || fail "the sbatch task did not run"
 ls "$T/r4.csv.d/" | grep -q "point-00001" || fail "the sbatch task wrote no point 1"
-# Slurm cannot quote #SBATCH --output, and expands '%' in it: such an output path is refused
-expect_exit 2 "$SPATTEN" sweep "$T/s.json" --slurm -o "$T/r%a.csv"
+# Slurm cannot quote #SBATCH --output, and expands '%' in it: such an output path is refused,
+# as a bad option value (usage, exit 1) like every other, with nothing written
+expect_exit 1 "$SPATTEN" sweep "$T/s.json" --slurm -o "$T/r%a.csv"
+[ ! -e "$T/r%a.csv.d" ] || fail "a refused --slurm output path created OUT.d"
 [ "$LAST_ERR" = "spatten: $T/r%a.csv: --slurm needs an output path without white space, quotes, backslashes or '%' (Slurm's #SBATCH --output cannot quote it)" ] \
     || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" sweep "$T/s.json" --slurm -o "$T/a b.csv"
 # bad sweeps
 echo '{ "hw": "x.json", "workloads": [], "colour": 1 }' >"$T/bad1.json"
 expect_exit 2 "$SPATTEN" sweep "$T/bad1.json" -o "$T/x.csv"
@@ -209,11 +217,11 @@ expect_exit 1 "$SPATTEN" sweep "$T/s.json" -j "" -o "$T/opt.csv"
 # --point runs that point (again, unless --resume finds it done)
 "$SPATTEN" sweep "$T/s.json" --point 2 -o "$T/pt.csv" >/dev/null || fail "--point 2"
 [ -f "$T/pt.csv.d/point-00002.csv" ] && [ ! -e "$T/pt.csv.d/point-00001.csv" ] || fail "--point 2 files"
-echo sentinel >>"$T/pt.csv.d/point-00002.csv"
+mark "$T/pt.csv.d/point-00002.csv"
 "$SPATTEN" sweep "$T/s.json" --point 2 --resume -o "$T/pt.csv" >/dev/null || fail "--point --resume"
-grep -q sentinel "$T/pt.csv.d/point-00002.csv" || fail "--point --resume reran a finished point"
+grep -q "^2,tiny-gpt2,16,0.5,7," "$T/pt.csv.d/point-00002.csv" || fail "--point --resume reran a finished point"
 "$SPATTEN" sweep "$T/s.json" --point 2 -o "$T/pt.csv" >/dev/null || fail "--point rerun"
-grep -q sentinel "$T/pt.csv.d/point-00002.csv" && fail "--point without --resume kept the old row"
+grep -q "^2,tiny-gpt2,16,0.5,7," "$T/pt.csv.d/point-00002.csv" && fail "--point without --resume kept the old row"
 
 # failing points: one line for the first failing point in point order, whatever -j, with its
 # exit code (docs: 3 I/O, 4 simulation error) and the count; each message in OUT.d/*.err
@@ -269,7 +277,7 @@ b" && cp "$T/s.json" "$T/a
 b/s.json"
 sed -i "s#\"$T/#\"$T/#" "$T/a
 b/s.json"
-expect_exit 2 "$SPATTEN" sweep "$T/a
+expect_exit 1 "$SPATTEN" sweep "$T/a
 b/s.json" --slurm -o "$T/nl.csv"
 case "$LAST_ERR" in *"--slurm cannot write a path with a control character (byte 0x0a) into the script") ;;
     *) fail "$LAST_ERR" ;; esac

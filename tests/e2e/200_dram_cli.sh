@@ -139,4 +139,35 @@ expect_exit 1 "$SPATTEN" dram --config "" --gen seq --count 3
 expect_exit 1 "$SPATTEN" dram --config "$CFG" --stream "$T/one.trc" --json "$T/one.trc"
 [ "$LAST_ERR" = "spatten: dram: --json file '$T/one.trc' is also the --stream file" ] || fail "$LAST_ERR"
 [ "$(cat "$T/one.trc")" = "0 0x0 R" ] || fail "the stream was changed"
+# --dram-trace: `spatten run` and `spatten sim` export the accelerator's DRAM request stream in
+# the --stream format; replaying it with the machine's DRAM config and the arrival cycles kept
+# reproduces every DRAM statistic of the run (the accelerator's last DRAM request, the output
+# write, ends its run, so even dram.cycles, refresh and energy agree)
+"$SPATTEN" run configs/workloads/tiny-gpt2.json -q -o "$T/run" --save-trace --dram-trace "$T/run.trc" >/dev/null \
+    || fail "run --dram-trace"
+[ -s "$T/run.trc" ] || fail "empty DRAM trace"
+ls "$T"/run.trc.tmp.* >/dev/null 2>&1 && fail "temporary file left behind"
+"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --stream "$T/run.trc" --json "$T/replay.json" >/dev/null \
+    || fail "replay of the exported stream"
+"$PYTHON" - "$T/run/report.json" "$T/replay.json" <<'PY' || fail "replay differs from the run"
+import json, sys
+run = json.load(open(sys.argv[1]))["stats"]
+rep = json.load(open(sys.argv[2]))["stats"]
+keys = [k for k in run if k.startswith("dram.")]
+assert len(keys) > 50 and run["dram.reads"] > 0 and run["dram.writes"] > 0, keys
+bad = [(k, run[k], rep.get(k)) for k in keys if rep.get(k) != run[k]]
+assert not bad, bad
+PY
+"$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/run/trace.spt" -q --json "$T/sim.json" \
+    --dram-trace "$T/sim.trc" >/dev/null || fail "sim --dram-trace"
+cmp -s "$T/run.trc" "$T/sim.trc" || fail "run and sim export different DRAM streams"
+"$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/run/trace.spt" -q --json "$T/sim2.json" --no-skip \
+    --dram-trace "$T/sim2.trc" >/dev/null || fail "sim --no-skip --dram-trace"
+cmp -s "$T/run.trc" "$T/sim2.trc" || fail "skipping idle cycles changes the exported DRAM stream"
+expect_exit 1 "$SPATTEN" run configs/workloads/tiny.json -q -o "$T/run2" --dram-trace ""
+[ "$LAST_ERR" = "spatten: run: --dram-trace value is empty" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" sim --hw configs/hw/spatten.json --trace "$T/run/trace.spt" --dram-trace "$T/run/trace.spt"
+case "$LAST_ERR" in *"--dram-trace file"*"--trace file"*) ;; *) fail "$LAST_ERR";; esac
+expect_exit 3 "$SPATTEN" run configs/workloads/tiny.json -q -o "$T/run3" --dram-trace "$T/no/such/dir/d.trc"
+[ -e "$T/run3/report.json" ] && fail "reports written although the DRAM trace could not be"
 echo "ok"

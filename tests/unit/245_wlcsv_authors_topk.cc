@@ -3,7 +3,7 @@
 // that row's key_fetch_num. That top-k re-selects, with rescaled importance, the next
 // iteration's tokens among the whole sentence (sentence_length_L candidates), not among the
 // tokens still alive. The files here are generated in that shape (never copied).
-// Job sizes are checked through the engine's LOAD cycles: a job over n candidates streams them
+// Job sizes are checked through the cascade engine's LOAD cycles: a job over n candidates streams them
 // in ceil(n / in_lanes) cycles (docs/arch/topk.md), so with no local-V job the LOAD cycles of
 // a run are the sum of ceil(n / 16) over its cascade jobs.
 #include <gtest/gtest.h>
@@ -96,8 +96,8 @@ TEST(WlCsvAuthorsTopk, TheRescalingTopkRanksEverySentenceTokenOnTheEngine) {
     if (it + 1 < iters) { jobs++; load += ceil16(L0 + it); }
   }
   uint64_t got_jobs = 0, got_load = 0;
-  ASSERT_TRUE(stats_get_u64(st, "topk.jobs", &got_jobs));
-  ASSERT_TRUE(stats_get_u64(st, "topk.load_cycles", &got_load));
+  ASSERT_TRUE(stats_get_u64(st, "topk_cascade.jobs", &got_jobs));
+  ASSERT_TRUE(stats_get_u64(st, "topk_cascade.load_cycles", &got_load));
   EXPECT_EQ(got_jobs, jobs);
   EXPECT_EQ(got_load, load);
   accel_destroy(a);

@@ -32,7 +32,10 @@ TEST(DramConfig, Hbm2CarriesTheSpecReferenceTimingSet) {
   EXPECT_EQ(t.tCCD_S, 1u); EXPECT_EQ(t.tCCD_L, 2u); EXPECT_EQ(t.tRTP_S, 4u); EXPECT_EQ(t.tRTP_L, 6u);
   EXPECT_EQ(t.tXP, 8u); EXPECT_EQ(t.tCKE, 8u); EXPECT_EQ(t.tXS, 268u);
   EXPECT_EQ(h.cfg.org.bank_groups, 4u); EXPECT_EQ(h.cfg.org.banks_per_group, 4u);
-  EXPECT_EQ(h.cfg.org.rows, 32768u); EXPECT_EQ(h.cfg.org.columns, 64u);
+  // JESD235A legacy mode: 2 KB page per channel = 128 columns of 16 B; 4 Gb per channel
+  EXPECT_EQ(h.cfg.org.rows, 16384u); EXPECT_EQ(h.cfg.org.columns, 128u);
+  EXPECT_EQ(uint64_t(h.cfg.org.columns) * h.cfg.org.bus_bits / 8, 2048u);
+  EXPECT_EQ(h.cfg.capacity_bytes / h.cfg.org.channels, uint64_t(4) << 30 >> 3);  // 512 MiB
   // 128 bit x BL4 = 64 B; 8 channels x 32 GB/s = 256 GB/s; 1 ns clock
   EXPECT_EQ(dram_cfg_request_bytes(&h.cfg), 64u);
   EXPECT_EQ(dram_cfg_channels(&h.cfg), 8u);
@@ -46,6 +49,10 @@ TEST(DramConfig, SpattenSettingIs16ChannelsOf32ByteRequestsAt512GBs) {
   EXPECT_EQ(dram_cfg_request_bytes(&h.cfg), 32u);
   EXPECT_DOUBLE_EQ(dram_cfg_peak_gbps(&h.cfg), 512.0);
   EXPECT_EQ(h.cfg.t.CL, 14u);  // timing inherited from hbm2.json through "include"
+  // pseudo-channel mode: 1 KB page per pseudo-channel (128 columns of 8 B), 16 banks each;
+  // 2 x 256 MiB = 512 MiB per channel, as in legacy mode
+  EXPECT_EQ(uint64_t(h.cfg.org.columns) * h.cfg.org.bus_bits / 8, 1024u);
+  EXPECT_EQ(h.cfg.capacity_bytes / h.cfg.org.channels, uint64_t(512) << 20);
 }
 
 TEST(DramConfig, Ddr4ConfigLoadsAndHasItsOwnClock) {
@@ -57,31 +64,31 @@ TEST(DramConfig, Ddr4ConfigLoadsAndHasItsOwnClock) {
 }
 
 TEST(DramConfig, MappingPlacesFieldsMsbFirstAboveTheRequestOffset) {
-  // hbm2 "ro-ba-bg-ra-co-ch", 64 B requests: offset bits 0-5, ch 6-8 (8 channels), co 9-12
-  // (64 columns / BL4 = 16 bursts), ra none, bg 13-14, ba 15-16, ro 17-31 (32768 rows).
+  // hbm2 "ro-ba-bg-ra-co-ch", 64 B requests: offset bits 0-5, ch 6-8 (8 channels), co 9-13
+  // (128 columns / BL4 = 32 bursts), ra none, bg 14-15, ba 16-17, ro 18-31 (16384 rows).
   DramH h("configs/dram/hbm2.json");
   EXPECT_EQ(h.cfg.map_shift[DRAM_F_CH], 6u);  EXPECT_EQ(h.cfg.map_bits[DRAM_F_CH], 3u);
-  EXPECT_EQ(h.cfg.map_shift[DRAM_F_CO], 9u);  EXPECT_EQ(h.cfg.map_bits[DRAM_F_CO], 4u);
+  EXPECT_EQ(h.cfg.map_shift[DRAM_F_CO], 9u);  EXPECT_EQ(h.cfg.map_bits[DRAM_F_CO], 5u);
   EXPECT_EQ(h.cfg.map_bits[DRAM_F_RA], 0u);
-  EXPECT_EQ(h.cfg.map_shift[DRAM_F_BG], 13u); EXPECT_EQ(h.cfg.map_bits[DRAM_F_BG], 2u);
-  EXPECT_EQ(h.cfg.map_shift[DRAM_F_BA], 15u); EXPECT_EQ(h.cfg.map_bits[DRAM_F_BA], 2u);
-  EXPECT_EQ(h.cfg.map_shift[DRAM_F_RO], 17u); EXPECT_EQ(h.cfg.map_bits[DRAM_F_RO], 15u);
+  EXPECT_EQ(h.cfg.map_shift[DRAM_F_BG], 14u); EXPECT_EQ(h.cfg.map_bits[DRAM_F_BG], 2u);
+  EXPECT_EQ(h.cfg.map_shift[DRAM_F_BA], 16u); EXPECT_EQ(h.cfg.map_bits[DRAM_F_BA], 2u);
+  EXPECT_EQ(h.cfg.map_shift[DRAM_F_RO], 18u); EXPECT_EQ(h.cfg.map_bits[DRAM_F_RO], 14u);
   EXPECT_EQ(h.cfg.capacity_bytes, 1ull << 32);
   EXPECT_EQ(dram_channel_of(h.d, 0x1c0), 7u);      // bits 6-8 = 7
   EXPECT_EQ(dram_channel_of(h.d, 0x200), 0u);      // bit 9 is a column bit
-  // hbm2-spatten "ro-ba-bg-ra-co-ch-pc", 32 B requests: pc bit 5, ch 6-9, co 10-13, bg 14-15,
-  // ba 16-17, ro 18-32: 8 GiB.
+  // hbm2-spatten "ro-ba-bg-ra-co-ch-pc", 32 B requests: pc bit 5, ch 6-9, co 10-14 (32
+  // bursts), bg 15-16, ba 17-18, ro 19-32 (16384 rows): 8 GiB.
   DramH s("configs/dram/hbm2-spatten.json");
   EXPECT_EQ(s.cfg.map_shift[DRAM_F_PC], 5u);
   EXPECT_EQ(s.cfg.map_shift[DRAM_F_CH], 6u);  EXPECT_EQ(s.cfg.map_bits[DRAM_F_CH], 4u);
-  EXPECT_EQ(s.cfg.map_shift[DRAM_F_CO], 10u);
-  EXPECT_EQ(s.cfg.map_shift[DRAM_F_RO], 18u);
+  EXPECT_EQ(s.cfg.map_shift[DRAM_F_CO], 10u); EXPECT_EQ(s.cfg.map_bits[DRAM_F_CO], 5u);
+  EXPECT_EQ(s.cfg.map_shift[DRAM_F_RO], 19u); EXPECT_EQ(s.cfg.map_bits[DRAM_F_RO], 14u);
   EXPECT_EQ(s.cfg.capacity_bytes, 1ull << 33);
   EXPECT_EQ(dram_channel_of(s.d, 0x3e0), 15u);     // ch bits 6-9 all set, pc 1
 }
 
 TEST(DramConfig, CrossFieldErrorsAreOneLineNamingTheField) {
-  EXPECT_EQ(load_err(hbm2_with("\"rows\": 32768", "\"rows\": 30000")),
+  EXPECT_EQ(load_err(hbm2_with("\"rows\": 16384", "\"rows\": 30000")),
             "t.json: field 'org.rows' = 30000 must be a power of two");
   EXPECT_EQ(load_err(hbm2_with("\"ro-ba-bg-ra-co-ch\"", "\"ro-ba-bg-co-ch\"")),
             "t.json: field 'mapping' = \"ro-ba-bg-co-ch\": 'ra' is missing");

@@ -251,3 +251,32 @@ TEST(DramStream, GarbageNeverCrashesTheParserAndErrorsStayOneLine) {
   EXPECT_GE(accepted_requests, 1000) << counts;
   EXPECT_GE(rejected, 750) << counts;   // about 1000 garbage + a share of the corrupted ones
 }
+
+TEST(DramStream, PlainLinesAndOtherLinesMixKeepTheirLineNumbersAndValues) {
+  // plain "<digits> <hex> R|W" lines take the reader's fast path, the others the general one;
+  // line numbers in messages and the values read must not depend on which
+  DramH h("configs/dram/hbm2.json");
+  dram_stream s{};
+  sim_err e{};
+  const char *txt = "0 0x40 R\n1\t80 W\r\n# c\n\n2 0X0c0 READ\n0000000003 0x100 W # t\n3 140 R";
+  ASSERT_EQ(dram_stream_parse("s.trc", txt, &h.cfg, &s, &e), SIM_OK) << e.msg;
+  ASSERT_EQ(s.n, 5u);
+  const uint64_t cyc[] = {0, 1, 2, 3, 3}, adr[] = {0x40, 0x80, 0xc0, 0x100, 0x140};
+  const bool wr[] = {false, true, false, true, false};
+  for (size_t i = 0; i < 5; i++) {
+    EXPECT_EQ(s.r[i].cycle, cyc[i]) << i;
+    EXPECT_EQ(s.r[i].addr, adr[i]) << i;
+    EXPECT_EQ(s.r[i].is_write, wr[i]) << i;
+  }
+  dram_stream_free(&s);
+  EXPECT_EQ(parse_err(h, "0 0x40 R\n1 0x80 W\n# c\n2 0xZZ R\n"), "s.trc:4: bad hex address '0xZZ'");
+  EXPECT_EQ(parse_err(h, "0 0x40 R\n1 0x80 RW\n"), "s.trc:2: unknown operation 'RW' (want R or W)");
+  EXPECT_EQ(parse_err(h, "7 0x40 R\n6 0x80 W\n"),
+            "s.trc:2: cycle 6 is before the previous request's cycle 7");
+  EXPECT_EQ(parse_err(h, "0 0x40 R\n1 0x41 W\n"),
+            "s.trc:2: address 0x41 is not aligned to the 64-byte request size");
+  EXPECT_EQ(parse_err(h, "0 0x40 R\n1 0x12345678901234567 W\n"),
+            "s.trc:2: bad hex address '0x12345678901234567'");
+  EXPECT_EQ(parse_err(h, "1000000000 0x40 R\n1000000001 0x80 W\n"),
+            "s.trc:2: cycle 1000000001 is out of range [0, 1000000000]");
+}

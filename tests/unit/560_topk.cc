@@ -16,7 +16,7 @@ extern "C" {
 namespace {
 
 topk_cfg Cfg(uint32_t p, uint32_t l, uint32_t max_n, uint32_t fifo) {
-  topk_cfg c;
+  topk_cfg c{};   // variant 0 = TOPK_SERIAL
   c.comparators = p; c.in_lanes = l; c.max_n = max_n; c.fifo_depth = fifo;
   return c;
 }

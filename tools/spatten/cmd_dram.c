@@ -123,11 +123,7 @@ int cmd_dram(int argc, char **argv)
     if (!d) { stats_destroy(sts); dram_stream_free(&st); return cli_fail(&err); }
     dram_set_exhaustive(d, exhaustive);
     dram_replay_stats rs = { 0 };
-    stats_add_u64(sts, "dram", "stream_requests", "req", &rs.requests, "requests in the stream");
-    stats_add_u64(sts, "dram", "stream_delayed", "req", &rs.delayed_requests,
-                  "requests presented late because their queue was full (back-pressure)");
-    stats_add_u64(sts, "dram", "stream_backpressure_cycles", "dram_cycle", &rs.backpressure_cycles,
-                  "sum over requests of (accepted cycle - stream cycle)");
+    dram_replay_stats_register(sts, "dram", &rs);
     int rc = dram_replay(d, stream_path ? &st : NULL, stream_path ? NULL : &g, skip, &rs, &err);
     if (rc == SIM_OK) {
         dram_update_stats(d);

@@ -23,7 +23,8 @@
 
 static const char USAGE[] =
     "usage: spatten run [WORKLOAD.json] [--hw HW.json] [-o DIR] [--timeline] [--save-trace]\n"
-    "                   [--no-skip] [--quiet] [--max-trace-mb N] [--max-model-s N]\n"
+    "                   [--dram-trace FILE] [--no-skip] [--quiet] [--max-trace-mb N]\n"
+    "                   [--max-model-s N]\n"
     "Runs the reference model on the workload (default: built-in BERT-base, 384 tokens, SpAtten\n"
     "policy), simulates the resulting trace cycle by cycle on the accelerator (default hardware\n"
     "configs/hw/spatten.json), checks every result against the golden values, prints a summary\n"
@@ -32,6 +33,8 @@ static const char USAGE[] =
     "  -o, --out DIR   report directory (created if missing)\n"
     "  --timeline      also write DIR/timeline.json (Chrome/Perfetto trace events)\n"
     "  --save-trace    also write DIR/trace.spt\n"
+    "  --dram-trace FILE  also write the DRAM request stream, one line per request as\n"
+    "                  `spatten dram --stream` reads it: <DRAM cycle> <hex address> <R|W>\n"
     "  --no-skip       simulate every cycle (no idle-cycle skipping; same results, slower)\n"
     "  -q, --quiet     no progress line\n"
     "  --max-trace-mb N  refuse a workload whose trace could exceed N MiB (default 4096)\n"
@@ -74,12 +77,12 @@ int cmd_run(int argc, char **argv)
         { "hw", required_argument, NULL, 'H' },   { "out", required_argument, NULL, 'o' },
         { "timeline", no_argument, NULL, 'T' },   { "save-trace", no_argument, NULL, 'S' },
         { "no-skip", no_argument, NULL, 'n' },    { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
+        { "help", no_argument, NULL, 'h' },       { "dram-trace", required_argument, NULL, 'D' },
         { "max-trace-mb", required_argument, NULL, 'M' }, { "max-model-s", required_argument, NULL, 'X' },
         { NULL, 0, NULL, 0 },
     };
     cli_limits lim = { CLI_MAX_TRACE_MB, CLI_MAX_MODEL_S };
-    const char *hw_arg = NULL, *out_arg = NULL;
+    const char *hw_arg = NULL, *out_arg = NULL, *dt_out = NULL;
     bool want_tl = false, save_trace = false, no_skip = false, quiet = false;
     int c;
     optind = 1;
@@ -97,6 +100,10 @@ int cmd_run(int argc, char **argv)
             break;
         case 'M': if (cli_parse_limit("run", "--max-trace-mb", optarg, &lim.max_trace_mb)) return 1; break;
         case 'X': if (cli_parse_limit("run", "--max-model-s", optarg, &lim.max_model_s)) return 1; break;
+        case 'D':
+            if (cli_check_path("run", "--dram-trace value", optarg, CLI_TMP_RESERVE)) return 1;
+            dt_out = optarg;
+            break;
         case 'T': want_tl = true; break;
         case 'S': save_trace = true; break;
         case 'n': no_skip = true; break;
@@ -137,14 +144,16 @@ int cmd_run(int argc, char **argv)
         const cli_file ins[] = { {"workload file", wl_path}, {"--hw config", hw_path} };
         const cli_file outs[] = { {"report", o[0]}, {"report", o[1]},
                                   {"--save-trace file", save_trace ? o[2] : NULL},
-                                  {"--timeline file", want_tl ? o[3] : NULL} };
-        if (cli_check_outputs("run", ins, 2, outs, 4)) { hw_cfg_release(&hw); return 1; }
+                                  {"--timeline file", want_tl ? o[3] : NULL},
+                                  {"--dram-trace file", dt_out} };
+        if (cli_check_outputs("run", ins, 2, outs, 5)) { hw_cfg_release(&hw); return 1; }
     }
 
     spt_trace *tr = NULL;
     stats *st = NULL;
     accel *a = NULL;
     timeline *tl = NULL;
+    fio_writer *dtw = NULL;
     /* the hardware fits and the work is within the caps, before any of it runs */
     if ((rc = cli_plan_check("run", wl_path ? wl_path : "built-in default workload", &wl, &hw,
                              &lim, quiet, &err)))
@@ -162,9 +171,15 @@ int cmd_run(int argc, char **argv)
     }
     st = stats_create();
     if (want_tl) tl = tl_create();
-    cli_sim_opts so = { no_skip, quiet, tl };
+    if (dt_out && (rc = fio_open(dt_out, &dtw, &err))) goto done;
+    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL };
     if ((rc = cli_name_input(cli_simulate(&hw, tr, NULL, st, &so, &a, &err), tr->source, &err)))
         goto done;
+    if (dtw) {
+        rc = fio_commit(dtw, &err);
+        dtw = NULL;
+        if (rc) goto done;
+    }
 
     report_workload rw;
     report_workload_from_trace(&rw, tr, wl_path ? wl_path : "(built-in default)");
@@ -181,6 +196,7 @@ int cmd_run(int argc, char **argv)
     printf("\nreports: %s/report.json, %s/report.csv%s%s%s\n", out_dir, out_dir,
            tl ? ", " : "", tl ? out_dir : "", tl ? "/timeline.json" : "");
 done:
+    fio_abort(dtw);
     accel_destroy(a);
     tl_destroy(tl);
     stats_destroy(st);

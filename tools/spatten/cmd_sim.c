@@ -16,7 +16,7 @@
 static const char USAGE[] =
     "usage: spatten sim --hw HW.json (--trace FILE.spt | --workload-csv FILE.csv)\n"
     "                   [--json R.json] [--csv R.csv] [--timeline T.json] [--stats S.txt]\n"
-    "                   [--no-skip] [--quiet]\n"
+    "                   [--dram-trace D.trc] [--no-skip] [--quiet]\n"
     "Simulates the trace cycle by cycle on the accelerator described by HW.json and checks every\n"
     "output row, kept token/head set, LSB re-fetch decision and importance value against the\n"
     "trace's golden values (a mismatch is an error, exit 4, naming step/layer/head/row).\n"
@@ -29,6 +29,8 @@ static const char USAGE[] =
     "  --csv FILE           one row per pass (step, layer)\n"
     "  --timeline FILE      Chrome/Perfetto trace events (open in ui.perfetto.dev)\n"
     "  --stats FILE         every registered counter, one per line\n"
+    "  --dram-trace FILE    the DRAM request stream, one line per request as `spatten dram\n"
+    "                       --stream` reads it: <DRAM cycle> <hex address> <R|W>\n"
     "  --no-skip            simulate every cycle (no idle-cycle skipping; same results)\n"
     "  -q, --quiet          no progress line; with --json or --csv, no console summary either\n";
 
@@ -40,10 +42,11 @@ int cmd_sim(int argc, char **argv)
         { "csv", required_argument, NULL, 'c' },      { "timeline", required_argument, NULL, 'T' },
         { "stats", required_argument, NULL, 's' },    { "no-skip", no_argument, NULL, 'n' },
         { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
+        { "dram-trace", required_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 },
     };
     const char *hw_path = NULL, *trace_path = NULL, *csv_in = NULL, *json_out = NULL,
-               *csv_out = NULL, *tl_out = NULL, *stats_out = NULL;
+               *csv_out = NULL, *tl_out = NULL, *stats_out = NULL, *dt_out = NULL;
     bool no_skip = false, quiet = false;
     int c;
     optind = 1;
@@ -61,6 +64,7 @@ int cmd_sim(int argc, char **argv)
         case 'c': PATH_OPT(csv_out, "--csv value", CLI_TMP_RESERVE); break;
         case 'T': PATH_OPT(tl_out, "--timeline value", CLI_TMP_RESERVE); break;
         case 's': PATH_OPT(stats_out, "--stats value", CLI_TMP_RESERVE); break;
+        case 'D': PATH_OPT(dt_out, "--dram-trace value", CLI_TMP_RESERVE); break;
 #undef PATH_OPT
         case 'n': no_skip = true; break;
         case 'q': quiet = true; break;
@@ -75,8 +79,9 @@ int cmd_sim(int argc, char **argv)
     const cli_file ins[] = { {"--hw config", hw_path}, {"--trace file", trace_path},
                              {"--workload-csv file", csv_in} };
     const cli_file outs[] = { {"--json file", json_out}, {"--csv file", csv_out},
-                              {"--timeline file", tl_out}, {"--stats file", stats_out} };
-    if (cli_check_outputs("sim", ins, 3, outs, 4)) return 1;
+                              {"--timeline file", tl_out}, {"--stats file", stats_out},
+                              {"--dram-trace file", dt_out} };
+    if (cli_check_outputs("sim", ins, 3, outs, 5)) return 1;
 
     sim_err err = { 0 };
     hw_cfg hw;
@@ -88,31 +93,26 @@ int cmd_sim(int argc, char **argv)
     stats *st = NULL;
     accel *a = NULL;
     timeline *tl = NULL;
+    fio_writer *dtw = NULL;
     if (trace_path) rc = spt_read(trace_path, &tr, &err);
     else rc = wlcsv_read(csv_in, &wc, &err);
     if (rc) goto done;
     st = stats_create();
     if (tl_out) tl = tl_create();
-    cli_sim_opts so = { no_skip, quiet, tl };
+    if (dt_out && (rc = fio_open(dt_out, &dtw, &err))) goto done;
+    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL };
     if ((rc = cli_name_input(cli_simulate(&hw, tr, wc, st, &so, &a, &err),
                              trace_path ? trace_path : csv_in, &err)))
         goto done;
+    if (dtw) {
+        rc = fio_commit(dtw, &err);
+        dtw = NULL;
+        if (rc) goto done;
+    }
 
     report_workload rw;
-    if (tr) {
-        report_workload_from_trace(&rw, tr, trace_path);
-    } else {
-        memset(&rw, 0, sizeof rw);
-        rw.name = csv_in;
-        rw.model = "csv";
-        rw.policy = wc->config[0] ? wc->config : "csv";
-        rw.layers = wc->n_layers;
-        rw.heads = wc->max_heads;
-        rw.d_head = wc->n_rows ? wc->rows[0].d_head : 0;
-        rw.n_prompt = wc->n_rows ? wc->rows[0].sentence_len : 0;
-        rw.n_gen = wc->n_iterations ? wc->n_iterations - 1 : 0;
-        rw.source = csv_in;
-    }
+    if (tr) report_workload_from_trace(&rw, tr, trace_path);
+    else report_workload_from_csv(&rw, wc, csv_in);
     report_in in = { &hw, &rw, accel_result_get(a), st };
     if (!quiet || (!json_out && !csv_out)) report_console(&in, stdout);
     if (json_out && (rc = report_write_json(&in, json_out, &err))) goto done;
@@ -125,6 +125,7 @@ int cmd_sim(int argc, char **argv)
         if ((rc = fio_commit(w, &err))) goto done;
     }
 done:
+    fio_abort(dtw);
     accel_destroy(a);
     tl_destroy(tl);
     stats_destroy(st);

@@ -23,6 +23,7 @@ typedef struct cli_sim_opts {
     bool      no_skip;      /* simulate every cycle */
     bool      quiet;        /* no progress line */
     timeline *tl;           /* record a timeline, or NULL */
+    FILE     *dram_trace;   /* write the DRAM request stream here (`spatten dram --stream`), or NULL */
 } cli_sim_opts;
 int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *st,
                  const cli_sim_opts *o, accel **out, sim_err *err);

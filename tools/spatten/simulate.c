@@ -15,6 +15,7 @@ int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *
     if (!a) return err->code ? (int)err->code : SIM_EINVAL;
     if (o->no_skip) accel_set_time_skip(a, false);
     if (o->tl) accel_set_timeline(a, o->tl);
+    if (o->dram_trace) accel_set_dram_trace(a, o->dram_trace);
     progress pg;
     progress_init(&pg, "spatten: simulating", o->quiet);
     accel_set_progress(a, progress_cb, &pg);
