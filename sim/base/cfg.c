@@ -128,6 +128,8 @@ static int num_value(const cJSON *j, const cfg_field *f, bool whole, const char 
 
 static int apply_obj(const cfg_table *t, const cJSON *obj, const char *file, const char *prefix,
                      void *out, cfg_seen *seen, bool top, sim_err *err);
+static int check_referenced(const cfg_table *t, const cfg_field *f, const cJSON *j,
+                            const char *file, const char *path, const void *out, sim_err *err);
 
 /* No key twice in any object inside j (cJSON keeps both; the loader's rule holds inside CFG_JSON
  * values too). */
@@ -187,16 +189,6 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
                 return sim_errf(err, SIM_EINVAL, "%s: field '%s': the path relative to this file "
                                 "is longer than %d bytes", file, path, CFG_PATH_MAX - 1);
             val = resolved;
-            /* a referenced file is traced back to the config and field that name it */
-            struct stat sb;
-            if (f->lazy_path) {
-                /* used only under a condition: its reader reports it */
-            } else if (stat(val, &sb) != 0)
-                return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": cannot open %s: %s",
-                                file, path, j->valuestring, val, strerror(errno));
-            else if (!S_ISREG(sb.st_mode))
-                return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": %s is not a regular "
-                                "file", file, path, j->valuestring, val);
         }
         size_t len = strlen(val);
         if (len >= f->cap || (double)len < f->lo)
@@ -309,7 +301,28 @@ static int apply_obj(const cfg_table *t, const cJSON *obj, const char *file, con
                             t->kind);
         int rc = apply_field(&t->fields[i], c, file, path, out, seen, i, err);
         if (rc) return rc;
+        if ((rc = check_referenced(t, &t->fields[i], c, file, path, out, err))) return rc;
     }
+    return SIM_OK;
+}
+
+/* A hardware config loads the files its path fields name (dram, energy, GPU configs) as part of
+ * the same load, so a missing one is traced back here to the config and the field that name it,
+ * with the resolved path (which shows the directory it was resolved against). Other kinds'
+ * paths (workload weights, sweep inputs) are used conditionally and their readers report them. */
+static int check_referenced(const cfg_table *t, const cfg_field *f, const cJSON *j,
+                            const char *file, const char *path, const void *out, sim_err *err)
+{
+    if (!f->is_path || f->type != CFG_STR || strcmp(t->kind, "hw") != 0) return SIM_OK;
+    const char *val = (const char *)out + f->off;
+    struct stat sb;
+    if (!val[0]) return SIM_OK;
+    if (stat(val, &sb) != 0)
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": cannot open %s: %s", file, path,
+                        j->valuestring, val, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": %s is not a regular file",
+                        file, path, j->valuestring, val);
     return SIM_OK;
 }
 
