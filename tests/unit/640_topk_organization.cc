@@ -54,7 +54,8 @@ std::string legacy_dram(const char *dram) {
 struct SimRun {
   uint64_t cycles = 0;
   stats *st = stats_create();
-  ~SimRun() { stats_destroy(st); }
+  accel *a = nullptr;   // kept until the counters have been read: they live in its blocks
+  ~SimRun() { accel_destroy(a); stats_destroy(st); }
   uint64_t get(const char *k) { uint64_t v = 0; EXPECT_TRUE(stats_get_u64(st, k, &v)) << k; return v; }
 };
 
@@ -65,7 +66,7 @@ void run(const std::string &hw_path, const spt_trace *t, SimRun &r) {
   ASSERT_NE(a, nullptr) << e.msg;
   ASSERT_EQ(accel_run(a, &e), SIM_OK) << e.msg;
   r.cycles = accel_result_get(a)->cycles;
-  accel_destroy(a);
+  r.a = a;
 }
 }  // namespace
 
