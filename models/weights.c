@@ -96,11 +96,14 @@ static float *get(ld *L, const char *name, uint64_t r, uint64_t c, bool transpos
         if (t->dtype == ST_F32) memcpy(&v, p, 4);
         else if (t->dtype == ST_F64) { double d; memcpy(&d, p, 8); v = (float)d; }
         else { uint16_t h; memcpy(&h, p, 2); v = half_to_float(h, t->dtype == ST_BF16); }
-        if (!isfinite(v)) {
-            sim_errf(L->err, SIM_ETRACE, "%s: tensor '%s' element %llu (index [%llu%s%llu]) is %s at byte %llu",
-                     L->path, full, (unsigned long long)i, (unsigned long long)(i / cols),
-                     c ? ", " : "", c ? (unsigned long long)(i % cols) : 0ull,
-                     isnan(v) ? "NaN" : "infinite", (unsigned long long)(t->file_off + i * st_dtype_size(t->dtype)));
+        if (!isfinite(v)) {   /* NaN would become 0 and Inf saturate in fixed point */
+            char at_[64] = "";
+            if (c) snprintf(at_, sizeof at_, " (row %llu, column %llu)",
+                            (unsigned long long)(i / cols), (unsigned long long)(i % cols));
+            sim_errf(L->err, SIM_ETRACE, "%s: tensor '%s' element %llu%s is %s at byte %llu",
+                     L->path, full, (unsigned long long)i, at_,
+                     isnan(v) ? "NaN" : "infinite (or beyond the float range)",
+                     (unsigned long long)(t->file_off + i * st_dtype_size(t->dtype)));
             return NULL;
         }
         uint64_t dst = transpose ? (i % cols) * r + i / cols : i;
@@ -190,20 +193,29 @@ static float *cols_of(ld *L, const float *w, uint32_t rows, uint32_t ncols, uint
     return o;
 }
 
-static int read_tokens(const wl_cfg *w, uint32_t **ids, sim_err *err)
+static int read_tokens(const wl_cfg *w, uint32_t **ids, size_t **offs, sim_err *err)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = fio_read_all(w->tokens, &text, &len, err);
+    int rc = fio_read_capped(w->tokens, FIO_CAP_TOKENS, "token file", &text, &len, err);
     if (rc) return rc;
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        rc = sim_errf(err, SIM_ETRACE, "%s: a NUL byte (not a text file of token ids) at byte %zu",
+                      w->tokens, (size_t)(nul - text));
+        free(text);
+        return rc;
+    }
     const uint32_t need = w->n_prompt + w->n_gen;
     uint32_t *v = sim_xmalloc(((size_t)need + 1) * sizeof *v), n = 0;
+    size_t *at = sim_xmalloc(((size_t)need + 1) * sizeof *at);
     const char *p = text;
     while (*p) {
         while (isspace((unsigned char)*p)) p++;
         if (!*p) break;
         if (!isdigit((unsigned char)*p)) {
             free(v);
+            free(at);
             rc = sim_errf(err, SIM_ETRACE, "%s: token %u is not a non-negative integer at byte %zu",
                           w->tokens, n, (size_t)(p - text));
             free(text);
@@ -214,6 +226,7 @@ static int read_tokens(const wl_cfg *w, uint32_t **ids, sim_err *err)
         unsigned long long x = strtoull(p, &end, 10);
         if (errno || x > 0xffffffffull || n >= need) {
             free(v);
+            free(at);
             rc = n >= need ? sim_errf(err, SIM_ETRACE, "%s: more than n_prompt + n_gen = %u token ids at byte %zu",
                                       w->tokens, need, (size_t)(p - text))
                            : sim_errf(err, SIM_ETRACE, "%s: token %u is too large at byte %zu",
@@ -221,11 +234,13 @@ static int read_tokens(const wl_cfg *w, uint32_t **ids, sim_err *err)
             free(text);
             return rc;
         }
+        at[n] = (size_t)(p - text);
         v[n++] = (uint32_t)x;
         p = end;
     }
     if (n != need) {
         free(v);
+        free(at);
         rc = sim_errf(err, SIM_ETRACE, "%s: %u token ids; the workload needs n_prompt + n_gen = %u at byte %zu",
                       w->tokens, n, need, len);
         free(text);
@@ -233,6 +248,7 @@ static int read_tokens(const wl_cfg *w, uint32_t **ids, sim_err *err)
     }
     free(text);
     *ids = v;
+    *offs = at;
     return SIM_OK;
 }
 
@@ -243,15 +259,16 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
     *out = NULL;
     *x0 = NULL;
     uint32_t *ids = NULL;
-    int rc = read_tokens(w, &ids, err);
+    size_t *ids_at = NULL;
+    int rc = read_tokens(w, &ids, &ids_at, err);
     if (rc) return rc;
     char *buf = NULL;
     size_t len = 0;
     rc = fio_read_all(w->weights, &buf, &len, err);
-    if (rc) { free(ids); return rc; }
+    if (rc) { free(ids); free(ids_at); return rc; }
     st_file f;
     rc = st_parse((const uint8_t *)buf, len, w->weights, &f, err);
-    if (rc) { free(buf); free(ids); return rc; }
+    if (rc) { free(buf); free(ids); free(ids_at); return rc; }
     const uint32_t D = w->d_model, F = w->d_ff, n = w->n_prompt + w->n_gen;
     const bool gpt2 = w->arch == WL_ARCH_GPT2;
     wt_model *m = sim_xcalloc(1, sizeof *m);
@@ -285,8 +302,8 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
     }
     for (uint32_t i = 0; i < n; i++)
         if (ids[i] >= vocab) {
-            rc = sim_errf(err, SIM_ETRACE, "%s: token id %u at index %u is outside the vocabulary (%llu) at byte 0",
-                          w->tokens, ids[i], i, (unsigned long long)vocab);
+            rc = sim_errf(err, SIM_ETRACE, "%s: token id %u at index %u is outside the vocabulary (%llu) at byte %zu",
+                          w->tokens, ids[i], i, (unsigned long long)vocab, ids_at[i]);
             goto fail_rc;
         }
     float *we = get(&L, emb, vocab, D, false, false);
@@ -372,6 +389,7 @@ int wt_load(const wl_cfg *w, wt_model **out, double **x0, sim_err *err)
     st_release(&f);
     free(buf);
     free(ids);
+    free(ids_at);
     *out = m;
     *x0 = x;
     return SIM_OK;
@@ -381,6 +399,7 @@ fail_rc:
     st_release(&f);
     free(buf);
     free(ids);
+    free(ids_at);
     free(x);
     wt_free(m);
     return rc;

@@ -3,10 +3,12 @@
 #include "base/fileio.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CFG_MAX_INCLUDE 8
 
@@ -75,7 +77,12 @@ static void join(char *buf, size_t cap, const char *prefix, const char *key)
 static void fmt_num(char *buf, size_t cap, double v)
 {
     if (v == floor(v) && fabs(v) < 1e18) snprintf(buf, cap, "%.0f", v);
-    else snprintf(buf, cap, "%g", v);
+    else {   /* the shortest of %.15g..%.17g that reads back exactly */
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(buf, cap, "%.*g", prec, v);
+            if (strtod(buf, NULL) == v) break;
+        }
+    }
 }
 
 static int range_err(sim_err *err, const char *file, const char *path, double v, double lo,
@@ -112,7 +119,7 @@ static int num_value(const cJSON *j, const cfg_field *f, bool whole, const char 
                         type_name(f->type));
     double v = j->valuedouble;
     if (whole && v != floor(v))
-        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = %g must be a whole number", file,
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = %.17g must be a whole number", file,
                         path, v);
     if (v < f->lo || v > f->hi) return range_err(err, file, path, v, f->lo, f->hi);
     *out = v;
@@ -121,6 +128,8 @@ static int num_value(const cJSON *j, const cfg_field *f, bool whole, const char 
 
 static int apply_obj(const cfg_table *t, const cJSON *obj, const char *file, const char *prefix,
                      void *out, cfg_seen *seen, bool top, sim_err *err);
+static int check_referenced(const cfg_table *t, const cfg_field *f, const cJSON *j,
+                            const char *file, const char *path, const void *out, sim_err *err);
 
 /* No key twice in any object inside j (cJSON keeps both; the loader's rule holds inside CFG_JSON
  * values too). */
@@ -165,6 +174,15 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
         if (!cJSON_IsString(j))
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be a string", file, path);
         const char *val = j->valuestring;
+        /* names and paths reach one-line messages, console headers and report.json */
+        for (const unsigned char *c = (const unsigned char *)val; *c; c++)
+            if (*c < 0x20 || *c == 0x7f)
+                return sim_errf(err, SIM_EINVAL, "%s: field '%s' holds the control character "
+                                "0x%02x at character %zu", file, path, *c,
+                                (size_t)(c - (const unsigned char *)val) + 1);
+        if (f->is_path && f->required && !val[0])   /* "" means "none" only where optional */
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' is an empty path (a file is "
+                            "required)", file, path);
         char resolved[CFG_PATH_MAX];
         if (f->is_path && val[0]) {
             if (!cfg_resolve_path(file, val, resolved, sizeof resolved))
@@ -202,6 +220,9 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be %s", file, path,
                             type_name(f->type));
         int n = cJSON_GetArraySize(j);
+        if (n == 0)   /* never a silent default: leave the field out for that */
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' is an empty array (leave the field "
+                            "out for its default)", file, path);
         if ((size_t)n > f->cap)
             return sim_errf(err, SIM_EINVAL, "%s: field '%s' has %d elements; at most %zu allowed",
                             file, path, n, f->cap);
@@ -280,7 +301,28 @@ static int apply_obj(const cfg_table *t, const cJSON *obj, const char *file, con
                             t->kind);
         int rc = apply_field(&t->fields[i], c, file, path, out, seen, i, err);
         if (rc) return rc;
+        if ((rc = check_referenced(t, &t->fields[i], c, file, path, out, err))) return rc;
     }
+    return SIM_OK;
+}
+
+/* A hardware config loads the files its path fields name (dram, energy, GPU configs) as part of
+ * the same load, so a missing one is traced back here to the config and the field that name it,
+ * with the resolved path (which shows the directory it was resolved against). Other kinds'
+ * paths (workload weights, sweep inputs) are used conditionally and their readers report them. */
+static int check_referenced(const cfg_table *t, const cfg_field *f, const cJSON *j,
+                            const char *file, const char *path, const void *out, sim_err *err)
+{
+    if (!f->is_path || f->type != CFG_STR || strcmp(t->kind, "hw") != 0) return SIM_OK;
+    const char *val = (const char *)out + f->off;
+    struct stat sb;
+    if (!val[0]) return SIM_OK;
+    if (stat(val, &sb) != 0)
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": cannot open %s: %s", file, path,
+                        j->valuestring, val, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' = \"%s\": %s is not a regular file",
+                        file, path, j->valuestring, val);
     return SIM_OK;
 }
 
@@ -346,9 +388,10 @@ static int load_rec(const cfg_table *t, const char *file, const char *text, size
         size_t ilen = 0;
         char *itext = NULL;
         sim_err ierr;
-        if (fio_read_all(ipath, &itext, &ilen, &ierr)) {
-            rc = sim_errf(err, SIM_EINVAL, "%s: field 'include' = \"%s\": cannot read %s", file,
-                          inc->valuestring, ipath);
+        if (fio_read_capped(ipath, FIO_CAP_CONFIG, "config", &itext, &ilen, &ierr)) {
+            rc = sim_errf(err, ierr.code == SIM_ENOMEM ? SIM_ENOMEM : SIM_EINVAL,
+                          "%s: field 'include' = \"%s\": cannot read %s (%s)", file,
+                          inc->valuestring, ipath, ierr.msg + strlen(ipath) + 2);
             cJSON_Delete(root);
             return rc;
         }
@@ -379,7 +422,7 @@ int cfg_load_file(const cfg_table *t, const char *path, void *out, sim_err *err)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = fio_read_all(path, &text, &len, err);
+    int rc = fio_read_capped(path, FIO_CAP_CONFIG, "config", &text, &len, err);
     if (rc) return rc;
     rc = load_text(t, path, text, len, out, err);
     free(text);

@@ -60,7 +60,9 @@ typedef struct cfg_field {
     const cfg_table *sub;        /* CFG_OBJ */
     const char *doc;             /* one line for docs/config-reference.md */
     bool        is_path;         /* CFG_STR holding a file path: resolved relative to the file
-                                    that sets it (so an included file's paths stay correct) */
+                                    that sets it (so an included file's paths stay correct); in
+                                    a "hw" config a non-empty one must name an existing regular
+                                    file at load time (the error names the config and field) */
 } cfg_field;
 
 struct cfg_table {

@@ -63,6 +63,11 @@ _Noreturn void sim_panic(const char *file, int line, const char *expr);
 /* Allocation that panics on failure (out of memory is not a user error we can report
  * meaningfully mid-simulation); sizes are checked for overflow. */
 void *sim_xmalloc(size_t n);
+/* Out of memory in sim_x*: the handler (set once by the host, e.g. the CLI, which names its
+ * input and exits 3) is called with the size that failed and must not return. Without one, the
+ * library prints "out of memory: an allocation of N bytes failed" and aborts. */
+typedef void (*sim_oom_fn)(size_t n);
+void sim_set_oom_handler(sim_oom_fn fn);
 void *sim_xcalloc(size_t count, size_t size);
 void *sim_xrealloc(void *p, size_t n);
 char *sim_xstrdup(const char *s);

@@ -14,8 +14,28 @@
 extern "C" {
 #endif
 
-/* Read a whole file into a NUL-terminated malloc'ed buffer. SIM_EIO with a one-line message. */
+/* Read a whole file into a NUL-terminated malloc'ed buffer. SIM_EIO with a one-line message.
+ * Inputs are opened with O_NONBLOCK and must be regular files: a FIFO, device, directory or
+ * socket is refused at once ("P: not a regular file (it is a FIFO)"), never waited on. A
+ * buffer that cannot be allocated is SIM_ENOMEM naming the path and the size it needed. */
 int fio_read_all(const char *path, char **data, size_t *len, sim_err *err);
+/* The same with a size cap checked before anything is read: a larger file is SIM_ETRACE
+ * "P: the file is 3.0 GiB; a <kind> may be at most 1.0 MiB". */
+int fio_read_capped(const char *path, uint64_t cap, const char *kind, char **data, size_t *len,
+                    sim_err *err);
+/* Open a regular file for incremental reading (same checks as fio_read_all); NULL + err on
+ * failure; *size (may be NULL) receives its size. */
+FILE *fio_open_read(const char *path, uint64_t *size, sim_err *err);
+/* Size caps of the inputs read whole (docs/architecture.md, "Limits"). */
+#define FIO_CAP_CONFIG  (1ull << 20)    /* a JSON config (each file of an include chain) */
+#define FIO_CAP_CSV     (64ull << 20)   /* an authors' workload CSV */
+#define FIO_CAP_TOKENS  (1ull << 20)    /* a token-id file */
+/* "a FIFO", "a character device", ... for an st_mode. */
+const char *fio_type_name(unsigned mode);
+/* Outputs are written only to regular files or new names: SIM_EIO when path exists (lstat) and
+ * is anything else (a symlink, device, FIFO, directory), so the atomic rename never replaces
+ * one. fio_open checks it, and fio_commit checks again just before the rename. */
+int fio_check_output(const char *path, sim_err *err);
 
 /* Atomic writer: open a temp file beside path, write to fio_file(w), then commit or abort. */
 typedef struct fio_writer fio_writer;

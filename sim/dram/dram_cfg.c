@@ -186,6 +186,9 @@ static int check_dram(void *obj, const char *path, sim_err *err)
         seen[f] = true;
         order[n++] = f;
         if (!e) break;
+        if (!e[1])
+            return sim_errf(err, SIM_EINVAL, "%s: field 'mapping' = \"%s\" ends with '-' (a field "
+                            "name must follow each '-')", path, c->mapping);
         s = e + 1;
     }
     for (int i = 0; i < 7; i++) {

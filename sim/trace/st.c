@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 const char *const ST_DTYPE_NAMES[] = { "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64",
@@ -88,7 +89,13 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, sim
                         name, len);
     }
     uint64_t hlen = rd_le64(buf);
-    if (hlen < 2 || hlen > ST_MAX_HEADER || hlen > len - 8)
+    if (hlen < 2)
+        return sim_errf(err, SIM_ETRACE, "%s: header length %llu is too small (a JSON header "
+                        "needs at least 2 bytes) at byte 0", name, (unsigned long long)hlen);
+    if (hlen > ST_MAX_HEADER)
+        return sim_errf(err, SIM_ETRACE, "%s: header length %llu exceeds the %u-byte limit at "
+                        "byte 0", name, (unsigned long long)hlen, ST_MAX_HEADER);
+    if (hlen > len - 8)
         return sim_errf(err, SIM_ETRACE,
                         "%s: header length %llu does not fit the file (%zu bytes) at byte 0", name,
                         (unsigned long long)hlen, len);
@@ -254,7 +261,32 @@ struct st_writer {
     uint32_t n, cap;
     char **mk, **mv;
     uint32_t nm, mcap;
+    char *self_key;           /* metadata key of a whole-file checksum, or NULL */
 };
+
+void st_self_checksum(st_writer *w, const char *key)
+{
+    free(w->self_key);
+    w->self_key = sim_xstrdup(key);
+    st_add_meta(w, key, ST_SELF_PLACEHOLDER);
+}
+
+/* The 16 hex digits of "<key>":"fnv1a64:XXXXXXXXXXXXXXXX" in the header text hdr[0, n): their
+ * offset in hdr, or -1 unless the pattern occurs exactly once. (Inside a JSON string value a
+ * quote is escaped, so the pattern with its bare quotes can only be the metadata entry.) */
+long st_self_digits(const char *hdr, size_t n, const char *key)
+{
+    char pat[96];
+    int pl = snprintf(pat, sizeof pat, "\"%s\":\"fnv1a64:", key);
+    if (pl <= 0 || (size_t)pl >= sizeof pat) return -1;
+    long found = -1;
+    for (size_t i = 0; i + (size_t)pl + 16 <= n; i++)
+        if (hdr[i] == '"' && memcmp(hdr + i, pat, (size_t)pl) == 0) {
+            if (found >= 0) return -1;
+            found = (long)(i + (size_t)pl);
+        }
+    return found;
+}
 
 st_writer *st_writer_new(void) { return sim_xcalloc(1, sizeof(st_writer)); }
 
@@ -319,6 +351,19 @@ int st_write(st_writer *w, const char *path, sim_err *err)
     char *hdr = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     size_t hl = strlen(hdr), padded = (hl + 7) / 8 * 8;
+    if (w->self_key) {   /* FNV-1a over the whole file with the 16 digits as '0', then patch */
+        long at = st_self_digits(hdr, hl, w->self_key);
+        SIM_ASSERT(at >= 0);
+        uint8_t lb[8];
+        for (int i = 0; i < 8; i++) lb[i] = (uint8_t)((uint64_t)padded >> (8 * i));
+        uint64_t h = st_fnv1a(lb, 8, ST_FNV_INIT);
+        h = st_fnv1a((const uint8_t *)hdr, hl, h);
+        for (size_t i = hl; i < padded; i++) h = st_fnv1a((const uint8_t *)" ", 1, h);
+        for (uint32_t i = 0; i < w->n; i++) h = st_fnv1a(w->e[i].data, (size_t)w->e[i].nbytes, h);
+        char hex[17];
+        snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+        memcpy(hdr + at, hex, 16);
+    }
     fio_writer *fw;
     int rc = fio_open(path, &fw, err);
     if (rc) { cJSON_free(hdr); return rc; }
@@ -331,8 +376,9 @@ int st_write(st_writer *w, const char *path, sim_err *err)
         if (w->e[i].nbytes) ok = fwrite(w->e[i].data, 1, (size_t)w->e[i].nbytes, f) == w->e[i].nbytes;
     cJSON_free(hdr);
     if (!ok) {
+        int e = errno;
         fio_abort(fw);
-        return sim_errf(err, SIM_EIO, "%s: write failed", path);
+        return sim_errf(err, SIM_EIO, "%s: write failed: %s", path, strerror(e));
     }
     return fio_commit(fw, err);
 }
@@ -342,6 +388,7 @@ void st_writer_free(st_writer *w)
     if (!w) return;
     for (uint32_t i = 0; i < w->n; i++) free(w->e[i].name);
     for (uint32_t i = 0; i < w->nm; i++) { free(w->mk[i]); free(w->mv[i]); }
+    free(w->self_key);
     free(w->e);
     free(w->mk);
     free(w->mv);

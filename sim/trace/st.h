@@ -60,6 +60,14 @@ void st_add(st_writer *w, const char *name, st_dtype dt, uint32_t ndim, const ui
 void st_add_meta(st_writer *w, const char *key, const char *val);
 /* FNV-1a 64 of the data region as it will be written (call after all st_add). */
 uint64_t st_data_checksum(const st_writer *w);
+/* A whole-file checksum in metadata key: the value is "fnv1a64:" + 16 lower-case hex digits of
+ * FNV-1a 64 over every byte of the file (length, header, padding, data) with those 16 digits
+ * read as '0'. st_write fills it in. */
+#define ST_SELF_PLACEHOLDER "fnv1a64:0000000000000000"
+void st_self_checksum(st_writer *w, const char *key);
+/* Where the 16 digits of key's self checksum sit in header text hdr[0, n) (offset into hdr),
+ * or -1 unless "<key>":"fnv1a64: occurs exactly once. */
+long st_self_digits(const char *hdr, size_t n, const char *key);
 int  st_write(st_writer *w, const char *path, sim_err *err);   /* atomic */
 void st_writer_free(st_writer *w);
 

@@ -1,6 +1,8 @@
 /* trace.c - .spt traces: safetensors layout, strict reader (docs/trace-format.md). */
 #include "trace/trace.h"
 #include "trace/st.h"
+#include "trace/pol.h"
+#include "base/cfg.h"
 #include "base/fileio.h"
 
 #include <cjson/cJSON.h>
@@ -11,7 +13,7 @@
 #include <string.h>
 
 #define SPT_FORMAT  "spatten-trace"
-#define SPT_VERSION "1"
+#define SPT_VERSION "2"   /* 2: the checksum covers the whole file, header included */
 
 static void free_pass(spt_pass *p)
 {
@@ -145,14 +147,12 @@ int spt_write(const spt_trace *t, const char *path, sim_err *err)
     snprintf(desc, sizeof desc, "U64 sums of |out| with %u fraction bits", t->fmt.frac);
     cJSON_AddStringToObject(fj, "head_imp", desc);
     char *tjs = print_free(tj), *fjs = print_free(fj);
-    char ck[40];
-    snprintf(ck, sizeof ck, "fnv1a64:%016llx", (unsigned long long)st_data_checksum(w));
     st_add_meta(w, "format", SPT_FORMAT);
     st_add_meta(w, "version", SPT_VERSION);
     st_add_meta(w, "trace", tjs);
     st_add_meta(w, "formats", fjs);
     st_add_meta(w, "workload", t->workload_json ? t->workload_json : "{}");
-    st_add_meta(w, "checksum", ck);
+    st_self_checksum(w, "checksum");   /* over the whole file, header included */
     int rc = st_write(w, path, err);
     free(tjs);
     free(fjs);
@@ -186,6 +186,17 @@ static int rerr(rd *r, uint64_t off, const char *fmt, ...)
     return sim_errf(r->err, SIM_ETRACE, "%s: %s at byte %llu", r->name, m, (unsigned long long)off);
 }
 
+/* v as the shortest text that reads back exactly, never with an exponent for whole numbers
+ * (a range [1, 1048576], not [1, 1.04858e+06]) */
+static void num_text(char *b, size_t cap, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e18) { snprintf(b, cap, "%.0f", v); return; }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(b, cap, "%.*g", prec, v);
+        if (strtod(b, NULL) == v) return;
+    }
+}
+
 /* metadata JSON getters: strict types */
 static int jnum(rd *r, const cJSON *o, const char *key, double lo, double hi, bool whole_,
                 double *v)
@@ -193,7 +204,12 @@ static int jnum(rd *r, const cJSON *o, const char *key, double lo, double hi, bo
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!cJSON_IsNumber(j) || j->valuedouble < lo || j->valuedouble > hi ||
         (whole_ && j->valuedouble != floor(j->valuedouble)))
-        return rerr(r, 8, "metadata field '%s' is missing or out of range [%g, %g]", key, lo, hi);
+    {
+        char a[40], b[40];
+        num_text(a, sizeof a, lo);
+        num_text(b, sizeof b, hi);
+        return rerr(r, 8, "metadata field '%s' is missing or out of range [%s, %s]", key, a, b);
+    }
     *v = j->valuedouble;
     return SIM_OK;
 }
@@ -421,6 +437,63 @@ static int read_pass(rd *r, spt_trace *t, spt_pass *p)
     return SIM_OK;
 }
 
+/* The header's meaning, checked against the contract (pol.h, docs/trace-format.md) once every
+ * pass is read: a generation trace is causal; the summarization passes keep exactly the token
+ * and head counts the policy's rules give; a local-V count is the rule's count of the row's
+ * keys (at least 1). An edited header is bad input here, not a golden mismatch later. */
+static int check_meaning(rd *r, const spt_trace *t)
+{
+    const spt_policy *p = &t->policy;
+    if (t->n_gen > 0 && !t->causal)
+        return rerr(r, 8, "metadata field 'causal' is false, but a trace with generation steps "
+                    "(n_gen %u) is causal", t->n_gen);
+    for (uint32_t l = 0; l < t->layers; l++) {
+        if (!p->token_prune && p->tok_keep[l] != 1.0)
+            return rerr(r, 8, "metadata field 'policy.tok_keep[%u]' = %.17g, but token_prune is "
+                        "false (every ratio is 1)", l, p->tok_keep[l]);
+        if (!p->head_prune && p->head_keep[l] != 1.0)
+            return rerr(r, 8, "metadata field 'policy.head_keep[%u]' = %.17g, but head_prune is "
+                        "false (every ratio is 1)", l, p->head_keep[l]);
+    }
+    if (p->static_mask && p->token_prune)
+        return rerr(r, 8, "metadata fields 'policy.static_mask' and 'policy.token_prune' are both "
+                    "true (a static mask runs without token pruning)");
+    if (!p->local_v && p->v_keep != 1.0)
+        return rerr(r, 8, "metadata field 'policy.v_keep' = %.17g, but local_v is false", p->v_keep);
+    uint32_t tok = t->n_prompt, heads = t->heads;
+    for (uint32_t l = 0; l < t->layers; l++) {        /* summarization: step 0, pass l */
+        const spt_pass *x = &t->pass[l];
+        tok = pol_tok_keep(p, l, t->n_prompt, tok);
+        if (x->n_tok != tok)
+            return rerr(r, tens(r, "passes")->file_off, "pass s0.l%u attends %u tokens; the "
+                        "header's policy keeps %u there", l, x->n_tok, tok);
+        if (!p->static_heads) {
+            heads = pol_head_keep(p, l, t->heads, heads);
+            if (x->n_head != heads)
+                return rerr(r, tens(r, "passes")->file_off, "pass s0.l%u has %u heads; the "
+                            "header's policy keeps %u there", l, x->n_head, heads);
+        }
+    }
+    for (uint32_t i = 0; p->local_v && !p->static_mask && i < t->n_pass; i++) {
+        const spt_pass *x = &t->pass[i];
+        for (uint32_t h = 0; h < x->n_head; h++)
+            for (uint32_t q = 0; q < x->n_q; q++) {
+                uint32_t m = x->n_tok;                   /* keys the row sees */
+                if (t->causal)
+                    for (m = 0; m < x->n_tok && x->tok_idx[m] <= x->q_pos[q]; m++) {}
+                const uint32_t want = pol_v_keep(p, m), got = x->v_cnt[(size_t)h * x->n_q + q];
+                if (got != want) {
+                    char nm[64];
+                    snprintf(nm, sizeof nm, "s%u.l%u.v_cnt", x->step, x->layer);
+                    return rerr(r, tens(r, nm)->file_off + 4ull * ((size_t)h * x->n_q + q),
+                                "tensor '%s' element %zu = %u; v_keep %.17g of the row's %u keys "
+                                "keeps %u", nm, (size_t)h * x->n_q + q, got, p->v_keep, m, want);
+                }
+            }
+    }
+    return SIM_OK;
+}
+
 int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **out,
                  sim_err *err)
 {
@@ -442,10 +515,20 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
         rc = rerr(&r, 8, "metadata 'checksum' is missing or malformed");
         goto out;
     }
-    t->checksum = st_fnv1a(f.data, (size_t)f.data_len, ST_FNV_INIT);
+    {   /* FNV-1a 64 over the whole file, the checksum's own 16 digits read as '0' */
+        long at = st_self_digits((const char *)data + 8, (size_t)f.data_off - 8, "checksum");
+        if (at < 0) {
+            rc = rerr(&r, 8, "metadata 'checksum' is not in the header exactly once");
+            goto out;
+        }
+        size_t dpos = 8 + (size_t)at;
+        uint64_t h = st_fnv1a(data, dpos, ST_FNV_INIT);
+        h = st_fnv1a((const uint8_t *)"0000000000000000", 16, h);
+        t->checksum = st_fnv1a(data + dpos + 16, len - dpos - 16, h);
+    }
     if (t->checksum != want) {
-        rc = rerr(&r, f.data_off, "data checksum %016llx does not match the header's %016llx (corrupt data region)",
-                  (unsigned long long)t->checksum, want);
+        rc = rerr(&r, 0, "checksum %016llx does not match the header's %016llx (the file is "
+                  "corrupt: header or data)", (unsigned long long)t->checksum, want);
         goto out;
     }
     const char *ts = st_meta(&f, "trace"), *fs = st_meta(&f, "formats"), *ws = st_meta(&f, "workload");
@@ -568,6 +651,7 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
         rc = rerr(&r, 8, "%u tensors in the file are not part of a trace of this shape", f.n - r.used);
         goto out;
     }
+    if ((rc = check_meaning(&r, t))) goto out;
 out:
     cJSON_Delete(tj);
     cJSON_Delete(fj);

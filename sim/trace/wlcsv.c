@@ -75,9 +75,29 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
+/* Plain decimal only: digits with an optional fraction and exponent ("0.25", "1e-3", ".5");
+ * no sign, space, hex float, inf or nan (strtod alone takes " 0.5" and "0x1p-3"). */
+static bool decimal_syntax(const char *s)
+{
+    const char *p = s;
+    size_t id = strspn(p, "0123456789");
+    p += id;
+    size_t fd = 0;
+    if (*p == '.') { p++; fd = strspn(p, "0123456789"); p += fd; }
+    if (id + fd == 0) return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        size_t ed = strspn(p, "0123456789");
+        if (!ed) return false;
+        p += ed;
+    }
+    return *p == '\0';
+}
+
 static bool parse_double(const char *s, double *out)
 {
-    if (!*s) return false;
+    if (!*s || !decimal_syntax(s)) return false;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -143,9 +163,14 @@ static int parse_row(const rd *r, char **f, wlcsv_row *row)
     if ((rc = get_u32(r, f[C_ITER], C_ITER, 0, WLCSV_MAX_ITER, &row->iteration))) return rc;
     if ((rc = get_u32(r, f[C_LAYER], C_LAYER, 0, SPT_MAX_LAYERS - 1, &row->layer))) return rc;
     if ((rc = get_u32(r, f[C_HEAD], C_HEAD, 0, SPT_MAX_HEADS - 1, &row->head))) return rc;
-    double d;
-    if (!parse_double(f[C_D], &d) || d != floor(d))
-        return RD_FAIL(r, "field 'embedding_length_D' = '%s' is not a whole number", f[C_D]);
+    double d;   /* an integer column, written "64.0" by the authors: digits, optionally ".0" */
+    {
+        const char *x = f[C_D] + strspn(f[C_D], "0123456789");
+        bool ok = x != f[C_D] && (!*x || (x[0] == '.' && x[1] && !x[1 + strspn(x + 1, "0")]));
+        if (!ok || !parse_double(f[C_D], &d))
+            return RD_FAIL(r, "field 'embedding_length_D' = '%s' is not a whole number (digits, "
+                           "optionally followed by .0)", f[C_D]);
+    }
     if (d < 1 || d > 1024)
         return RD_FAIL(r, "field 'embedding_length_D' = %s is out of range [1, 1024]", f[C_D]);
     row->d_head = (uint32_t)d;
@@ -196,33 +221,99 @@ static int parse_row(const rd *r, char **f, wlcsv_row *row)
     return SIM_OK;
 }
 
-int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, sim_err *err)
+/* Lines come from memory or from a file read incrementally, so a bad byte is found without
+ * reading the rest. A line is at most WLCSV_MAX_LINE bytes; the whole input at most
+ * FIO_CAP_CSV. */
+#define WLCSV_MAX_LINE 4096
+typedef struct lsrc {
+    const char *mem;
+    size_t      len, off;     /* memory: bytes, consumed */
+    FILE       *f;            /* or a file */
+    char        buf[WLCSV_MAX_LINE + 2];
+} lsrc;
+
+/* Next line into s->buf without its '\n': 1 (with *ll and *nl: it ended in '\n'), 0 at the
+ * end of the input, or an error code (rc filled). */
+static int next_line(lsrc *s, rd *r, size_t *ll, bool *nl, int *rc)
+{
+    size_t n = 0;
+    *nl = false;
+    if (s->f) {
+        int c;
+        while ((c = getc(s->f)) != EOF) {
+            if (c == '\n') { *nl = true; break; }
+            if (n == WLCSV_MAX_LINE) {
+                *rc = RD_FAIL(r, "line longer than %d bytes", WLCSV_MAX_LINE);
+                return -1;
+            }
+            s->buf[n++] = (char)c;
+        }
+        if (c == EOF && ferror(s->f)) {
+            *rc = sim_errf(r->err, SIM_EIO, "%s: read failed", r->name);
+            return -1;
+        }
+        s->off += n + *nl;
+        if (s->off > FIO_CAP_CSV) {
+            *rc = RD_FAIL(r, "the file exceeds %llu bytes, a workload CSV's limit",
+                          (unsigned long long)FIO_CAP_CSV);
+            return -1;
+        }
+    } else {
+        if (s->off >= s->len) return 0;
+        const char *p = s->mem + s->off, *e = memchr(p, '\n', s->len - s->off);
+        size_t k = e ? (size_t)(e - p) : s->len - s->off;
+        if (k > WLCSV_MAX_LINE) {
+            *rc = RD_FAIL(r, "line longer than %d bytes", WLCSV_MAX_LINE);
+            return -1;
+        }
+        memcpy(s->buf, p, k);
+        n = k;
+        *nl = e != NULL;
+        s->off += k + (e != NULL);
+    }
+    if (n == 0 && !*nl) return 0;
+    s->buf[n] = '\0';
+    const char *z = memchr(s->buf, '\0', n);
+    if (z) {
+        *rc = RD_FAIL(r, "a NUL byte at column %zu (not a text CSV)", (size_t)(z - s->buf) + 1);
+        return -1;
+    }
+    *ll = n;
+    return 1;
+}
+
+static int read_lines(lsrc *src, const char *name, wlcsv **out, sim_err *err)
 {
     *out = NULL;
     rd r = {name, 1, err};
-    if (memchr(data, '\0', len))
-        return RD_FAIL(&r, "file contains a NUL byte (not a text CSV)");
-    char *buf = sim_xmalloc(len + 1);
-    memcpy(buf, data, len);
-    buf[len] = '\0';
     wlcsv *w = sim_xcalloc(1, sizeof *w);
     w->source = sim_xstrdup(name);
     size_t cap = 0;
     int rc = SIM_OK;
     bool have_header = false, have_config = false;
-    char *p = buf, *end = buf + len;
     char *f[WLCSV_NCOLS];
-    for (r.line = 1; p < end || !have_header; r.line++) {
-        char *nl = memchr(p, '\n', (size_t)(end - p));
-        char *line = p;
-        if (!nl && p < end) {                 /* every line we write ends in '\n' */
+    for (r.line = 1;; r.line++) {
+        size_t ll;
+        bool nl;
+        int got = next_line(src, &r, &ll, &nl, &rc);
+        if (got < 0) break;
+        if (got == 0) {
+            if (!have_header)
+                rc = RD_FAIL(&r, "missing header line (expected '%s,...')", WLCSV_COLUMNS[0]);
+            break;
+        }
+        char *line = src->buf;
+        if (!nl) {                            /* every line we write ends in '\n' */
             rc = RD_FAIL(&r, "last line has no newline (truncated file?)");
             break;
         }
-        if (nl) { *nl = '\0'; p = nl + 1; } else p = end;
-        size_t ll = strlen(line);
         if (ll && line[ll - 1] == '\r') line[--ll] = '\0';
         if (!have_header) {
+            if (!memcmp(line, "\xef\xbb\xbf", ll < 3 ? ll : 3) && ll >= 3) {
+                rc = RD_FAIL(&r, "the file starts with a UTF-8 byte order mark (bytes EF BB BF); "
+                             "save it without one");
+                break;
+            }
             if (ll == 0) { rc = RD_FAIL(&r, "missing header line (expected '%s,...')", WLCSV_COLUMNS[0]); break; }
             int n = split(line, f, WLCSV_NCOLS);
             for (int i = 0; i < WLCSV_NCOLS && i < n; i++)
@@ -239,8 +330,7 @@ int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, 
             have_header = true;
             continue;
         }
-        if (ll == 0) {
-            if (p >= end) break;              /* the file's final newline */
+        if (ll == 0) {                        /* a blank line anywhere, the last one too */
             rc = RD_FAIL(&r, "empty line");
             break;
         }
@@ -307,7 +397,6 @@ int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, 
         r.line = 2;
         rc = RD_FAIL(&r, "no data rows after the header");
     }
-    free(buf);
     if (rc) { wlcsv_free(w); return rc; }
     w->summary_iter0 = strncmp(w->config, "spatten-sim ", 12) == 0 && strstr(w->config, SUMMARY_MARK);
     w->summary_causal = w->summary_iter0 && strstr(w->config, CAUSAL_MARK);
@@ -315,15 +404,33 @@ int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, 
     return SIM_OK;
 }
 
+int wlcsv_read_mem(const char *data, size_t len, const char *name, wlcsv **out, sim_err *err)
+{
+    lsrc *s = sim_xcalloc(1, sizeof *s);
+    s->mem = data;
+    s->len = len;
+    int rc = read_lines(s, name, out, err);
+    free(s);
+    return rc;
+}
+
 int wlcsv_read(const char *path, wlcsv **out, sim_err *err)
 {
-    char *data;
-    size_t len;
     *out = NULL;
-    int rc = fio_read_all(path, &data, &len, err);
-    if (rc) return rc;
-    rc = wlcsv_read_mem(data, len, path, out, err);
-    free(data);
+    uint64_t size;
+    FILE *f = fio_open_read(path, &size, err);
+    if (!f) return err ? (int)err->code : SIM_EIO;
+    if (size > FIO_CAP_CSV) {
+        fclose(f);
+        return sim_errf(err, SIM_ETRACE, "%s: the file is %llu bytes; a workload CSV may be at most "
+                        "%llu bytes", path, (unsigned long long)size,
+                        (unsigned long long)FIO_CAP_CSV);
+    }
+    lsrc *s = sim_xcalloc(1, sizeof *s);
+    s->f = f;
+    int rc = read_lines(s, path, out, err);
+    fclose(f);
+    free(s);
     return rc;
 }
 

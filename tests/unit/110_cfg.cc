@@ -88,7 +88,7 @@ TEST(Cfg, EachBadInputGivesOneNamedMessage) {
      "t.json: malformed JSON at line 1, column 25: invalid UTF-8 in a string (byte 0xff)"},
     {R"([1])", "t.json: top level must be a JSON object"},
     {R"({"depth": 8, "include": "does-not-exist.json"})",
-     "t.json: field 'include' = \"does-not-exist.json\": cannot read does-not-exist.json"},
+     "t.json: field 'include' = \"does-not-exist.json\": cannot read does-not-exist.json (cannot open: No such file or directory)"},
   };
   for (auto &c : cases) {
     Demo d{}; int rc;

@@ -76,7 +76,7 @@ TEST(Trace, FileFollowsTheSafetensorsLayout) {
   cJSON *meta = cJSON_GetObjectItemCaseSensitive(j, "__metadata__");
   ASSERT_TRUE(cJSON_IsObject(meta));
   EXPECT_STREQ(cJSON_GetObjectItemCaseSensitive(meta, "format")->valuestring, "spatten-trace");
-  EXPECT_STREQ(cJSON_GetObjectItemCaseSensitive(meta, "version")->valuestring, "1");
+  EXPECT_STREQ(cJSON_GetObjectItemCaseSensitive(meta, "version")->valuestring, "2");
   for (const char *k : {"trace", "formats", "workload", "checksum"})
     EXPECT_TRUE(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(meta, k))) << k;
   // the q tensor of pass (step 1, layer 2) is [n_head, 1, d_head] int16
@@ -96,9 +96,19 @@ TEST(Trace, FileFollowsTheSafetensorsLayout) {
     total += (uint64_t)(cJSON_GetArrayItem(o, 1)->valuedouble - cJSON_GetArrayItem(o, 0)->valuedouble);
   }
   EXPECT_EQ(total, b.size() - 8 - hl);
-  // the checksum is FNV-1a 64 of the data region (independent implementation)
+  // version 2: the checksum is FNV-1a 64 of every byte of the file, its own 16 hex digits read
+  // as '0' (independent implementation)
+  std::string all(b.begin(), b.end());
+  const std::string pat = "\"checksum\":\"fnv1a64:";
+  size_t at = all.find(pat);
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(all.find(pat, at + 1), std::string::npos) << "the checksum key occurs once";
+  at += pat.size();
   uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 8 + hl; i < b.size(); i++) { h ^= b[i]; h *= 0x100000001b3ull; }
+  for (size_t i = 0; i < b.size(); i++) {
+    h ^= (i >= at && i < at + 16) ? (uint8_t)'0' : b[i];
+    h *= 0x100000001b3ull;
+  }
   char want[40];
   snprintf(want, sizeof want, "fnv1a64:%016llx", (unsigned long long)h);
   EXPECT_STREQ(cJSON_GetObjectItemCaseSensitive(meta, "checksum")->valuestring, want);

@@ -51,6 +51,24 @@ int read_bytes(const std::vector<uint8_t> &b, std::string *msg = nullptr) {
   return rc;
 }
 
+// Recompute the version-2 whole-file checksum after an edit (FNV-1a 64 over every byte, the
+// checksum's own 16 hex digits read as '0'; docs/trace-format.md), independently of st.c.
+void reseal(std::vector<uint8_t> &b) {
+  std::string all(b.begin(), b.end());
+  const std::string pat = "\"checksum\":\"fnv1a64:";
+  size_t at = all.find(pat);
+  ASSERT_NE(at, std::string::npos);
+  at += pat.size();
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < b.size(); i++) {
+    h ^= (i >= at && i < at + 16) ? (uint8_t)'0' : b[i];
+    h *= 0x100000001b3ull;
+  }
+  char hex[17];
+  snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+  memcpy(&b[at], hex, 16);
+}
+
 std::vector<uint8_t> with_header(const std::string &hdr, const std::vector<uint8_t> &data) {
   std::vector<uint8_t> b(8);
   uint64_t n = hdr.size();
@@ -117,7 +135,8 @@ TEST(TraceCorrupt, HostileHeadersAreRejectedBeforeAnyAllocation) {
     {"[1,2]", 0, "does not start with '{'"},
     {"{\"__metadata__\":{\"format\":\"other\"}}", 0, "not a spatten trace"},
     {"{\"__metadata__\":{\"format\":\"spatten-trace\",\"version\":\"9\"}}", 0, "unsupported trace version"},
-    {"{\"__metadata__\":{\"format\":\"spatten-trace\",\"version\":\"1\",\"checksum\":\"fnv1a64:cbf29ce484222325\",\"trace\":\"{}\",\"formats\":\"{}\",\"workload\":\"{}\"}}", 0, "metadata field"},
+    {"{\"__metadata__\":{\"format\":\"spatten-trace\",\"version\":\"2\",\"checksum\":\"fnv1a64:cbf29ce484222325\",\"trace\":\"{}\",\"formats\":\"{}\",\"workload\":\"{}\"}}", 0, "checksum"},
+    {"{\"__metadata__\":{\"format\":\"spatten-trace\",\"version\":\"1\"}}", 0, "unsupported trace version '1' (this reader: 2)"},
   };
   for (auto &c : cases) {
     std::string m;
@@ -170,10 +189,15 @@ TEST(TraceCorrupt, AMalformedSeedIsRejected) {
   ASSERT_TRUE(b[i] >= '0' && b[i] <= '9');
   b[i] = 'x';
   std::string m;
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);   // unsealed: the checksum covers the header
+  EXPECT_NE(m.find("checksum"), std::string::npos) << m;
+  reseal(b);
   EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
   EXPECT_NE(m.find("metadata field 'seed'"), std::string::npos) << m;
   b[i] = '-';
+  reseal(b);
   EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+  EXPECT_NE(m.find("metadata field 'seed'"), std::string::npos) << m;
 }
 
 namespace {
@@ -233,6 +257,18 @@ TEST(TraceCorrupt, ConsistentChecksumsDoNotHideStructuralErrors) {
        spt_pass *p = const_cast<spt_pass *>(find_pass(t, 2, 0));
        p->new_pos[0] = p->tok_idx[0];
      }},
+    // the header's meaning (issue 12 item 6): a generation trace is causal
+    {gpt, "x.spt: metadata field 'causal' is false, but a trace with generation steps (n_gen 4) is causal at byte 8",
+     [](spt_trace *t) { t->causal = false; }},
+    // a local-V count is the rule's ceil(v_keep * keys), never 0: s0.l0 row 0 sees 1 key
+    {gpt, "x.spt: tensor 's0.l0.v_cnt' element 0 = 0; v_keep 0.5 of the row's 1 keys keeps 1 at byte ",
+     [](spt_trace *t) { const_cast<spt_pass *>(find_pass(t, 0, 0))->v_cnt[0] = 0; }},
+    // an edited keep ratio contradicts the pass shapes the trace holds
+    {gpt, "x.spt: pass s0.l1 attends 17 tokens; the header's policy keeps 12 there at byte ",
+     [](spt_trace *t) { t->policy.tok_keep[1] = 0.5; }},
+    // token_prune off with a ratio below 1
+    {gpt, "x.spt: metadata field 'policy.tok_keep[1]' = 0.69999999999999996, but token_prune is false",
+     [](spt_trace *t) { t->policy.token_prune = false; t->policy.tok_keep[1] = 0.7; }},
     // AP: a row's own block is never masked (it would attend no key)
     {R"({"include": "configs/workloads/tiny-gpt2.json",
         "policy": {"name": "ap", "ap_percentile": 0.5, "ap_block": 4}})",
@@ -256,6 +292,43 @@ TEST(TraceCorrupt, ConsistentChecksumsDoNotHideStructuralErrors) {
 }
 
 // The header's checksum is 16 lower-case hex digits (docs/trace-format.md).
+// Version 2: the checksum covers the header too. One flipped bit in the model name ("tiny" ->
+// "viny") was read with exit 0 before; now it is a checksum error.
+TEST(TraceCorrupt, AFlippedHeaderBitFailsTheChecksum) {
+  std::vector<uint8_t> b = good_bytes();
+  std::string all(b.begin(), b.end());
+  size_t i = all.find("\\\"model\\\":\\\"tiny");
+  ASSERT_NE(i, std::string::npos);
+  i += std::string("\\\"model\\\":\\\"").size();
+  ASSERT_EQ(b[i], 't');
+  b[i] ^= 0x02;   // 't' -> 'v'
+  std::string m;
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+  EXPECT_NE(m.find("checksum"), std::string::npos) << m;
+  EXPECT_NE(m.find("header or data"), std::string::npos) << m;
+  reseal(b);                       // resealed, the edit is a valid name: the trace reads
+  spt_trace *t = nullptr;
+  sim_err e{};
+  ASSERT_EQ(spt_read_mem(b.data(), b.size(), "x.spt", &t, &e), SIM_OK) << e.msg;
+  EXPECT_STREQ(t->model, "viny");
+  spt_free(t);
+}
+
+// A range in a message prints whole numbers whole: [1, 1048576], not [1, 1.04858e+06].
+TEST(TraceCorrupt, ARangeIsPrintedWithWholeNumbers) {
+  std::vector<uint8_t> b = good_bytes();
+  std::string all(b.begin(), b.end());
+  size_t i = all.find("\\\"n_pass\\\":15,");
+  ASSERT_NE(i, std::string::npos);
+  i += std::string("\\\"n_pass\\\":").size();
+  b[i] = '0';
+  b[i + 1] = ' ';   // "n_pass":0 , (JSON white space keeps the length)
+  reseal(b);
+  std::string m;
+  EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
+  EXPECT_EQ(m, "x.spt: metadata field 'n_pass' is missing or out of range [1, 1048576] at byte 8");
+}
+
 TEST(TraceCorrupt, AnUpperCaseChecksumIsRejected) {
   std::vector<uint8_t> b = good_bytes();
   std::string all(b.begin(), b.end());
@@ -294,6 +367,7 @@ TEST(TraceCorrupt, HeaderJsonIsStrictAndNamesAreSafe) {
     size_t i = all.find("\\\"d_head\\\":");
     ASSERT_NE(i, std::string::npos);
     memcpy(&b[i + 2], "layers", 6);
+    reseal(b);
     std::string m;
     EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
     EXPECT_NE(m.find("metadata 'trace' has the key 'layers' twice"), std::string::npos) << m;
@@ -303,6 +377,7 @@ TEST(TraceCorrupt, HeaderJsonIsStrictAndNamesAreSafe) {
     size_t i = all.find("\\\"workload\\\":\\\"tiny-gpt2\\\"");
     ASSERT_NE(i, std::string::npos);
     b[i + std::string("\\\"workload\\\":\\\"tiny").size()] = '/';
+    reseal(b);
     std::string m;
     EXPECT_EQ(read_bytes(b, &m), SIM_ETRACE);
     EXPECT_NE(m.find("metadata field 'workload' is not a safe name"), std::string::npos) << m;

@@ -118,9 +118,10 @@ TEST(Workload, EveryShippedConfigAndSweepWorkloadLoadsWithASafeName) {
 TEST(Workload, NameMustBeASafeFileName) {
   const std::string form =
       " is not allowed: use 1 to 63 characters from A-Z a-z 0-9 . _ + -, the first a letter or digit";
-  struct { const char *json_name, *shown; } bad[] = {
+  // a control character is refused for every string field (cfg.c), before the name rule
+  struct { const char *json_name, *shown, *ctl = nullptr; } bad[] = {
     {R"("../../escaped")", R"("../../escaped")"},
-    {R"("tiny,extra\nline")", R"("tiny,extra\nline")"},
+    {R"("tiny,extra\nline")", R"("tiny,extra\nline")", "w.json: field 'name' holds the control character 0x0a at character 11"},
     {R"("")", R"("")"},
     {R"(".hidden")", R"(".hidden")"},
     {R"("..")", R"("..")"},
@@ -129,8 +130,8 @@ TEST(Workload, NameMustBeASafeFileName) {
     {R"("a/b")", R"("a/b")"},
     {R"("a\\b")", R"("a\\b")"},
     {R"("q\"x")", R"("q\"x")"},
-    {R"("tab\there")", R"("tab\there")"},
-    {R"("esc\u001b[2J")", R"("esc\x1b[2J")"},
+    {R"("tab\there")", R"("tab\there")", "w.json: field 'name' holds the control character 0x09 at character 4"},
+    {R"("esc\u001b[2J")", R"("esc\x1b[2J")", "w.json: field 'name' holds the control character 0x1b at character 4"},
     {R"("caf\u00e9")", R"("caf\xc3\xa9")"},
   };
   for (auto &b : bad) {
@@ -138,7 +139,7 @@ TEST(Workload, NameMustBeASafeFileName) {
     wl_cfg w;
     std::string m;
     EXPECT_EQ(load(j.c_str(), &w, &m), SIM_EINVAL) << j;
-    EXPECT_EQ(m, std::string("w.json: field 'name' = ") + b.shown + form) << j;
+    EXPECT_EQ(m, b.ctl ? std::string(b.ctl) : std::string("w.json: field 'name' = ") + b.shown + form) << j;
     EXPECT_EQ(m.find('\n'), std::string::npos) << j;
   }
   // the name is also checked when it comes from an included file (the message names the top file)
@@ -192,7 +193,7 @@ TEST(Workload, EachBadInputGivesOneNamedLine) {
     {R"({"model": "bert-huge", "n_prompt": 8})",
      "w.json: field 'model' = \"bert-huge\" is not one of: custom, bert-base, bert-large, gpt2-small, gpt2-medium, tiny"},
     {R"({"model": "bert-base", "n_prompt": 8, "include": "no-such-file.json"})",
-     "w.json: field 'include' = \"no-such-file.json\": cannot read no-such-file.json"},
+     "w.json: field 'include' = \"no-such-file.json\": cannot read no-such-file.json (cannot open: No such file or directory)"},
     {R"({"model": "bert-base", "n_prompt": 8, "policy": {"name": "magic"}})",
      "w.json: field 'policy.name' = \"magic\" is not one of: none, spatten, ap, head-entropy, head-sparsity, head-distribution, head-random, head-magnitude"},
     {R"({"model": "bert-base", "n_prompt": 8, "policy": {"tok_keep": [0.5, 0.5]}})",

@@ -37,7 +37,15 @@ int cmd_config_ref(int argc, char **argv)
                "field tables. Every file may also hold `\"include\": \"other.json\"` (applied first, "
                "then overridden field by field) and `\"_comment\"` keys. Unknown or duplicate keys, "
                "wrong types, non-whole numbers for integer fields and out-of-range values are "
-               "errors naming the file and the field.\n");
+               "errors naming the file and the field. So are: a control character in any string, "
+               "an empty array (leave the field out for its default), and a file over 1 MiB. "
+               "In a hw config a path field (`dram_config`, `energy_config`, `gpu_config`) names "
+               "an existing regular file (other configs' paths are checked by the command that "
+               "reads them). A relative path resolves against the "
+               "directory of the config file *as named* (on the command line or in an `include`), "
+               "so a symlinked config's relative paths resolve against the link's directory, not "
+               "its target's, and a missing file is reported with the config, the field and the "
+               "resolved path. `\"\"` means \"none\" only for an optional path field.\n");
     for (size_t i = 0; i < n; i++) {
         if (argc == 2 && strcmp(argv[1], kinds[i].name)) continue;
         any = true;

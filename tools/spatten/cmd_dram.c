@@ -60,7 +60,9 @@ int cmd_dram(int argc, char **argv)
     bool have_count = false, have_gen_opt = false, skip = true, exhaustive = false;
     int o;
     optind = 1;
+    unsigned char seen[256] = { 0 };
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (cli_seen("dram", opts, o, seen)) return 1;
         switch (o) {
         case 'c': if (cli_check_path("dram", "--config value", optarg, 0)) return 1;
                   cfg_path = optarg; break;
@@ -107,6 +109,7 @@ int cmd_dram(int argc, char **argv)
 
     sim_err err = { 0 };
     dram_cfg cfg;
+    cli_note_input(stream_path ? stream_path : cfg_path);
     if (dram_cfg_load(cfg_path, &cfg, &err)) return cli_fail(&err);
     dram_stream st = { NULL, 0 };
     dram_gen g;

@@ -10,7 +10,9 @@ int cmd_info(int argc, char **argv)
     static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     int o;
     optind = 1;
+    unsigned char seen[256] = { 0 };
     while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (cli_seen("info", opts, o, seen)) return 1;
         if (o == 'h') {
             printf("usage: spatten info FILE.spt\n"
                    "  Validates a trace (sizes, offsets, counts, dtypes, checksum) and prints its\n"
@@ -23,11 +25,12 @@ int cmd_info(int argc, char **argv)
     if (cli_check_path("info", "FILE.spt path", argv[optind], 0)) return 1;
     sim_err err = { 0 };
     spt_trace *t = NULL;
+    cli_note_input(argv[optind]);
     int rc = spt_read(argv[optind], &t, &err);
     if (rc) return cli_fail(&err);
     const spt_policy *p = &t->policy;
     printf("file:      %s\n", argv[optind]);
-    printf("format:    spatten-trace version 1, checksum fnv1a64:%016llx OK\n",
+    printf("format:    spatten-trace version 2, checksum fnv1a64:%016llx OK\n",
            (unsigned long long)t->checksum);
     printf("workload:  %s (model %s, %s)\n", t->workload, t->model, t->causal ? "causal" : "bidirectional");
     printf("shape:     %u layers x %u heads x d_head %u; N %u prompt tokens, T %u generated; seed %llu\n",

@@ -27,6 +27,7 @@
 static const char USAGE[] =
     "usage: spatten run [WORKLOAD.json] [--hw HW.json] [-o DIR] [--timeline] [--save-trace]\n"
     "                   [--dram-trace FILE] [--no-skip] [--threads N] [--quiet]\n"
+    "                   [--max-trace-mb N] [--max-model-s N]\n"
     "Runs the reference model on the workload (default: built-in BERT-base, 384 tokens, SpAtten\n"
     "policy), simulates the resulting trace cycle by cycle on the accelerator (default hardware\n"
     "configs/hw/spatten.json), checks every result against the golden values, prints a summary\n"
@@ -40,7 +41,11 @@ static const char USAGE[] =
     "  --no-skip       simulate every cycle (no idle-cycle skipping; same results, slower)\n"
     "  --threads N     reference-model worker threads (default: the workload's 'threads');\n"
     "                  results are the same for every N\n"
-    "  -q, --quiet     no progress line\n";
+    "  -q, --quiet     no progress line\n"
+    "  --max-trace-mb N  refuse a workload whose trace could exceed N MiB (default 4096)\n"
+    "  --max-model-s N   refuse a workload whose reference model would take over N s (default 1800)\n"
+    "Before any work the workload is checked against the hardware (top-k size, multipliers) and\n"
+    "its cost estimated; large estimates are printed (docs/architecture.md, \"Limits\").\n";
 
 bool cli_default_config(const char *rel, char *buf, size_t cap)
 {
@@ -79,14 +84,18 @@ int cmd_run(int argc, char **argv)
         { "no-skip", no_argument, NULL, 'n' },    { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },       { "dram-trace", required_argument, NULL, 'D' },
         { "threads", required_argument, NULL, 'j' },
+        { "max-trace-mb", required_argument, NULL, 'M' }, { "max-model-s", required_argument, NULL, 'X' },
         { NULL, 0, NULL, 0 },
     };
+    cli_limits lim = { CLI_MAX_TRACE_MB, CLI_MAX_MODEL_S };
     const char *hw_arg = NULL, *out_arg = NULL, *dt_out = NULL;
     bool want_tl = false, save_trace = false, no_skip = false, quiet = false;
     long threads = 0;
     int c;
     optind = 1;
+    unsigned char seen[256] = { 0 };
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        if (cli_seen("run", opts, c, seen)) return 1;
         switch (c) {
         case 'H':
             if (cli_check_path("run", "--hw value", optarg, 0)) return 1;
@@ -96,6 +105,8 @@ int cmd_run(int argc, char **argv)
             if (cli_check_path("run", "-o value", optarg, RUN_LEAF_RESERVE)) return 1;
             out_arg = optarg;
             break;
+        case 'M': if (cli_parse_limit("run", "--max-trace-mb", optarg, &lim.max_trace_mb)) return 1; break;
+        case 'X': if (cli_parse_limit("run", "--max-model-s", optarg, &lim.max_model_s)) return 1; break;
         case 'D':
             if (cli_check_path("run", "--dram-trace value", optarg, CLI_TMP_RESERVE)) return 1;
             dt_out = optarg;
@@ -121,6 +132,7 @@ int cmd_run(int argc, char **argv)
 
     sim_err err = { 0 };
     wl_cfg wl;
+    cli_note_input(wl_path ? wl_path : "built-in default workload");
     int rc = wl_path ? wl_cfg_load(wl_path, &wl, &err) : wl_default(&wl);
     if (rc) {
         if (!wl_path) sim_errf(&err, (sim_rc)rc, "built-in default workload is invalid");
@@ -157,6 +169,10 @@ int cmd_run(int argc, char **argv)
     accel *a = NULL;
     timeline *tl = NULL;
     fio_writer *dtw = NULL;
+    /* the hardware fits and the work is within the caps, before any of it runs */
+    if ((rc = cli_plan_check("run", wl_path ? wl_path : "built-in default workload", &wl, &hw,
+                             &lim, quiet, &err)))
+        goto done;
     if (!quiet)
         fprintf(stderr, "spatten: reference model: %s (%u prompt + %u generated tokens)\n",
                 wl.name, wl.n_prompt, wl.n_gen);
@@ -178,7 +194,8 @@ int cmd_run(int argc, char **argv)
     if (want_tl) tl = tl_create();
     if (dt_out && (rc = fio_open(dt_out, &dtw, &err))) goto done;
     cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL };
-    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err))) goto done;
+    if ((rc = cli_name_input(cli_simulate(&hw, tr, NULL, st, &so, &a, &err), tr->source, &err)))
+        goto done;
     if (dtw) {
         rc = fio_commit(dtw, &err);
         dtw = NULL;

@@ -50,7 +50,9 @@ int cmd_sim(int argc, char **argv)
     bool no_skip = false, quiet = false;
     int c;
     optind = 1;
+    unsigned char seen[256] = { 0 };
     while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+        if (cli_seen("sim", opts, c, seen)) return 1;
         /* a path option: never empty, never longer than a path can be */
 #define PATH_OPT(var, what, reserve) \
     do { if (cli_check_path("sim", what, optarg, reserve)) return 1; var = optarg; } while (0)
@@ -83,6 +85,7 @@ int cmd_sim(int argc, char **argv)
 
     sim_err err = { 0 };
     hw_cfg hw;
+    cli_note_input(trace_path ? trace_path : csv_in);
     int rc = hw_cfg_load(hw_path, &hw, &err);
     if (rc) return cli_fail(&err);
     spt_trace *tr = NULL;
@@ -98,7 +101,9 @@ int cmd_sim(int argc, char **argv)
     if (tl_out) tl = tl_create();
     if (dt_out && (rc = fio_open(dt_out, &dtw, &err))) goto done;
     cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL };
-    if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err))) goto done;
+    if ((rc = cli_name_input(cli_simulate(&hw, tr, wc, st, &so, &a, &err),
+                             trace_path ? trace_path : csv_in, &err)))
+        goto done;
     if (dtw) {
         rc = fio_commit(dtw, &err);
         dtw = NULL;

@@ -15,7 +15,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: spatten trace WORKLOAD.json -o FILE.spt [--csv FILE] [--stats] [--no-error]\n"
-            "                    [--float-dump FILE] [--threads N] [--quiet]\n"
+            "                    [--float-dump FILE] [--threads N] [--quiet] [--max-trace-mb N]\n"
+            "                    [--max-model-s N]\n"
             "  Runs the reference model (fixed-point golden model under the workload's policy)\n"
             "  and writes the trace (docs/trace-format.md).\n"
             "  -o, --out FILE.spt   trace to write (atomically)\n"
@@ -26,7 +27,10 @@ static void usage(FILE *f)
             "      --float-dump F   also write the dense float model's per-head Q/K/V/output (F64)\n"
             "      --threads N      reference-model worker threads (default: the workload's\n"
             "                       'threads'); the trace is the same for every N\n"
-            "  -q, --quiet          print nothing on success\n");
+            "  -q, --quiet          print nothing on success\n"
+            "      --max-trace-mb N refuse a workload whose trace could exceed N MiB (default 4096)\n"
+            "      --max-model-s N  refuse a workload whose model would take over N s (default 1800)\n"
+            "  The cost is estimated before any work; large estimates are printed.\n");
 }
 
 int cmd_trace(int argc, char **argv)
@@ -37,13 +41,17 @@ int cmd_trace(int argc, char **argv)
         { "threads", required_argument, NULL, 'j' },
         { "quiet", no_argument, NULL, 'q' },     { "help", no_argument, NULL, 'h' },
         { "float-dump", required_argument, NULL, 'f' },
+        { "max-trace-mb", required_argument, NULL, 'M' }, { "max-model-s", required_argument, NULL, 'X' },
         { NULL, 0, NULL, 0 } };
     const char *outp = NULL, *csv = NULL, *fdump = NULL;
     bool want_stats = false, quiet = false, no_err = false;
     long threads = 0;
+    cli_limits lim = { CLI_MAX_TRACE_MB, CLI_MAX_MODEL_S };
     int o;
     optind = 1;
+    unsigned char seen[256] = { 0 };
     while ((o = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        if (cli_seen("trace", opts, o, seen)) return 1;
         switch (o) {
         case 'o':
             if (cli_check_path("trace", "-o value", optarg, CLI_TMP_RESERVE)) return 1;
@@ -53,6 +61,8 @@ int cmd_trace(int argc, char **argv)
             if (cli_check_path("trace", "--csv value", optarg, CLI_TMP_RESERVE)) return 1;
             csv = optarg;
             break;
+        case 'M': if (cli_parse_limit("trace", "--max-trace-mb", optarg, &lim.max_trace_mb)) return 1; break;
+        case 'X': if (cli_parse_limit("trace", "--max-model-s", optarg, &lim.max_model_s)) return 1; break;
         case 's': want_stats = true; break;
         case 'n': no_err = true; break;
         case 'j': {
@@ -80,6 +90,7 @@ int cmd_trace(int argc, char **argv)
     if (cli_check_outputs("trace", ins, 1, outs, 3)) return 1;
     sim_err err = { 0 };
     wl_cfg w;
+    cli_note_input(wpath);
     int rc = wl_cfg_load(wpath, &w, &err);
     if (rc) return cli_fail(&err);
     if (threads > 0) w.threads = (uint32_t)threads;
@@ -88,6 +99,7 @@ int cmd_trace(int argc, char **argv)
     wr.error_stats = w.error_stats && want_stats && !no_err;
     spt_trace *t = NULL;
     model_stats ms;
+    if ((rc = cli_plan_check("trace", wpath, &w, NULL, &lim, quiet, &err))) return cli_fail(&err);
     progress mp;
     progress_init(&mp, "spatten: reference model", quiet);
     wr.progress = progress_cb;

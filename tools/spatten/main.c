@@ -1,15 +1,18 @@
 /* main.c - the spatten command: a thin dispatcher over libspatten (interfaces.md). */
 #define _XOPEN_SOURCE 700     /* realpath */
 #include "cmds.h"
+#include "base/fileio.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct subcmd {
     const char *name;
@@ -42,9 +45,9 @@ int cli_usage_error(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
-    for (char *p = m; *p; p++)           /* one line, whatever the option values hold */
-        if (*p == '\n' || *p == '\r') *p = ' ';
-    fprintf(stderr, "spatten: %s\n", m);
+    sim_err e;                           /* one line, whatever the option values hold, and */
+    sim_errf(&e, SIM_EUSAGE, "%s", m);   /* control bytes (an escape sequence) shown as \xNN */
+    fprintf(stderr, "spatten: %s\n", e.msg);
     return 1;
 }
 
@@ -80,6 +83,16 @@ bool cli_parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *v)
     return true;
 }
 
+int cli_parse_limit(const char *cmd, const char *opt, const char *val, double *out)
+{
+    uint64_t v;
+    if (!cli_parse_uint(val, 1, 1ull << 40, &v))
+        return cli_usage_error("%s: %s needs a whole number from 1 to 1099511627776, got '%s'", cmd,
+                               opt, val);
+    *out = (double)v;
+    return 0;
+}
+
 /* The directory of p (resolved) and p's last component; false if the directory does not
  * resolve (the file cannot be written there either, and the write will say so). */
 static bool split_real(const char *p, char *dir, char *base)
@@ -108,6 +121,11 @@ int cli_check_outputs(const char *cmd, const cli_file *in, size_t nin, const cli
 {
     for (size_t i = 0; i < nout; i++) {
         if (!out[i].path) continue;
+        struct stat lb;   /* the rule (README): outputs are regular files or new names */
+        if (lstat(out[i].path, &lb) == 0 && !S_ISREG(lb.st_mode))
+            return cli_usage_error("%s: %s '%s' is %s; outputs are written only to regular files "
+                                   "or new names (never through a link, device or FIFO)", cmd,
+                                   out[i].what, out[i].path, fio_type_name((unsigned)lb.st_mode));
         for (size_t j = 0; j < nin; j++)
             if (in[j].path && same_file(out[i].path, in[j].path))
                 return cli_usage_error("%s: %s '%s' is also the %s", cmd, out[i].what, out[i].path,
@@ -132,6 +150,34 @@ static int finish(int rc)
     return sim_rc_exit(SIM_EIO);
 }
 
+static const char *oom_input;
+
+void cli_note_input(const char *what) { oom_input = what; }
+
+static _Noreturn void cli_oom(size_t n)
+{
+    char b[64];
+    if (n >= (1u << 20)) snprintf(b, sizeof b, "%zu bytes (%.1f MiB)", n, (double)n / 1048576.0);
+    else snprintf(b, sizeof b, "%zu bytes", n);
+    fprintf(stderr, "spatten: %s: out of memory: an allocation of %s failed\n",
+            oom_input ? oom_input : "(no input)", b);
+    fflush(stderr);
+    _exit(sim_rc_exit(SIM_ENOMEM));
+}
+
+int cli_seen(const char *cmd, const struct option *opts, int c, unsigned char *seen)
+{
+    if (c < 0 || c > 255) return 0;
+    const struct option *o = NULL;
+    for (const struct option *x = opts; x->name; x++)
+        if (x->val == c) { o = x; break; }
+    if (!o || o->has_arg == no_argument) return 0;   /* a repeated flag changes nothing */
+    if (optarg && !*optarg) return 0;                /* the command says "value is empty" */
+    if (seen[c]++) return cli_usage_error("%s: --%s given twice (each option takes one value)", cmd,
+                                          o->name);
+    return 0;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: spatten <command> [options]   (spatten <command> --help for details)\n\n");
@@ -144,10 +190,16 @@ int main(int argc, char **argv)
 {
     if (argc < 2) return cli_usage_error("no command given (try: spatten --help)");
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (argc > 2) return cli_usage_error("%s takes no arguments (got '%s')", argv[1], argv[2]);
         usage(stdout);
         return finish(0);
     }
+    sim_set_oom_handler(cli_oom);
+    /* a file-size limit (ulimit -f) makes a write fail with EFBIG, reported as an I/O error
+     * (exit 3) with the temp file removed, instead of killing the process mid-write */
+    signal(SIGXFSZ, SIG_IGN);
     if (!strcmp(argv[1], "--version")) {
+        if (argc > 2) return cli_usage_error("--version takes no arguments (got '%s')", argv[2]);
         printf("spatten %s\n", SPATTEN_VERSION);
         return finish(0);
     }
