@@ -111,6 +111,24 @@ static const char *type_name(cfg_type t)
     return "?";
 }
 
+/* A list field's array: its size, 1 .. cap (an empty array is an error, never a silent
+ * default: a config leaves the field out for that). */
+static int array_size(const cJSON *j, const cfg_field *f, const char *file, const char *path,
+                      int *n, sim_err *err)
+{
+    if (!cJSON_IsArray(j))
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be %s", file, path,
+                        type_name(f->type));
+    *n = cJSON_GetArraySize(j);
+    if (*n == 0)
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' is an empty array (leave the field "
+                        "out for its default)", file, path);
+    if ((size_t)*n > f->cap)
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' has %d elements; at most %zu allowed",
+                        file, path, *n, f->cap);
+    return SIM_OK;
+}
+
 static int num_value(const cJSON *j, const cfg_field *f, bool whole, const char *file,
                      const char *path, double *out, sim_err *err)
 {
@@ -216,16 +234,8 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
         break;
     }
     case CFG_U32_LIST: case CFG_F64_LIST: {
-        if (!cJSON_IsArray(j))
-            return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be %s", file, path,
-                            type_name(f->type));
-        int n = cJSON_GetArraySize(j);
-        if (n == 0)   /* never a silent default: leave the field out for that */
-            return sim_errf(err, SIM_EINVAL, "%s: field '%s' is an empty array (leave the field "
-                            "out for its default)", file, path);
-        if ((size_t)n > f->cap)
-            return sim_errf(err, SIM_EINVAL, "%s: field '%s' has %d elements; at most %zu allowed",
-                            file, path, n, f->cap);
+        int n;
+        if ((rc = array_size(j, f, file, path, &n, err))) return rc;
         int i = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, j) {
@@ -240,13 +250,8 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
         break;
     }
     case CFG_PATH_LIST: {
-        if (!cJSON_IsArray(j))
-            return sim_errf(err, SIM_EINVAL, "%s: field '%s' must be %s", file, path,
-                            type_name(f->type));
-        int n = cJSON_GetArraySize(j);
-        if ((size_t)n > f->cap)
-            return sim_errf(err, SIM_EINVAL, "%s: field '%s' has %d elements; at most %zu allowed",
-                            file, path, n, f->cap);
+        int n;
+        if ((rc = array_size(j, f, file, path, &n, err))) return rc;
         int i = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, j) {
