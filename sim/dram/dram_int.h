@@ -1,0 +1,167 @@
+/*
+ * dram_int.h - what the DRAM model's files share (dram.c: the front end, command issue, the
+ * scheduler and the clock; dram_setup.c: create/destroy, the counters and the energy): the
+ * model's state and the address-field helpers. Not a public API.
+ */
+#ifndef SPATTEN_DRAM_INT_H
+#define SPATTEN_DRAM_INT_H
+
+#include "dram/dram.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROW_NONE UINT32_MAX
+#define NHIST 12                     /* read-latency histogram buckets (powers of two) */
+
+typedef struct dreq {
+    uint64_t tag;
+    uint64_t addr;
+    uint64_t arrive;                 /* dram cycle of dram_send */
+    uint64_t visible;                /* arrive + frontend_latency; with bank queues, once in
+                                        rq/wq: the cycle it entered its bank queue */
+    uint32_t row;
+    uint16_t bank;                   /* flat bank index within the controller */
+    uint8_t  is_write;
+    uint8_t  touched;                /* a command was issued on its behalf (hit/miss decided) */
+} dreq;
+
+typedef struct dbank {
+    uint32_t open_row;               /* ROW_NONE when precharged */
+    uint32_t bg, rank;               /* its bank group (flat) and rank */
+    uint32_t hits[2];                /* bank-queued reads [0] / writes [1] that hit open_row */
+    uint32_t bq[2];                  /* reads / writes in its command queue */
+    uint32_t pend[2];                /* visible reads / writes waiting for room in it */
+    uint32_t streak;                 /* column commands since its row was opened */
+    uint64_t next_act, next_pre, next_rd, next_wr; /* earliest cycle for each command */
+} dbank;
+
+typedef struct dgroup { uint64_t next_act, next_rd, next_wr; } dgroup;
+
+typedef struct drank {
+    uint64_t next_act, next_rd, next_wr, next_ref;
+    uint64_t faw[4];                 /* issue cycles of the last four ACTs (ring) */
+    uint32_t faw_i;
+    uint64_t acts;                   /* ACTs issued (tFAW applies from the fifth on) */
+    uint32_t open_banks;             /* banks with an open row */
+    uint64_t ref_due;                /* next refresh deadline (k * tREFI) */
+    uint64_t bg_mark;                /* cycle of the last open/precharged state change */
+    uint64_t active_cycles;          /* cycles with >= 1 open bank (background energy) */
+    uint64_t pre_cycles;             /* cycles with all banks precharged */
+} drank;
+
+typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } dstat_ch;
+
+typedef struct dchan {
+    dreq    *rq, *wq;                /* schedulable requests, oldest first (windows into rbuf/wbuf) */
+    uint32_t nr, nw;
+    /* With bank queues (bank_queue > 0), rq/wq hold the bank-queued requests, in the order
+     * they entered their bank queue ("visible" = that cycle), and tq[] the transaction queues:
+     * requests not yet in a bank queue, in arrival order. Without, rq/wq hold every request in
+     * arrival order and tq[] is unused. */
+    dreq    *tq[2];                  /* [read_queue] / [write_queue] entries: windows into */
+    dreq    *tqbuf[2];               /* buffers of twice that, as rq/wq */
+    uint32_t ntq[2];                 /* entries in tq[] */
+    uint32_t chk[2];                 /* tq[] entries [0, chk) are visible and wait for room in
+                                        their bank queue; the others are not visible yet */
+    uint32_t nbq[2];                 /* requests in rq / wq */
+    dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
+    uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */
+    dbank   *banks;
+    dgroup  *groups;
+    drank   *ranks;
+    uint32_t *seen;                  /* per bank: stamp of the last scheduling pass that looked */
+    uint32_t *orow;                  /* per bank: copy of banks[].open_row, dense for the scans */
+    uint32_t *bqrow[2];              /* with bank queues: the rows of bank b's queued reads /
+                                        writes at [b * bank_queue, + banks[b].bq[w]), any order */
+    uint32_t stamp;
+    /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
+    bool     write_mode;
+    /* scheduling caches (see "Scheduling caches" below): pass 4 (ACT/PRE) cannot issue before
+     * p4_wake for the requests visible at p4_t in mode p4_mode with refresh mask p4_refmask */
+    bool     p4_valid, p4_mode;
+    uint32_t p4_refmask;
+    uint64_t p4_wake, p4_t;
+    bool     p3_valid, p3_mode;          /* the same for pass 3 (column commands) */
+    uint32_t p3_refmask;
+    uint64_t p3_wake, p3_t;
+    dstat_ch st;
+} dchan;
+
+/* completions in done order; cap is a power of two (256, doubled when full) */
+typedef struct done_ring { uint64_t *tag, *done; size_t head, n, cap; } done_ring;
+
+typedef struct dram_counters {
+    uint64_t reads, writes, bytes_read, bytes_written;
+    uint64_t row_hits, row_misses, row_conflicts;
+    uint64_t n_act, n_pre, n_rd, n_wr, n_ref;
+    uint64_t lat_sum, lat_max, lat_hist[NHIST];
+    uint64_t refresh_cycles, write_drains, reads_forwarded, cap_closes;
+    double   lat_avg, bw_gbps, peak_gbps, bw_pct;
+    double   e_act, e_rd, e_wr, e_ref, e_bg, e_io, e_total, pj_per_bit_read;
+} dram_counters;
+
+struct dram {
+    dram_cfg cfg;
+    uint64_t now;
+    dchan   *ch;
+    uint32_t nctrl, nbanks, ngroups, nranks_, bl2;
+    bool     exhaustive;
+    uint64_t *wake;                  /* [nctrl] per controller: earliest cycle at which it can
+                                        issue anything (dense, so the per-clock scan is cheap) */
+    uint64_t min_wake;               /* min over controllers of wake (kept by tick and send) */
+    done_ring rd_done, wr_done;      /* completions, each ring in done order */
+    done_ring fw_done;               /* forwarded reads (write_forwarding), in done order */
+    FILE    *rec;                    /* request recorder (dram_set_recorder) or NULL */
+    uint32_t tq_cap[2];              /* transaction-queue entries: read_queue, write_queue */
+    uint32_t qcap[2];                /* rq/wq entries: bank_queue x banks, or tq_cap without */
+    /* precomputed turnarounds (cycles) */
+    uint32_t rd_rd_l, rd_rd_s, rd_rd_o, rd_wr, rd_wr_o, wr_wr_l, wr_wr_s, wr_wr_o;
+    uint32_t wr_rd_l, wr_rd_s, wr_rd_o, rd_pre, wr_pre, t_rc;
+    dram_counters c;
+    char   **names;                  /* per-channel stats module names */
+    uint64_t fmask[7];               /* per mapping field (DRAM_F_*): mask after the shift */
+    uint32_t fshift[7];              /* and the shift (cfg.map_shift), kept here for dram_send */
+};
+
+/* ---- small helpers ---- */
+static inline uint64_t maxu(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static inline uint64_t minu(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static inline void bump(uint64_t *x, uint64_t v) { if (v > *x) *x = v; }
+
+static inline void ring_push(done_ring *r, uint64_t tag, uint64_t done)
+{
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 256;
+        uint64_t *t = sim_xmalloc(nc * sizeof *t), *d = sim_xmalloc(nc * sizeof *d);
+        for (size_t i = 0; i < r->n; i++) {
+            t[i] = r->tag[(r->head + i) & (r->cap - 1)];
+            d[i] = r->done[(r->head + i) & (r->cap - 1)];
+        }
+        free(r->tag); free(r->done);
+        r->tag = t; r->done = d; r->cap = nc; r->head = 0;
+    }
+    size_t i = (r->head + r->n) & (r->cap - 1);
+    r->tag[i] = tag;
+    r->done[i] = done;
+    r->n++;
+}
+static inline uint64_t ring_head_done(const done_ring *r) { return r->n ? r->done[r->head] : CYCLE_NEVER; }
+
+static inline uint64_t field(const dram_cfg *c, uint64_t addr, int f)
+{
+    return (addr >> c->map_shift[f]) & ((1ull << c->map_bits[f]) - 1);
+}
+
+static inline uint64_t dfield(const dram *d, uint64_t addr, int f)
+{
+    return (addr >> d->fshift[f]) & d->fmask[f];
+}
+
+static inline uint32_t dctrl_of(const dram *d, uint64_t addr)
+{
+    return (uint32_t)(dfield(d, addr, DRAM_F_CH) * d->cfg.org.pseudo_channels + dfield(d, addr, DRAM_F_PC));
+}
+
+#endif
