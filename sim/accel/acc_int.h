@@ -45,7 +45,6 @@ typedef struct acc_ctr {
     uint64_t lv_stall;        /* lv.c: cycles the local-V stage held a row */
     uint64_t wb_stall;        /* rows.c: cycles the writeback held a row */
     uint64_t ctl_stall;       /* ctl.c: cycles admission could not admit the next row */
-    uint64_t cycles;          /* accel.c: accelerator cycles */
     uint64_t skipped;         /* accel.c: cycles jumped by time skipping (not registered) */
 } acc_ctr;
 

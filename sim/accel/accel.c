@@ -46,7 +46,6 @@ static const stats_def ACC_STATS[] = {
               "cycles the writeback held a row (write job FIFO full)"),
     STATS_U64(acc_ctr, ctl_stall, "admit_stall_cycles", "cycle",
               "cycles the controller could not admit the next row (pool, buffer slot, FIFOs)"),
-    STATS_U64(acc_ctr, cycles, "cycles", "cycle", "accelerator cycles"),
 };
 
 /* The row FIFOs between the pipeline stages, in pipeline order (watchdog and its dump). */
@@ -126,10 +125,9 @@ static void pass_counts(accel *a, uint32_t pi, cycle_t end)
  * after its last row retired), so every counter lands in exactly one pass and the passes sum
  * to the run's totals; the last pass also holds the final drain (its end is the run's end,
  * accel_run). */
-static void on_pass_end(void *ctx, uint32_t pi, cycle_t start, cycle_t now)
+static void on_pass_end(void *ctx, uint32_t pi, cycle_t now)
 {
     accel *a = ctx;
-    (void)start;
     if (pi + 1 < a->sh.n_pp) {
         snap_now(a, &a->snap);
         pass_counts(a, pi, now + 1);
@@ -242,6 +240,7 @@ static int create_blocks(accel *a, sim_err *err)
     a->ctl = ctl_create(&cc, sh->pp, sh->n_pp, a->rw, a->g, cascade, a->fe, a->dr,
                         &a->tl, &hk, &a->c);
     stats_add_table(a->st, "accel", ACC_STATS, sizeof ACC_STATS / sizeof ACC_STATS[0], &a->c);
+    stats_add_u64(a->st, "accel", "cycles", "cycle", &a->res.cycles, "accelerator cycles");
     const char **names = sim_xcalloc(a->n_tk, sizeof *names);
     for (uint32_t e = 0; e < a->n_tk; e++) names[e] = a->tk_name[e];
     a->ac = acct_create(a->st, hw, sh, &a->geo, names, a->n_tk);
@@ -508,7 +507,6 @@ int accel_run(accel *a, sim_err *err)
     }
     a->now = now;
     a->res.cycles = now + 1;
-    a->c.cycles = a->res.cycles;
     accel_result *r = &a->res;
     acct_snap zero;
     acct_snap_init(a->ac, &zero);

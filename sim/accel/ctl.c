@@ -90,7 +90,7 @@ static void pass_end(ctl *c, cycle_t now)
         snprintf(nm, sizeof nm, "step %u layer %u", p->step, p->layer);
         tl_slice(c->tl->tl, c->tl->ctl, nm, c->pass_t0, now + 1);
     }
-    c->hooks.pass_end(c->hooks.ctx, c->pi, c->pass_t0, now);
+    c->hooks.pass_end(c->hooks.ctx, c->pi, now);
 }
 
 unsigned ctl_tick(ctl *c, cycle_t now)

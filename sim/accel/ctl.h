@@ -25,11 +25,11 @@
 extern "C" {
 #endif
 
-/* Called when pass pi's last row has retired and its checks passed, in cycle now (the pass
- * started in cycle start); the accounting and the progress report live with the caller. */
+/* Called when pass pi's last row has retired and its checks passed, in cycle now; the
+ * accounting and the progress report live with the caller. */
 typedef struct ctl_hooks {
     void *ctx;
-    void (*pass_end)(void *ctx, uint32_t pi, cycle_t start, cycle_t now);
+    void (*pass_end)(void *ctx, uint32_t pi, cycle_t now);
 } ctl_hooks;
 
 typedef struct ctl_cfg {

@@ -118,7 +118,9 @@ unsigned lv_tick(lv *l, cycle_t now)
     unsigned prog = 0;
     for (uint32_t i = 0; i < l->c.engines; i++) prog |= collect(l, &l->e[i]);
     const uint32_t *idp = fifo_peek(l->in, now);
-    if (idp) {
+    bool room = false;                 /* ask for the row's keep count only when it can enter */
+    for (uint32_t i = 0; i < l->c.engines && !room; i++) room = l->e[i].count < l->e[i].cap;
+    if (idp && room) {
         arow *r = &l->pool[*idp];
         uint32_t k = l->port.keep(l->port.ctx, r);
         bool job = k < r->n_att && r->n_att > 1;
