@@ -74,7 +74,7 @@ static void join(char *buf, size_t cap, const char *prefix, const char *key)
     else snprintf(buf, cap, "%s", key);
 }
 
-static void fmt_num(char *buf, size_t cap, double v)
+void cfg_fmt_num(char *buf, size_t cap, double v)
 {
     if (v == floor(v) && fabs(v) < 1e18) snprintf(buf, cap, "%.0f", v);
     else {   /* the shortest of %.15g..%.17g that reads back exactly */
@@ -89,9 +89,9 @@ static int range_err(sim_err *err, const char *file, const char *path, double v,
                      double hi)
 {
     char a[40], b[40], c[40];
-    fmt_num(a, sizeof a, v);
-    fmt_num(b, sizeof b, lo);
-    fmt_num(c, sizeof c, hi);
+    cfg_fmt_num(a, sizeof a, v);
+    cfg_fmt_num(b, sizeof b, lo);
+    cfg_fmt_num(c, sizeof c, hi);
     return sim_errf(err, SIM_EINVAL, "%s: field '%s' = %s is out of range [%s, %s]", file, path,
                     a, b, c);
 }
@@ -580,8 +580,8 @@ static void md_rows(const cfg_table *t, const char *prefix, FILE *out)
         const cfg_field *f = &t->fields[i];
         char path[160], lo[40], hi[40];
         join(path, sizeof path, prefix, f->key);
-        fmt_num(lo, sizeof lo, f->lo);
-        fmt_num(hi, sizeof hi, f->hi);
+        cfg_fmt_num(lo, sizeof lo, f->lo);
+        cfg_fmt_num(hi, sizeof hi, f->hi);
         fprintf(out, "| `%s` | %s | ", path, type_name(f->type));
         switch (f->type) {
         case CFG_ENUM:
@@ -602,7 +602,7 @@ static void md_rows(const cfg_table *t, const char *prefix, FILE *out)
         else if (f->type == CFG_OBJ || f->type == CFG_U32_LIST || f->type == CFG_F64_LIST ||
                  f->type == CFG_PATH_LIST || f->type == CFG_JSON)
             fprintf(out, " | optional | ");
-        else { char d[40]; fmt_num(d, sizeof d, f->def); fprintf(out, " | `%s` | ", d); }
+        else { char d[40]; cfg_fmt_num(d, sizeof d, f->def); fprintf(out, " | `%s` | ", d); }
         fprintf(out, "%s |\n", f->doc ? f->doc : "");
         if (f->type == CFG_OBJ) md_rows(f->sub, path, out);
     }

@@ -152,6 +152,10 @@ void cfg_write_markdown(const cfg_table *t, FILE *out);
  * when the result does not fit cap (buf then holds a truncated path: never use it). */
 bool cfg_resolve_path(const char *base_file, const char *rel, char *buf, size_t cap);
 
+/* A config number as text: whole numbers without a fraction, others in the shortest of %.15g,
+ * %.16g and %.17g that reads back exactly (0.1 prints as 0.1). */
+void cfg_fmt_num(char *buf, size_t cap, double v);
+
 #ifdef __cplusplus
 }
 #endif

@@ -203,7 +203,11 @@ void sweep_put_cell(const sweep *s, long p, int a, FILE *f)
     const cJSON *v = axis_value(s, p, a);
     if (cJSON_IsString(v)) fputs(v->valuestring, f);
     else if (cJSON_IsBool(v)) fputs(cJSON_IsTrue(v) ? "true" : "false", f);
-    else fprintf(f, "%.17g", v->valuedouble);
+    else {
+        char num[40];
+        cfg_fmt_num(num, sizeof num, v->valuedouble);
+        fputs(num, f);
+    }
 }
 
 bool sweep_point_path(const char *dir, long p, const char *suffix, char *buf, size_t cap)

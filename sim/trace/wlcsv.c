@@ -68,8 +68,9 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
     uint64_t v = 0;
     for (const char *p = s; *p; p++) {
         if (*p < '0' || *p > '9') return false;
-        v = v * 10u + (uint64_t)(*p - '0');
-        if (v > max) return false;
+        uint64_t d = (uint64_t)(*p - '0');
+        if (v > (max - d) / 10u) return false;      /* v * 10 + d > max, without wrapping */
+        v = v * 10u + d;
     }
     *out = v;
     return true;

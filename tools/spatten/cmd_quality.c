@@ -22,19 +22,6 @@ static const char USAGE[] =
     "                  F64) for the PyTorch cross-check, and exit\n"
     "  --threads N     worker threads (default: the workload's 'threads'); never changes a result\n";
 
-int cli_write_json(const char *path, cJSON *o, sim_err *err)
-{
-    char *s = cJSON_Print(o);
-    fio_writer *fw = NULL;
-    int rc = fio_open(path, &fw, err);
-    if (!rc) {
-        fprintf(fio_file(fw), "%s\n", s ? s : "{}");
-        rc = fio_commit(fw, err);
-    }
-    cJSON_free(s);
-    return rc;
-}
-
 int cmd_quality(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -86,7 +73,7 @@ int cmd_quality(int argc, char **argv)
     model_quality_print(&q, stdout);
     if (json) {
         cJSON *o = model_quality_to_json(&q);
-        rc = cli_write_json(json, o, &err);
+        rc = fio_write_json(json, o, &err);
         cJSON_Delete(o);
         if (rc) return cli_fail(&err);
     }

@@ -222,7 +222,7 @@ int cmd_run(int argc, char **argv)
         model_quality_print(&q, stdout);
         cJSON *qo = model_quality_to_json(&q);
         snprintf(path, sizeof path, "%s/quality.json", out_dir);
-        rc = cli_write_json(path, qo, &err);
+        rc = fio_write_json(path, qo, &err);
         cJSON_Delete(qo);
         if (rc) goto done;
     }

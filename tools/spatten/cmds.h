@@ -17,9 +17,6 @@ int cmd_info(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_config_ref(int argc, char **argv);
 int cmd_quality(int argc, char **argv);
-/* Write a cJSON object to path atomically (cmd_quality.c). */
-struct cJSON;
-int cli_write_json(const char *path, struct cJSON *o, sim_err *err);
 
 /* Create an accelerator for a trace (or, with tr NULL, an authors' CSV), apply the options and
  * run it to completion with a progress line. *out is set even on failure (destroy it). */
