@@ -285,6 +285,12 @@ static void *worker(void *arg)
 int model_quality_run(const wl_cfg *w, bool float_mode, model_quality *q, sim_err *err)
 {
     memset(q, 0, sizeof *q);
+    /* the sequences run on worker threads: no progress callback (it is the caller's, for one
+     * model run, and not thread-safe) */
+    wl_cfg wq = *w;
+    wq.progress = NULL;
+    wq.progress_arg = NULL;
+    w = &wq;
     if (w->source != WL_SRC_WEIGHTS || !w->eval_split[0])
         return sim_errf(err, SIM_EINVAL, "workload '%s': quality needs source weights and eval_split", w->name);
     wt_model *m = NULL;
@@ -322,13 +328,9 @@ int model_quality_run(const wl_cfg *w, bool float_mode, model_quality *q, sim_er
     c.ent_tab = sim_xcalloc((size_t)one + 2, sizeof *c.ent_tab);
     for (uint32_t v = 1; v <= one; v++) c.ent_tab[v] = -((double)v / one) * det_log((double)v / one);
     if (!float_mode && (c.pol.static_mask || c.pol.static_heads)) {
-        c.tok_imp = sim_xcalloc(c.n_total + 1, 8);
-        c.head_imp = sim_xcalloc(c.H + 1, 8);
         if (w->calib_split[0] && (rc = model_calib_inputs(&c, w, err))) goto done;
-        model_calibrate(&c, w, xw);
+        model_calibrate(&c, w, xw);     /* it keeps its own importance accumulators */
         model_calib_inputs_free(&c);
-        free(c.tok_imp); free(c.head_imp);
-        c.tok_imp = c.head_imp = NULL;
     }
     const uint32_t ns = w->eval_seqs && w->eval_seqs < qs.n ? w->eval_seqs : qs.n;
     uint32_t nth = w->threads ? w->threads : 1;
