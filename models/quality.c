@@ -87,7 +87,15 @@ static int qsplit_read(const char *path, qsplit *q, sim_err *err)
         if (a == e) continue;
         if (*a == '#') {
             const char *k = strstr(a, "mask_id=");
-            if (k && k < e) q->mask_id = strtol(k + 8, NULL, 10);
+            if (k && k < e) {
+                char *end;
+                long v = strtol(k + 8, &end, 10);
+                if (end == k + 8 || v < 0 || v > INT32_MAX || (end < e && !isspace((unsigned char)*end))) {
+                    rc = sim_errf(err, SIM_ETRACE, "%s: line %u: mask_id must be a token id", path, line);
+                    break;
+                }
+                q->mask_id = v;
+            }
             continue;
         }
         qseq s = { -1, 0, 0, NULL, NULL };
@@ -101,6 +109,8 @@ static int qsplit_read(const char *path, qsplit *q, sim_err *err)
             uint32_t *lab = NULL, nl = 0;
             rc = parse_ints(path, line, a, f1, &lab, &nl, err);
             if (!rc && nl != 1) rc = sim_errf(err, SIM_ETRACE, "%s: line %u: one label expected", path, line);
+            if (!rc && lab[0] > INT32_MAX)
+                rc = sim_errf(err, SIM_ETRACE, "%s: line %u: label %u is out of range", path, line, lab[0]);
             if (!rc) s.label = (int32_t)lab[0];
             free(lab);
             if (!rc) rc = parse_ints(path, line, f1 + 1, f2, &s.mask, &s.nm, err);

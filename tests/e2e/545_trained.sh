@@ -50,6 +50,9 @@ printf '1 2 x\n' >"$d/bad.txt"
 sed "s|\"eval_split\": \"[^\"]*\"|\"eval_split\": \"$d/bad.txt\"|" "$d/gpt2.json" >"$d/bad.json"
 expect_exit 2 "$SPATTEN" quality "$d/bad.json"
 case "$LAST_ERR" in *"bad.txt: line 1"*) ;; *) fail "bad split: $LAST_ERR";; esac
+printf '# mask_id=abc\n1 2 3\n' >"$d/bad.txt"      # a mask id that is not a number is refused
+expect_exit 2 "$SPATTEN" quality "$d/bad.json"
+case "$LAST_ERR" in *"bad.txt: line 1: mask_id must be a token id"*) ;; *) fail "mask_id: $LAST_ERR";; esac
 printf '1 2 3\n' >"$d/short.txt"
 sed "s|\"eval_split\": \"[^\"]*\"|\"eval_split\": \"$d/short.txt\"|" "$d/gpt2.json" >"$d/short.json"
 expect_exit 2 "$SPATTEN" quality "$d/short.json"
