@@ -249,7 +249,7 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     c->hitsum[wr]--;
     if (cfg->ctrl.bank_queue) {         /* drop one copy of its row from the bank's list */
         uint32_t *rows = c->bqrow[wr] + (size_t)q->bank * cfg->ctrl.bank_queue, j = 0;
-        while (rows[j] != q->row) j++;
+        while (j < k->bq[wr] && rows[j] != q->row) j++;
         SIM_ASSERT(j < k->bq[wr]);
         rows[j] = rows[k->bq[wr] - 1];
     }
@@ -468,7 +468,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
          * rq/wq with visible = t, where the caches' partial scans look */
         uint32_t b = (uint32_t)refill / 2, i = 0;
         bool w = refill & 1;
-        while (c->tq[w][i].bank != b) i++;
+        while (i < c->chk[w] && c->tq[w][i].bank != b) i++;
         SIM_ASSERT(i < c->chk[w]);
         c->banks[b].pend[w]--;
         c->chk[w]--;
