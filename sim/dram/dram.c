@@ -82,12 +82,10 @@ static void tq_to_bank(dram *d, dchan *c, bool w, uint32_t i, uint64_t t)
     bq_enter(c, q, d->cfg.ctrl.bank_queue);
 }
 
-void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
+/* dram_send's work once its checks have passed: c is addr's controller, with room. */
+static inline void enqueue(dram *d, dchan *c, uint64_t addr, bool is_write, uint64_t tag)
 {
     const dram_cfg *cfg = &d->cfg;
-    SIM_ASSERT(addr % cfg->request_bytes == 0 && addr < cfg->capacity_bytes);
-    dchan *c = &d->ch[dctrl_of(d, addr)];
-    SIM_ASSERT(tq_room(d, c, is_write));
     if (d->rec)
         fprintf(d->rec, "%" PRIu64 " 0x%" PRIx64 " %c\n", d->now, addr, is_write ? 'W' : 'R');
     if (!is_write && cfg->ctrl.write_forwarding) {
@@ -130,6 +128,24 @@ void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
     if (q->visible < d->min_wake) d->min_wake = q->visible;
 }
 
+void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
+{
+    SIM_ASSERT(addr % d->cfg.request_bytes == 0 && addr < d->cfg.capacity_bytes);
+    dchan *c = &d->ch[dctrl_of(d, addr)];
+    SIM_ASSERT(tq_room(d, c, is_write));
+    enqueue(d, c, addr, is_write, tag);
+}
+
+bool dram_try_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
+{
+    if (addr >= d->cfg.capacity_bytes) return false;
+    dchan *c = &d->ch[dctrl_of(d, addr)];
+    if (!tq_room(d, c, is_write)) return false;
+    SIM_ASSERT(addr % d->cfg.request_bytes == 0);
+    enqueue(d, c, addr, is_write, tag);
+    return true;
+}
+
 bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
 {
     uint64_t r = ring_head_done(&d->rd_done), w = ring_head_done(&d->wr_done);
@@ -143,6 +159,22 @@ bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
     ring->head = (ring->head + 1) & (ring->cap - 1);
     ring->n--;
     return true;
+}
+
+/* Drop ring r's completions due by now (each ring is in done order). */
+static void ring_drop_due(done_ring *r, uint64_t now)
+{
+    while (r->n && r->done[r->head] <= now) {
+        r->head = (r->head + 1) & (r->cap - 1);
+        r->n--;
+    }
+}
+
+void dram_drop_done(dram *d)
+{
+    ring_drop_due(&d->rd_done, d->now);
+    ring_drop_due(&d->wr_done, d->now);
+    ring_drop_due(&d->fw_done, d->now);
 }
 
 bool dram_idle(const dram *d)

@@ -115,6 +115,11 @@ bool     dram_can_accept(const dram *d, uint64_t addr, bool is_write);
 void     dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag); /* asserts can_accept,
                                                        alignment to request bytes, capacity */
 bool     dram_pop_done(dram *d, uint64_t *tag, bool *is_write); /* completion order */
+/* For drivers that do not look at completions (dram_replay): dram_can_accept, then dram_send
+ * if it can (false: refused, nothing done); and drop every completion due by now, as a loop
+ * of dram_pop_done would. */
+bool     dram_try_send(dram *d, uint64_t addr, bool is_write, uint64_t tag);
+void     dram_drop_done(dram *d);
 void     dram_tick(dram *d);                        /* advance exactly one DRAM clock */
 uint64_t dram_cycle(const dram *d);                 /* DRAM clocks elapsed */
 uint64_t dram_data_cycles(const dram *d);           /* data-bus clocks, summed over controllers */

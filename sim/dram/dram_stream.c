@@ -57,38 +57,50 @@ static bool parse_hex(const char *s, size_t n, uint64_t *v)
     return true;
 }
 
-/* Hex digit values, -1 for anything else (the fast path's table). */
-static const signed char HEXV[256] = {
-    ['0'] = 0, ['1'] = 1, ['2'] = 2, ['3'] = 3, ['4'] = 4, ['5'] = 5, ['6'] = 6, ['7'] = 7,
-    ['8'] = 8, ['9'] = 9, ['a'] = 10, ['b'] = 11, ['c'] = 12, ['d'] = 13, ['e'] = 14, ['f'] = 15,
-    ['A'] = 10, ['B'] = 11, ['C'] = 12, ['D'] = 13, ['E'] = 14, ['F'] = 15,
+/* Hex digit values plus one; 0 for anything else (the fast path's table). */
+static const unsigned char HEX1[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
-static inline int hexv(char c) { int v = HEXV[(unsigned char)c]; return (v || c == '0') ? v : -1; }
 
-/* Fast path for the common line "<digits> [0x]<hex> R|W" with single-character separators
- * and nothing else: returns the start of the next line and fills r, or NULL when the line is
+void dram_text_init(dram_text *t, const char *path, const char *text, const dram_cfg *cfg)
+{
+    memset(t, 0, sizeof *t);
+    t->path = path;
+    t->p = text;
+    t->capacity = cfg->capacity_bytes;
+    t->req_bytes = cfg->request_bytes;
+    /* the loader makes request_bytes a power of two; anything else takes the general parser */
+    t->fast = t->req_bytes && !(t->req_bytes & (t->req_bytes - 1));
+}
+
+/* Fast path for the common line "<digits> [0x]<hex> R|W" with blank/tab separators and
+ * nothing else: returns the start of the next line and fills r, or NULL when the line is
  * anything else (blank, comment, READ/WRITE, an error...), which the general parser below
  * then reads, with the same result and the same messages. Every check of the general parser
- * (range, order, capacity, alignment) is made here too, as a condition for taking the path. */
-static const char *fast_line(const char *p, const dram_cfg *cfg, uint64_t prev, bool have_prev,
-                             dram_req *r)
+ * (range, order, capacity, alignment) is made here too, as a condition for taking the path.
+ * The text ends with a NUL, so no read goes past it. */
+static inline const char *fast_line(const dram_text *t, const char *p, dram_req *r)
 {
+    const char *s = p;
     uint64_t cyc = 0, addr = 0;
-    int nd = 0;
-    while ((unsigned)(*p - '0') < 10u && nd < 10) { cyc = cyc * 10 + (uint64_t)(*p - '0'); p++; nd++; }
-    if (nd == 0 || (*p != ' ' && *p != '\t') || cyc > DRAM_STREAM_MAX_CYCLE) return NULL;
-    while (*p == ' ' || *p == '\t') p++;
-    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) p += 2;
-    int v;
-    nd = 0;
-    while ((v = hexv(*p)) >= 0 && nd < 16) { addr = addr << 4 | (uint64_t)v; p++; nd++; }
-    if (nd == 0 || (*p != ' ' && *p != '\t')) return NULL;
-    while (*p == ' ' || *p == '\t') p++;
+    unsigned dg;
+    while ((dg = (unsigned)(unsigned char)*p - '0') < 10u) { cyc = cyc * 10 + dg; p++; }
+    /* 10 digits hold up to 9999999999 without wrapping: enough for the bound 10^9; longer
+     * numbers (leading zeros, out of range) take the general parser */
+    if (p == s || p - s > 10 || cyc > DRAM_STREAM_MAX_CYCLE || (*p != ' ' && *p != '\t')) return NULL;
+    do p++; while (*p == ' ' || *p == '\t');
+    if (p[0] == '0' && (p[1] | 0x20) == 'x') p += 2;
+    s = p;
+    while ((dg = HEX1[(unsigned char)*p]) != 0) { addr = addr << 4 | (dg - 1); p++; }
+    if (p == s || p - s > 16 || (*p != ' ' && *p != '\t')) return NULL;
+    do p++; while (*p == ' ' || *p == '\t');
     if (*p != 'R' && *p != 'W') return NULL;
     bool wr = *p++ == 'W';
     while (*p == ' ' || *p == '\t' || *p == '\r') p++;
     if (*p != '\n' && *p != '\0') return NULL;
-    if ((have_prev && cyc < prev) || addr >= cfg->capacity_bytes || addr % cfg->request_bytes)
+    if ((t->have_prev && cyc < t->prev) || addr >= t->capacity || (addr & (t->req_bytes - 1)))
         return NULL;
     r->cycle = cyc;
     r->addr = addr;
@@ -96,95 +108,148 @@ static const char *fast_line(const char *p, const dram_cfg *cfg, uint64_t prev, 
     return *p ? p + 1 : p;
 }
 
-int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, dram_stream *out,
-                      sim_err *err)
+/* The general parser: the line at t->p (any content), with every check and message. Returns
+ * SIM_OK with *got set when it held a request, SIM_OK with *got clear for a blank or comment
+ * line, or the error. */
+static int slow_line(dram_text *t, dram_req *r, bool *got, sim_err *err)
 {
-    out->r = NULL;
-    out->n = 0;
-    /* a request line has at least 5 characters and a line end ("0 0 R\n"): no counting pass;
-     * the pages of the array that are never written are never touched */
-    size_t cap = strlen(text) / 6 + 2;
-    out->r = sim_xmalloc(cap * sizeof *out->r);
-    uint64_t line = 0, prev = 0;
-    const char *p = text;
-    while (*p) {
-        const char *nx = fast_line(p, cfg, prev, out->n > 0, &out->r[out->n]);
-        if (nx) {
-            line++;
-            SIM_ASSERT(out->n < cap);
-            prev = out->r[out->n].cycle;
-            out->n++;
-            p = nx;
-            continue;
-        }
-        const char *eol = strchr(p, '\n');
-        const char *end = eol ? eol : p + strlen(p);
-        line++;
-        const char *hash = memchr(p, '#', (size_t)(end - p));
-        const char *lend = hash ? hash : end;
-        const char *cur = p, *t1, *t2, *t3, *t4;
-        size_t n1 = token(&cur, lend, &t1);
-        p = eol ? eol + 1 : end;
-        if (n1 == 0) continue;                       /* blank or comment line */
-        size_t n2 = token(&cur, lend, &t2), n3 = token(&cur, lend, &t3), n4 = token(&cur, lend, &t4);
-        int rc = SIM_OK, dec;
-        uint64_t cyc = 0, addr = 0;
-        bool wr = false;
-        if (n3 == 0)
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": missing field: want '<cycle> <hex address> <R|W>'",
-                          path, line);
-        else if (n4 != 0)
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": unexpected '%.*s' after the operation",
-                          path, line, (int)(n4 > 40 ? 40 : n4), t4);
-        else if ((dec = parse_dec(t1, n1, &cyc)) == DEC_NOT_NUMBER)
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": bad cycle '%.*s' (want a decimal number)",
-                          path, line, (int)(n1 > 40 ? 40 : n1), t1);
-        else if (dec == DEC_RANGE)
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": cycle %.*s%s is out of range [0, %" PRIu64 "]",
-                          path, line, (int)(n1 > 40 ? 40 : n1), t1, n1 > 40 ? "..." : "",
-                          DRAM_STREAM_MAX_CYCLE);
-        else if (!parse_hex(t2, n2, &addr))
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": bad hex address '%.*s'",
-                          path, line, (int)(n2 > 40 ? 40 : n2), t2);
-        else if ((n3 == 1 && t3[0] == 'R') || (n3 == 4 && !memcmp(t3, "READ", 4))) wr = false;
-        else if ((n3 == 1 && t3[0] == 'W') || (n3 == 5 && !memcmp(t3, "WRITE", 5))) wr = true;
-        else
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": unknown operation '%.*s' (want R or W)",
-                          path, line, (int)(n3 > 40 ? 40 : n3), t3);
-        if (rc == SIM_OK && out->n && cyc < prev)
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": cycle %" PRIu64 " is before the previous "
-                          "request's cycle %" PRIu64, path, line, cyc, prev);
-        if (rc == SIM_OK && addr >= cfg->capacity_bytes)
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": address 0x%" PRIx64 " is beyond the "
-                          "capacity 0x%" PRIx64, path, line, addr, cfg->capacity_bytes);
-        if (rc == SIM_OK && addr % cfg->request_bytes)
-            rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": address 0x%" PRIx64 " is not aligned to "
-                          "the %u-byte request size", path, line, addr, cfg->request_bytes);
-        if (rc != SIM_OK) { dram_stream_free(out); return rc; }
-        SIM_ASSERT(out->n < cap);
-        out->r[out->n].cycle = cyc;
-        out->r[out->n].addr = addr;
-        out->r[out->n].is_write = wr;
-        out->n++;
-        prev = cyc;
-    }
+    const char *p = t->p, *path = t->path;
+    const char *eol = strchr(p, '\n');
+    const char *end = eol ? eol : p + strlen(p);
+    uint64_t line = ++t->line;
+    const char *hash = memchr(p, '#', (size_t)(end - p));
+    const char *lend = hash ? hash : end;
+    const char *cur = p, *t1, *t2, *t3, *t4;
+    size_t n1 = token(&cur, lend, &t1);
+    t->p = eol ? eol + 1 : end;
+    *got = false;
+    if (n1 == 0) return SIM_OK;                      /* blank or comment line */
+    size_t n2 = token(&cur, lend, &t2), n3 = token(&cur, lend, &t3), n4 = token(&cur, lend, &t4);
+    int dec;
+    uint64_t cyc = 0, addr = 0;
+    bool wr = false;
+    if (n3 == 0)
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": missing field: want '<cycle> <hex address> <R|W>'",
+                        path, line);
+    if (n4 != 0)
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": unexpected '%.*s' after the operation",
+                        path, line, (int)(n4 > 40 ? 40 : n4), t4);
+    if ((dec = parse_dec(t1, n1, &cyc)) == DEC_NOT_NUMBER)
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": bad cycle '%.*s' (want a decimal number)",
+                        path, line, (int)(n1 > 40 ? 40 : n1), t1);
+    if (dec == DEC_RANGE)
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": cycle %.*s%s is out of range [0, %" PRIu64 "]",
+                        path, line, (int)(n1 > 40 ? 40 : n1), t1, n1 > 40 ? "..." : "",
+                        DRAM_STREAM_MAX_CYCLE);
+    if (!parse_hex(t2, n2, &addr))
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": bad hex address '%.*s'",
+                        path, line, (int)(n2 > 40 ? 40 : n2), t2);
+    if ((n3 == 1 && t3[0] == 'R') || (n3 == 4 && !memcmp(t3, "READ", 4))) wr = false;
+    else if ((n3 == 1 && t3[0] == 'W') || (n3 == 5 && !memcmp(t3, "WRITE", 5))) wr = true;
+    else
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": unknown operation '%.*s' (want R or W)",
+                        path, line, (int)(n3 > 40 ? 40 : n3), t3);
+    if (t->have_prev && cyc < t->prev)
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": cycle %" PRIu64 " is before the previous "
+                        "request's cycle %" PRIu64, path, line, cyc, t->prev);
+    if (addr >= t->capacity)
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": address 0x%" PRIx64 " is beyond the "
+                        "capacity 0x%" PRIx64, path, line, addr, t->capacity);
+    if (addr % t->req_bytes)
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": address 0x%" PRIx64 " is not aligned to "
+                        "the %u-byte request size", path, line, addr, t->req_bytes);
+    r->cycle = cyc;
+    r->addr = addr;
+    r->is_write = wr;
+    t->prev = cyc;
+    t->have_prev = true;
+    *got = true;
     return SIM_OK;
 }
 
-int dram_stream_read(const char *path, const dram_cfg *cfg, dram_stream *out, sim_err *err)
+/* The next request of t into r: true, or false at the end of the text or on an error (*rc). */
+static inline bool text_next(dram_text *t, dram_req *r, int *rc, sim_err *err)
+{
+    for (;;) {
+        if (t->fast) {
+            const char *nx = fast_line(t, t->p, r);
+            if (nx) {
+                t->p = nx;
+                t->line++;
+                t->prev = r->cycle;
+                t->have_prev = true;
+                return true;
+            }
+        }
+        if (!*t->p) return false;
+        bool got;
+        if ((*rc = slow_line(t, r, &got, err)) != SIM_OK) return false;
+        if (got) return true;
+    }
+}
+
+int dram_text_next(dram_text *t, dram_req *r, bool *got, sim_err *err)
+{
+    int rc = SIM_OK;
+    *got = text_next(t, r, &rc, err);
+    return rc;
+}
+
+int dram_text_open(const char *path, const dram_cfg *cfg, dram_text *t, sim_err *err)
 {
     char *text;
     size_t len;
-    out->r = NULL;
-    out->n = 0;
+    memset(t, 0, sizeof *t);
     int rc = fio_read_all(path, &text, &len, err);
     if (rc) return rc;
     if (strlen(text) != len) {                      /* a NUL before the end */
         free(text);
         return sim_errf(err, SIM_ETRACE, "%s: contains a NUL byte (not a text stream)", path);
     }
-    rc = dram_stream_parse(path, text, cfg, out, err);
-    free(text);
+    dram_text_init(t, path, text, cfg);
+    t->buf = text;
+    return SIM_OK;
+}
+
+void dram_text_close(dram_text *t)
+{
+    if (!t) return;
+    free(t->buf);
+    t->buf = NULL;
+    t->p = NULL;
+}
+
+int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, dram_stream *out,
+                      sim_err *err)
+{
+    dram_text t;
+    dram_text_init(&t, path, text, cfg);
+    size_t cap = 64;                      /* grows by doubling: memory follows the requests */
+    out->n = 0;
+    out->r = sim_xmalloc(cap * sizeof *out->r);
+    int rc = SIM_OK;
+    for (;;) {
+        if (out->n == cap) {
+            SIM_ASSERT(cap <= SIZE_MAX / 2 / sizeof *out->r);
+            cap *= 2;
+            out->r = sim_xrealloc(out->r, cap * sizeof *out->r);
+        }
+        if (!text_next(&t, &out->r[out->n], &rc, err)) break;
+        out->n++;
+    }
+    if (rc != SIM_OK) dram_stream_free(out);
+    return rc;
+}
+
+int dram_stream_read(const char *path, const dram_cfg *cfg, dram_stream *out, sim_err *err)
+{
+    dram_text t;
+    out->r = NULL;
+    out->n = 0;
+    int rc = dram_text_open(path, cfg, &t, err);
+    if (rc) return rc;
+    rc = dram_stream_parse(path, t.p, cfg, out, err);
+    dram_text_close(&t);
     return rc;
 }
 
@@ -242,11 +307,16 @@ bool dram_gen_next(dram_gen *g, dram_req *r)
 }
 
 /* ---- replay ---- */
-typedef struct src { const dram_stream *s; dram_gen *g; size_t pos; dram_req cur; bool have; } src;
+typedef struct src {
+    const dram_stream *s; dram_gen *g; dram_text *t;   /* exactly one non-NULL */
+    size_t pos; dram_req cur; bool have; int rc;
+} src;
 
-static void src_next(src *x)
+static inline void src_next(src *x, sim_err *err)
 {
-    if (x->s) {
+    if (x->t) {
+        x->have = text_next(x->t, &x->cur, &x->rc, err);
+    } else if (x->s) {
         x->have = x->pos < x->s->n;
         if (x->have) x->cur = x->s->r[x->pos++];
     } else {
@@ -254,37 +324,52 @@ static void src_next(src *x)
     }
 }
 
-int dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_replay_stats *rs,
-                sim_err *err)
+static int replay(dram *d, src *x, bool skip, dram_replay_stats *rs, sim_err *err)
 {
-    SIM_ASSERT((s != NULL) != (g != NULL));
-    (void)err;
-    src x = { s, g, 0, { 0, 0, false }, false };
-    src_next(&x);
-    uint64_t tag = 0, dtag;
-    bool dw;
+    src_next(x, err);
+    uint64_t tag = 0, delayed = 0, bp = 0;    /* counted here, stored in rs at the end */
+    int rc = SIM_OK;
     for (;;) {
+        if (x->rc) { rc = x->rc; break; }
         uint64_t now = dram_cycle(d);
-        while (dram_pop_done(d, &dtag, &dw)) {}
+        dram_drop_done(d);                    /* completions are not looked at */
         /* present every request due by now, in order, until one is refused */
-        while (x.have && x.cur.cycle <= now) {
-            if (!dram_can_accept(d, x.cur.addr, x.cur.is_write)) break;
-            dram_send(d, x.cur.addr, x.cur.is_write, tag++);
-            rs->requests++;
-            if (now > x.cur.cycle) { rs->delayed_requests++; rs->backpressure_cycles += now - x.cur.cycle; }
-            src_next(&x);
+        while (x->have && x->cur.cycle <= now) {
+            if (!dram_try_send(d, x->cur.addr, x->cur.is_write, tag)) break;
+            tag++;
+            if (now > x->cur.cycle) { delayed++; bp += now - x->cur.cycle; }
+            src_next(x, err);
         }
-        if (!x.have && dram_idle(d)) break;
+        if (x->rc) { rc = x->rc; break; }
+        if (!x->have && dram_idle(d)) break;
         if (skip) {
             /* a refused head waits for an issue (a DRAM event); a future head is an event */
             uint64_t target = dram_next_event(d);
-            if (x.have && x.cur.cycle > now && x.cur.cycle < target) target = x.cur.cycle;
+            if (x->have && x->cur.cycle > now && x->cur.cycle < target) target = x->cur.cycle;
             if (target > now) { dram_skip_to(d, target); continue; }
         }
         dram_tick(d);
     }
+    rs->requests += tag;
+    rs->delayed_requests += delayed;
+    rs->backpressure_cycles += bp;
     rs->end_cycle = dram_cycle(d);
-    return SIM_OK;
+    return rc;
+}
+
+int dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_replay_stats *rs,
+                sim_err *err)
+{
+    SIM_ASSERT((s != NULL) != (g != NULL));
+    src x = { s, g, NULL, 0, { 0, 0, false }, false, SIM_OK };
+    return replay(d, &x, skip, rs, err);
+}
+
+int dram_replay_text(dram *d, dram_text *t, bool skip, dram_replay_stats *rs, sim_err *err)
+{
+    SIM_ASSERT(t && t->p);
+    src x = { NULL, NULL, t, 0, { 0, 0, false }, false, SIM_OK };
+    return replay(d, &x, skip, rs, err);
 }
 
 void dram_replay_stats_register(stats *st, const char *prefix, dram_replay_stats *rs)

@@ -31,6 +31,30 @@ int  dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg,
 int  dram_stream_read(const char *path, const dram_cfg *cfg, dram_stream *out, sim_err *err);
 void dram_stream_free(dram_stream *s);
 
+/* The same text read one request at a time, with no array of requests (dram_replay_text):
+ * the same results and the same errors, found when the reader reaches the line. Plain lines
+ * ("<digits> [0x]<hex> R|W") take a fast path that makes every check of the general parser
+ * and leaves any other line to it. */
+typedef struct dram_text {
+    const char *path;               /* for messages */
+    const char *p;                  /* next unread line; the text ends with a NUL */
+    char       *buf;                /* the file's text (dram_text_open), else NULL */
+    uint64_t    line;               /* lines read */
+    uint64_t    prev;               /* the last request's cycle (when have_prev) */
+    bool        have_prev;
+    bool        fast;               /* fast path on (request_bytes a power of two); tests clear
+                                       it to compare with the general parser alone */
+    uint64_t    capacity;           /* cfg.capacity_bytes */
+    uint32_t    req_bytes;          /* cfg.request_bytes */
+} dram_text;
+/* Read a text over text (NUL-terminated, kept by the caller) / over the file at path (whole
+ * file read first: I/O errors and "contains a NUL byte" come from here). */
+void dram_text_init(dram_text *t, const char *path, const char *text, const dram_cfg *cfg);
+int  dram_text_open(const char *path, const dram_cfg *cfg, dram_text *t, sim_err *err);
+/* The next request: SIM_OK with *got (false at the end of the text), or the line's error. */
+int  dram_text_next(dram_text *t, dram_req *r, bool *got, sim_err *err);
+void dram_text_close(dram_text *t);                 /* frees what dram_text_open read */
+
 /* Synthetic streams, generated on the fly (no memory per request): DRAM_GEN_SEQ = consecutive
  * request-sized addresses from 0 (wrapping at capacity), DRAM_GEN_RANDOM = uniform aligned
  * addresses from a seeded xorshift64*; request i arrives at cycle i * interval (0 = all at
@@ -58,6 +82,9 @@ typedef struct dram_replay_stats {
 } dram_replay_stats;
 int  dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_replay_stats *rs,
                  sim_err *err);
+/* The same for a text read as it goes: a bad line ends the replay there with its error
+ * (the requests before it have been simulated; the statistics are then not meaningful). */
+int  dram_replay_text(dram *d, dram_text *t, bool skip, dram_replay_stats *rs, sim_err *err);
 /* Register rs's counters in st under <prefix>.stream_requests, .stream_delayed and
  * .stream_backpressure_cycles (end_cycle is not a counter); rs must outlive st's use. */
 void dram_replay_stats_register(stats *st, const char *prefix, dram_replay_stats *rs);

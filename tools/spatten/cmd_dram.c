@@ -111,20 +111,21 @@ int cmd_dram(int argc, char **argv)
     dram_cfg cfg;
     cli_note_input(stream_path ? stream_path : cfg_path);
     if (dram_cfg_load(cfg_path, &cfg, &err)) return cli_fail(&err);
-    dram_stream st = { NULL, 0 };
+    dram_text st = { 0 };
     dram_gen g;
     if (stream_path) {
-        if (dram_stream_read(stream_path, &cfg, &st, &err)) return cli_fail(&err);
+        if (dram_text_open(stream_path, &cfg, &st, &err)) return cli_fail(&err);
     } else {
         dram_gen_init(&g, &cfg, kind, count, seed, interval, (uint32_t)read_pct);
     }
     stats *sts = stats_create();
     dram *d = dram_create(&cfg, sts, "dram", &err);
-    if (!d) { stats_destroy(sts); dram_stream_free(&st); return cli_fail(&err); }
+    if (!d) { stats_destroy(sts); dram_text_close(&st); return cli_fail(&err); }
     dram_set_exhaustive(d, exhaustive);
     dram_replay_stats rs = { 0 };
     dram_replay_stats_register(sts, "dram", &rs);
-    int rc = dram_replay(d, stream_path ? &st : NULL, stream_path ? NULL : &g, skip, &rs, &err);
+    int rc = stream_path ? dram_replay_text(d, &st, skip, &rs, &err)
+                         : dram_replay(d, NULL, &g, skip, &rs, &err);
     if (rc == SIM_OK) {
         dram_update_stats(d);
         if (stats_write_text(sts, stdout)) rc = sim_errf(&err, SIM_EIO, "<stdout>: write failed");
@@ -141,6 +142,6 @@ int cmd_dram(int argc, char **argv)
     }
     dram_destroy(d);
     stats_destroy(sts);
-    dram_stream_free(&st);
+    dram_text_close(&st);
     return rc ? cli_fail(&err) : 0;
 }
