@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -103,6 +104,44 @@ int fio_read_capped(const char *path, uint64_t cap, const char *kind, char **dat
 int fio_read_all(const char *path, char **data, size_t *len, sim_err *err)
 {
     return fio_read_capped(path, UINT64_MAX, NULL, data, len, err);
+}
+
+int fio_view_open(const char *path, fio_view *v, sim_err *err)
+{
+    int fd;
+    off_t sz;
+    memset(v, 0, sizeof *v);
+    int rc = open_input(path, &fd, &sz, err);
+    if (rc) return rc;
+    long pg = sysconf(_SC_PAGESIZE);
+    if (sz > 0 && pg > 0 && (uint64_t)sz < SIZE_MAX && sz % pg != 0) {
+        size_t n = (size_t)sz;
+        void *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            const char *d = m;
+            /* the zero fill after the end, unless the file grew since fstat */
+            if (d[n] == '\0') {
+                close(fd);
+                v->data = d;
+                v->len = n;
+                v->map = m;
+                return SIM_OK;
+            }
+            munmap(m, n);
+        }
+    }
+    close(fd);
+    rc = fio_read_all(path, &v->buf, &v->len, err);
+    if (rc) return rc;
+    v->data = v->buf;
+    return SIM_OK;
+}
+
+void fio_view_close(fio_view *v)
+{
+    if (v->map) munmap(v->map, v->len);
+    free(v->buf);
+    memset(v, 0, sizeof *v);
 }
 
 FILE *fio_open_read(const char *path, uint64_t *size, sim_err *err)

@@ -23,6 +23,19 @@ int fio_read_all(const char *path, char **data, size_t *len, sim_err *err);
  * "P: the file is 3.0 GiB; a <kind> may be at most 1.0 MiB". */
 int fio_read_capped(const char *path, uint64_t cap, const char *kind, char **data, size_t *len,
                     sim_err *err);
+/* A whole file as read-only, NUL-terminated text: mapped (mmap) when its last page has room
+ * for the terminating NUL (the bytes past the end of a file are zero there), else read with
+ * fio_read_all. Same checks, errors and messages as fio_read_all (a file that cannot be
+ * mapped is read, and an allocation failure then is its SIM_ENOMEM). A mapped file must not be
+ * truncated or rewritten while it is viewed (SIGBUS or a changed text). */
+typedef struct fio_view {
+    const char *data;           /* len bytes, then a NUL */
+    size_t      len;
+    void       *map;            /* the mapping (len bytes), or NULL */
+    char       *buf;            /* fio_read_all's buffer, or NULL */
+} fio_view;
+int  fio_view_open(const char *path, fio_view *v, sim_err *err);
+void fio_view_close(fio_view *v);                   /* a zeroed view is ok */
 /* Open a regular file for incremental reading (same checks as fio_read_all); NULL + err on
  * failure; *size (may be NULL) receives its size. */
 FILE *fio_open_read(const char *path, uint64_t *size, sim_err *err);

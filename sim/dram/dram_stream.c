@@ -197,25 +197,23 @@ int dram_text_next(dram_text *t, dram_req *r, bool *got, sim_err *err)
 
 int dram_text_open(const char *path, const dram_cfg *cfg, dram_text *t, sim_err *err)
 {
-    char *text;
-    size_t len;
+    fio_view v;
     memset(t, 0, sizeof *t);
-    int rc = fio_read_all(path, &text, &len, err);
+    int rc = fio_view_open(path, &v, err);
     if (rc) return rc;
-    if (strlen(text) != len) {                      /* a NUL before the end */
-        free(text);
+    if (strlen(v.data) != v.len) {                  /* a NUL before the end */
+        fio_view_close(&v);
         return sim_errf(err, SIM_ETRACE, "%s: contains a NUL byte (not a text stream)", path);
     }
-    dram_text_init(t, path, text, cfg);
-    t->buf = text;
+    dram_text_init(t, path, v.data, cfg);
+    t->view = v;
     return SIM_OK;
 }
 
 void dram_text_close(dram_text *t)
 {
     if (!t) return;
-    free(t->buf);
-    t->buf = NULL;
+    fio_view_close(&t->view);
     t->p = NULL;
 }
 

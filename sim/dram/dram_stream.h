@@ -8,6 +8,7 @@
 #define SPATTEN_DRAM_STREAM_H
 
 #include "dram/dram.h"
+#include "base/fileio.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,7 +39,7 @@ void dram_stream_free(dram_stream *s);
 typedef struct dram_text {
     const char *path;               /* for messages */
     const char *p;                  /* next unread line; the text ends with a NUL */
-    char       *buf;                /* the file's text (dram_text_open), else NULL */
+    fio_view    view;               /* the file's text (dram_text_open), else zeroed */
     uint64_t    line;               /* lines read */
     uint64_t    prev;               /* the last request's cycle (when have_prev) */
     bool        have_prev;
