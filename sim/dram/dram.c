@@ -40,7 +40,7 @@ void dram_set_recorder(dram *d, FILE *f) { d->rec = f; }
 
 /* q has entered its bank's command queue (depth B; 0 = none: every request is in it from
  * dram_send on): count it, and its row hit. */
-static void bq_enter(dchan *c, dreq *q, uint32_t B)
+static inline void bq_enter(dchan *c, dreq *q, uint32_t B)
 {
     dbank *k = &c->banks[q->bank];
     bool w = q->is_write;
@@ -52,7 +52,7 @@ static void bq_enter(dchan *c, dreq *q, uint32_t B)
 
 /* A new last entry of rq (w = 0) or wq (w = 1): the arrays are windows into buffers of twice
  * their capacity, slid back to the start when they reach the end. */
-static dreq *q_append(dram *d, dchan *c, bool w)
+static inline dreq *q_append(dram *d, dchan *c, bool w)
 {
     if (w && c->wq + c->nw == c->wbuf + 2 * (size_t)d->qcap[1]) {
         memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
@@ -72,7 +72,9 @@ static void tq_to_bank(dram *d, dchan *c, bool w, uint32_t i, uint64_t t)
     *q = c->tq[w][i];
     q->visible = t;                   /* schedulable from now: keeps rq/wq ordered by visible */
     uint32_t n = c->ntq[w];
-    if (i < n - 1 - i) {              /* fewer entries before it: shift those up */
+    if (i == 0) {                     /* the head (the common case): no call */
+        c->tq[w]++;
+    } else if (i < n - 1 - i) {       /* fewer entries before it: shift those up */
         memmove(c->tq[w] + 1, c->tq[w], i * sizeof *q);
         c->tq[w]++;
     } else {
@@ -353,7 +355,9 @@ static void remove_req(dchan *c, dreq *q)
     dreq **base = q->is_write ? &c->wq : &c->rq;
     uint32_t *n = q->is_write ? &c->nw : &c->nr;
     uint32_t i = (uint32_t)(q - *base);
-    if (i < *n - 1 - i) {                     /* fewer entries before it: shift those up */
+    if (i == 0) {                             /* the head (the common case): no call */
+        (*base)++;
+    } else if (i < *n - 1 - i) {              /* fewer entries before it: shift those up */
         memmove(*base + 1, *base, i * sizeof **base);
         (*base)++;
     } else {
@@ -428,8 +432,10 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
 
     /* 2. read or write mode (write-drain hysteresis on visible queue contents) */
     uint32_t nr = c->nr, nw = c->nw;
-    while (nr && c->rq[nr - 1].visible > t) nr--;
-    while (nw && c->wq[nw - 1].visible > t) nw--;
+    if (!cfg->ctrl.bank_queue) {             /* with bank queues, rq/wq are all visible */
+        while (nr && c->rq[nr - 1].visible > t) nr--;
+        while (nw && c->wq[nw - 1].visible > t) nw--;
+    }
     /* the mode counts every visible request: bank-queued, and waiting in the transaction queue */
     bool m = next_mode(&cfg->ctrl, c->write_mode, nr + c->chk[0], nw + c->chk[1]);
     if (m && !c->write_mode) d->c.write_drains++;
@@ -615,8 +621,10 @@ done:
      * a bound computed above says so; the column bound is recomputed after the issue. */
     if (col_busy || p4_issued) {
         uint32_t vr = c->nr, vw = c->nw;
-        while (vr && c->rq[vr - 1].visible > t) vr--;
-        while (vw && c->wq[vw - 1].visible > t) vw--;
+        if (!cfg->ctrl.bank_queue) {
+            while (vr && c->rq[vr - 1].visible > t) vr--;
+            while (vw && c->wq[vw - 1].visible > t) vw--;
+        }
         if (next_mode(&cfg->ctrl, c->write_mode, vr + c->chk[0], vw + c->chk[1]) != c->write_mode) {
             wake = minu(wake, t + 1);
         } else if (c->hitsum[c->write_mode]) {
