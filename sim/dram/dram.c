@@ -132,7 +132,8 @@ static inline void enqueue(dram *d, dchan *c, uint64_t addr, bool is_write, uint
 
 void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 {
-    SIM_ASSERT(addr % d->cfg.request_bytes == 0 && addr < d->cfg.capacity_bytes);
+    /* request_bytes is a power of two (dram_cfg_load) */
+    SIM_ASSERT((addr & (d->cfg.request_bytes - 1)) == 0 && addr < d->cfg.capacity_bytes);
     dchan *c = &d->ch[dctrl_of(d, addr)];
     SIM_ASSERT(tq_room(d, c, is_write));
     enqueue(d, c, addr, is_write, tag);
@@ -143,7 +144,7 @@ bool dram_try_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
     if (addr >= d->cfg.capacity_bytes) return false;
     dchan *c = &d->ch[dctrl_of(d, addr)];
     if (!tq_room(d, c, is_write)) return false;
-    SIM_ASSERT(addr % d->cfg.request_bytes == 0);
+    SIM_ASSERT((addr & (d->cfg.request_bytes - 1)) == 0);
     enqueue(d, c, addr, is_write, tag);
     return true;
 }
