@@ -130,23 +130,22 @@ static inline void enqueue(dram *d, dchan *c, uint64_t addr, bool is_write, uint
     if (q->visible < d->min_wake) d->min_wake = q->visible;
 }
 
-void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
-{
-    /* request_bytes is a power of two (dram_cfg_load) */
-    SIM_ASSERT((addr & (d->cfg.request_bytes - 1)) == 0 && addr < d->cfg.capacity_bytes);
-    dchan *c = &d->ch[dctrl_of(d, addr)];
-    SIM_ASSERT(tq_room(d, c, is_write));
-    enqueue(d, c, addr, is_write, tag);
-}
-
 bool dram_try_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 {
     if (addr >= d->cfg.capacity_bytes) return false;
     dchan *c = &d->ch[dctrl_of(d, addr)];
     if (!tq_room(d, c, is_write)) return false;
+    /* request_bytes is a power of two (dram_cfg_load) */
     SIM_ASSERT((addr & (d->cfg.request_bytes - 1)) == 0);
     enqueue(d, c, addr, is_write, tag);
     return true;
+}
+
+void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
+{
+    SIM_ASSERT((addr & (d->cfg.request_bytes - 1)) == 0 && addr < d->cfg.capacity_bytes);
+    bool accepted = dram_try_send(d, addr, is_write, tag);
+    SIM_ASSERT(accepted);              /* the caller checked dram_can_accept */
 }
 
 bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
@@ -392,6 +391,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     if (cfg->ctrl.bank_queue) {
         for (int w = 0; w < 2; w++) {
             uint32_t i = c->chk[w];
+            if (i == c->ntq[w]) continue;     /* nothing new (the common case) */
             while (i < c->ntq[w] && c->tq[w][i].visible <= t) {
                 dbank *k = &c->banks[c->tq[w][i].bank];
                 if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) tq_to_bank(d, c, w, i, t);
@@ -649,8 +649,9 @@ void dram_tick(dram *d)
     }
     uint64_t mw = CYCLE_NEVER;
     uint64_t *wk = d->wake;
-    for (uint32_t i = 0; i < d->nctrl; i++) {
-        if (d->exhaustive || wk[i] <= t) {
+    const bool all = d->exhaustive;
+    for (uint32_t i = 0, n = d->nctrl; i < n; i++) {
+        if (all || wk[i] <= t) {
             uint64_t w = schedule(d, &d->ch[i], t);
             SIM_ASSERT(w > t);
             wk[i] = w;
