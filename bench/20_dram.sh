@@ -2,7 +2,8 @@
 # 20_dram: DRAM requests simulated per second of wall time (docs/performance-dram.md).
 #  - synthetic streams (--gen): 10 M sequential and 10 M random reads on the SpAtten HBM2
 #    setting, so the figure measures the model, not text parsing;
-#  - the text replay path (--stream) on a 2 M-line file, parsing included.
+#  - the text replay path (--stream) on a 2 M-line file, parsing included (the file is read as
+#    it is replayed: no array of requests), with and without bank queues.
 # Measures only; never fails on time. N overrides the request count. Sequential and text runs
 # report the best of 3 (the machine may be shared), the random run a single run.
 set -eu
@@ -39,3 +40,6 @@ measure "gen random (reads)" "$N" 1 --gen random --count "$N" --seed 1
 M=$((N / 5))
 awk -v n="$M" 'BEGIN { for (i = 0; i < n; i++) printf "%d %x R\n", int(i / 16), i * 32 }' >"$T/seq.trc"
 measure "text stream seq (parse+sim)" "$M" 3 --stream "$T/seq.trc"
+CFG=$T/nobq.json
+measure "text stream seq, no bank q." "$M" 3 --stream "$T/seq.trc"
+CFG=$CFG0
