@@ -40,8 +40,11 @@ typedef struct dram_org {
     uint32_t rows;              /* per bank */
     uint32_t columns;           /* column addresses per row; one column = one beat of bus_bits */
     uint32_t bus_bits;          /* data bus width of one (pseudo-)channel */
-    uint32_t burst_length;      /* beats per RD/WR (BL); a burst takes BL/2 clocks (DDR) */
+    uint32_t burst_length;      /* beats per RD/WR (BL); a burst takes BL/beats_per_clock clocks */
     uint32_t devices_per_rank;  /* IDD values are per device; energy scales by this */
+    uint32_t beats_per_clock;   /* data beats per command clock: 2 (DDR data on CK: DDR4/5,
+                                 * HBM2), 4 or 8 (data clocked by a faster WCK/strobe: LPDDR5,
+                                 * GDDR6); docs/dram.md section 2 */
 } dram_org;
 
 typedef struct dram_timing {    /* all in DRAM clock cycles */

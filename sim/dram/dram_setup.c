@@ -17,7 +17,7 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->nranks_ = o->ranks;
     d->ngroups = o->ranks * o->bank_groups;
     d->nbanks = d->ngroups * o->banks_per_group;
-    d->bl2 = o->burst_length / 2;
+    d->bl2 = o->burst_length / o->beats_per_clock;   /* clocks one burst holds the data bus */
     uint32_t bl2 = d->bl2;
     d->rd_rd_l = (uint32_t)maxu(t->tCCD_L, bl2);
     d->rd_rd_s = (uint32_t)maxu(t->tCCD_S, bl2);
