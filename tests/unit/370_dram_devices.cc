@@ -1,0 +1,127 @@
+// 370_dram_devices: the device configs beyond HBM2/DDR4 (docs/dram.md section 2) and the
+// org.beats_per_clock field they need. Every expected value is computed by hand from the
+// config's own timing table (docs/dram.md, "lpddr5-6400.json"), not read from the program.
+//
+// lpddr5-6400: tCK 1.25 ns (CK 800 MHz), 8 data beats per CK (WCK:CK 4:1, 6400 Mb/s), BL16 on
+// a x16 channel = 32 B per burst, a burst holds the bus B = 16 / 8 = 2 clocks;
+// CL 20, CWL 11, tRCD 15, tRP 15, tRAS 34, tRRD 4, tFAW 16, tRFC 168, tREFI 3125; F = 1.
+#include "300_dram_harness.h"
+
+namespace {
+const char *kLp5 = "configs/dram/lpddr5-6400.json";
+constexpr uint64_t F = 1, B = 2, CL = 20, tRCD = 15, tRP = 15, tRAS = 34, tRRD = 4,
+                   tFAW = 16, tRFC = 168, tREFI = 3125;
+
+std::string load_err(const std::string &json) {
+  dram_cfg c; sim_err e{};
+  EXPECT_EQ(cfg_load_string(&DRAM_CFG_TABLE, json.c_str(), "t.json", &c, &e), SIM_EINVAL);
+  return e.msg;
+}
+std::string lp5_org(const std::string &extra) {
+  return "{\"include\": \"configs/dram/lpddr5-6400.json\", \"org\": {" + extra + "}}";
+}
+}  // namespace
+
+TEST(DramDevices, Lpddr5LoadsWithTheDatasheetOrganisationAndBandwidth) {
+  DramH h(kLp5);
+  const dram_org &o = h.cfg.org;
+  EXPECT_EQ(o.beats_per_clock, 8u);
+  // x16 x BL16 = 32 B per request; 2 KB page = 1024 columns x 2 B; 16 banks x 32768 rows x
+  // 2 KB = 1 GiB (8 Gb) per channel, 4 channels = 4 GiB (512 Meg x 64)
+  EXPECT_EQ(dram_cfg_request_bytes(&h.cfg), 32u);
+  EXPECT_EQ(uint64_t(o.columns) * o.bus_bits / 8, 2048u);
+  EXPECT_EQ(h.cfg.capacity_bytes, uint64_t(4) << 30);
+  // 16 pins x 6.4 Gb/s = 12.8 GB/s per channel (the datasheet's figure): 32 B per 2 CK of
+  // 1.25 ns; four channels 51.2 GB/s
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), 4 * 16 * 6.4 / 8, 1e-9);
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg) / o.channels, 12.8, 1e-9);
+}
+
+TEST(DramDevices, Lpddr5SingleReadLatenciesFollowItsTimingTable) {
+  DramH h(kLp5);
+  // closed bank: F + tRCD + CL + B = 1 + 15 + 20 + 2 = 38
+  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+  uint64_t t1 = h.run_until(1);
+  EXPECT_EQ(t1, F + tRCD + CL + B);
+  // row hit: F + CL + B = 23
+  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
+  EXPECT_EQ(h.run_until(2) - t1, F + CL + B);
+  // conflict once tRAS has passed: F + tRP + tRCD + CL + B = 53
+  h.tick_to(200);
+  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
+  EXPECT_EQ(h.run_until(3) - 200, F + tRP + tRCD + CL + B);
+  EXPECT_EQ(h.stat("dram.row_misses"), 1u);
+  EXPECT_EQ(h.stat("dram.row_hits"), 1u);
+  EXPECT_EQ(h.stat("dram.row_conflicts"), 1u);
+}
+
+TEST(DramDevices, Lpddr5ConflictRightAfterAnActWaitsForTras) {
+  DramH h(kLp5);
+  h.send(h.addr(0, 0, 0, 5), false, 1);   // ACT at 1
+  h.tick_to(2);
+  h.send(h.addr(0, 0, 0, 6), false, 2);   // visible at 3; PRE waits for ACT + tRAS = 35
+  EXPECT_EQ(h.run_until(2), 1 + tRAS + tRP + tRCD + CL + B);  // 35 + 15 + 15 + 20 + 2 = 87
+}
+
+TEST(DramDevices, Lpddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
+  // Peak 51.2 GB/s; refresh takes tRFC / tREFI = 168 / 3125 = 5.4 % of each channel, so the
+  // sequential stream lies in [90 %, 94.6 %]. Bank groups rotate below the column bits, so
+  // consecutive bursts of a channel use tCCD_S = 2 = B.
+  DramH h(kLp5);
+  dram_gen g;
+  dram_gen_init(&g, &h.cfg, DRAM_GEN_SEQ, 200000, 7, 0, 100);
+  dram_replay_stats rs{};
+  sim_err e{};
+  ASSERT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
+  dram_update_stats(h.d);
+  double pct, gbps;
+  ASSERT_TRUE(stats_get(h.st, "dram.bandwidth_pct", &pct));
+  ASSERT_TRUE(stats_get(h.st, "dram.bandwidth_gbps", &gbps));
+  EXPECT_EQ(h.stat("dram.reads"), 200000u);
+  EXPECT_GE(pct, 90.0);
+  EXPECT_LE(pct, 100.0 * (1.0 - double(tRFC) / double(tREFI)));
+  EXPECT_NEAR(gbps, pct / 100.0 * 51.2, 1e-6);
+}
+
+TEST(DramDevices, Lpddr5RandomReadsLandAtTheActivateRateBound) {
+  // One channel, random rows: every read needs an ACT. ACT rate <= min(4 / tFAW, 1 / tRRD,
+  // 16 banks / (tRAS + tRP)) = min(0.25, 0.25, 0.327) = 0.25 /clk; a burst holds the bus
+  // B = 2 clocks, so utilisation <= 0.25 x 2 = 0.5, times 1 - tRFC/tREFI = 0.946 -> 0.473.
+  DramH h(kLp5);
+  uint64_t mask = ~(uint64_t(3) << h.cfg.map_shift[DRAM_F_CH]);  // channel 0 only
+  dram_gen g;
+  dram_gen_init(&g, &h.cfg, DRAM_GEN_RANDOM, 20000, 7, 0, 100);
+  g.addr_mask = mask;
+  dram_replay_stats rs{};
+  sim_err e{};
+  ASSERT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
+  dram_update_stats(h.d);
+  double u;
+  ASSERT_TRUE(stats_get(h.st, "dram.ch0.utilisation", &u));
+  double act_bound = std::min(4.0 / tFAW, 1.0 / tRRD);
+  double expect = act_bound * B * (1.0 - double(tRFC) / double(tREFI));
+  EXPECT_EQ(h.stat("dram.ch1.reads"), 0u);
+  EXPECT_LE(u, act_bound * B + 0.002);
+  EXPECT_GE(u, 0.95 * expect);
+  EXPECT_LE(double(h.stat("dram.cmd_act")) / double(h.stat("dram.cycles")), act_bound + 1e-3);
+}
+
+TEST(DramDevices, BeatsPerClockDefaultsToTwoAndIsChecked) {
+  DramH h("configs/dram/hbm2.json");
+  EXPECT_EQ(h.cfg.org.beats_per_clock, 2u);  // DDR data on CK: BL4 holds the bus 2 clocks
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), 256.0, 1e-9);
+  EXPECT_NE(load_err(lp5_org("\"beats_per_clock\": 6")).find("'org.beats_per_clock' = 6 must be a power of two"),
+            std::string::npos);
+  EXPECT_NE(load_err(lp5_org("\"beats_per_clock\": 16")).find("org.beats_per_clock"), std::string::npos);
+  EXPECT_NE(load_err(lp5_org("\"burst_length\": 4")).find("'org.burst_length' = 4 must be >= beats_per_clock 8"),
+            std::string::npos);
+}
+
+TEST(DramDevices, BeatsPerClockScalesBurstTimeAndPeakOnly) {
+  // lpddr5-6400 with beats_per_clock 4 (as at WCK:CK 2:1 and the same CK): a burst holds the
+  // bus 4 clocks, the peak halves, a closed-bank read takes 2 clocks longer.
+  DramH h(lp5_org("\"beats_per_clock\": 4"), "bpc4.json");
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), 25.6, 1e-9);
+  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+  EXPECT_EQ(h.run_until(1), F + tRCD + CL + 4);
+}
