@@ -76,12 +76,18 @@ typedef struct dram_ctrl_cfg {
     uint32_t drain_policy;      /* DRAM_DRAIN_STRICT or DRAM_DRAIN_KEEP_READ_ROWS */
     bool     write_forwarding;  /* a read of an address queued for writing completes from the
                                    write queue (read-after-write forwarding) */
+    uint32_t bank_arbitration;  /* which bank gets the row command (ACT/PRE) when several could:
+                                   DRAM_ARB_OLDEST or DRAM_ARB_ROUND_ROBIN */
 } dram_ctrl_cfg;
 
 enum { DRAM_OPEN_PAGE = 0, DRAM_CLOSED_PAGE = 1 };
 /* Write drain: STRICT closes any row a queued write conflicts with; KEEP_READ_ROWS does not
  * close rows that queued reads hit while another write can make progress. */
 enum { DRAM_DRAIN_STRICT = 0, DRAM_DRAIN_KEEP_READ_ROWS = 1 };
+/* Row-command arbitration between banks: OLDEST serves the bank of the oldest request that
+ * needs an ACT or PRE (FCFS); ROUND_ROBIN looks at the banks in rotation, starting after the
+ * bank that got the last row command (each bank's requests still oldest first). */
+enum { DRAM_ARB_OLDEST = 0, DRAM_ARB_ROUND_ROBIN = 1 };
 
 typedef struct dram_cfg {
     char          name[64];

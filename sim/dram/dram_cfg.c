@@ -70,6 +70,7 @@ static const cfg_table POWER_TABLE = { "dram.power", POWER_FIELDS, CFG_NFIELDS(P
 
 static const char *const PAGE_NAMES[] = { "open", "closed", NULL };
 static const char *const DRAIN_NAMES[] = { "strict", "keep_read_rows", NULL };
+static const char *const ARB_NAMES[] = { "oldest", "round_robin", NULL };
 static const cfg_field CTRL_FIELDS[] = {
     CFG_ENUMF(dram_ctrl_cfg, "page_policy", page_policy, PAGE_NAMES, false, 0,
               "open: rows stay open until a conflict or refresh; closed: auto-precharge when no "
@@ -96,6 +97,10 @@ static const cfg_field CTRL_FIELDS[] = {
     CFG_BOOLF(dram_ctrl_cfg, "write_forwarding", write_forwarding, false, 0,
               "a read of an address held in the write queue completes from it after the "
               "front-end latency, without a DRAM access"),
+    CFG_ENUMF(dram_ctrl_cfg, "bank_arbitration", bank_arbitration, ARB_NAMES, false, 0,
+              "which bank gets the next ACT or PRE: oldest = the bank of the oldest request "
+              "that needs one (FCFS); round_robin = banks in rotation from the one after the "
+              "last served (as per-bank command queues served in turn)"),
 };
 static const cfg_table CTRL_TABLE = { "dram.controller", CTRL_FIELDS, CFG_NFIELDS(CTRL_FIELDS), NULL };
 
