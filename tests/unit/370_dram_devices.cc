@@ -125,3 +125,58 @@ TEST(DramDevices, BeatsPerClockScalesBurstTimeAndPeakOnly) {
   h.send(h.addr(0, 0, 0, 5, 0), false, 1);
   EXPECT_EQ(h.run_until(1), F + tRCD + CL + 4);
 }
+
+// ddr5-3200 (docs/dram.md, "ddr5-3200.json"): tCK 625 ps, DDR data (2 beats per clock), two
+// 32-bit subchannels, BL16 = 64 B per burst, a burst holds the bus 16 / 2 = 8 clocks;
+// CL 24, tRCD 24, tRP 24, tRAS 52, tRFC 472, tREFI 6240; F = 1.
+namespace {
+const char *kDdr5 = "configs/dram/ddr5-3200.json";
+constexpr uint64_t D5B = 8, D5CL = 24, D5tRCD = 24, D5tRP = 24, D5tRAS = 52, D5tRFC = 472,
+                   D5tREFI = 6240;
+}  // namespace
+
+TEST(DramDevices, Ddr5LoadsAsTwoSubchannelsOfADimmRank) {
+  DramH h(kDdr5);
+  const dram_org &o = h.cfg.org;
+  EXPECT_EQ(o.beats_per_clock, 2u);
+  // 32 bit x BL16 = 64 B; page = 1024 columns x 4 B = 4 KB per subchannel (1 KB per x8 die);
+  // 2 x 32 banks x 65536 rows x 4 KB = 16 GiB (eight 16Gb dies)
+  EXPECT_EQ(dram_cfg_request_bytes(&h.cfg), 64u);
+  EXPECT_EQ(uint64_t(o.columns) * o.bus_bits / 8, 4096u);
+  EXPECT_EQ(h.cfg.capacity_bytes, uint64_t(16) << 30);
+  // 3200 MT/s x 64 bit = 25.6 GB/s: 64 B per 8 clocks of 0.625 ns per subchannel, two of them
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), 3.2 * 64 / 8, 1e-9);
+}
+
+TEST(DramDevices, Ddr5SingleReadLatenciesFollowItsTimingTable) {
+  DramH h(kDdr5);
+  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+  uint64_t t1 = h.run_until(1);
+  EXPECT_EQ(t1, 1 + D5tRCD + D5CL + D5B);                    // closed bank: 57
+  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
+  EXPECT_EQ(h.run_until(2) - t1, 1 + D5CL + D5B);            // row hit: 33
+  h.tick_to(400);
+  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
+  EXPECT_EQ(h.run_until(3) - 400, 1 + D5tRP + D5tRCD + D5CL + D5B);   // conflict: 81
+  // and a conflict right after its ACT waits for tRAS: PRE at ACT + 52
+  h.tick_to(1000);
+  h.send(h.addr(0, 1, 0, 5), false, 4);                      // ACT at 1001
+  h.tick_to(1002);
+  h.send(h.addr(0, 1, 0, 6), false, 5);
+  EXPECT_EQ(h.run_until(5), 1001 + D5tRAS + D5tRP + D5tRCD + D5CL + D5B);
+}
+
+TEST(DramDevices, Ddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
+  // refresh takes tRFC / tREFI = 472 / 6240 = 7.6 %: the stream lies in [90 %, 92.4 %]
+  DramH h(kDdr5);
+  dram_gen g;
+  dram_gen_init(&g, &h.cfg, DRAM_GEN_SEQ, 100000, 7, 0, 100);
+  dram_replay_stats rs{};
+  sim_err e{};
+  ASSERT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
+  dram_update_stats(h.d);
+  double pct;
+  ASSERT_TRUE(stats_get(h.st, "dram.bandwidth_pct", &pct));
+  EXPECT_GE(pct, 90.0);
+  EXPECT_LE(pct, 100.0 * (1.0 - double(D5tRFC) / double(D5tREFI)));
+}
