@@ -20,21 +20,38 @@ std::string load_err(const std::string &json) {
 std::string lp5_org(const std::string &extra) {
   return "{\"include\": \"configs/dram/lpddr5-6400.json\", \"org\": {" + extra + "}}";
 }
+// a device's shape: data beats per clock, request and page bytes, capacity, peak GB/s
+void expect_shape(const DramH &h, uint32_t bpc, uint32_t req, uint64_t page, uint64_t cap, double gbps) {
+  const dram_org &o = h.cfg.org;
+  EXPECT_EQ(o.beats_per_clock, bpc);
+  EXPECT_EQ(dram_cfg_request_bytes(&h.cfg), req);
+  EXPECT_EQ(uint64_t(o.columns) * o.bus_bits / 8, page);
+  EXPECT_EQ(h.cfg.capacity_bytes, cap);
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), gbps, 1e-9);
+}
+// sequential reads generated on a config: the bandwidth in % of peak
+double seq_pct(DramH &h, uint64_t n) {
+  dram_gen g;
+  dram_gen_init(&g, &h.cfg, DRAM_GEN_SEQ, n, 7, 0, 100);
+  dram_replay_stats rs{};
+  sim_err e{};
+  EXPECT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
+  dram_update_stats(h.d);
+  double pct = 0;
+  EXPECT_TRUE(stats_get(h.st, "dram.bandwidth_pct", &pct));
+  EXPECT_EQ(h.stat("dram.reads"), n);
+  return pct;
+}
 }  // namespace
 
 TEST(DramDevices, Lpddr5LoadsWithTheDatasheetOrganisationAndBandwidth) {
   DramH h(kLp5);
-  const dram_org &o = h.cfg.org;
-  EXPECT_EQ(o.beats_per_clock, 8u);
   // x16 x BL16 = 32 B per request; 2 KB page = 1024 columns x 2 B; 16 banks x 32768 rows x
-  // 2 KB = 1 GiB (8 Gb) per channel, 4 channels = 4 GiB (512 Meg x 64)
-  EXPECT_EQ(dram_cfg_request_bytes(&h.cfg), 32u);
-  EXPECT_EQ(uint64_t(o.columns) * o.bus_bits / 8, 2048u);
-  EXPECT_EQ(h.cfg.capacity_bytes, uint64_t(4) << 30);
+  // 2 KB = 1 GiB (8 Gb) per channel, 4 channels = 4 GiB (512 Meg x 64);
   // 16 pins x 6.4 Gb/s = 12.8 GB/s per channel (the datasheet's figure): 32 B per 2 CK of
   // 1.25 ns; four channels 51.2 GB/s
-  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), 4 * 16 * 6.4 / 8, 1e-9);
-  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg) / o.channels, 12.8, 1e-9);
+  expect_shape(h, 8, 32, 2048, uint64_t(4) << 30, 4 * 16 * 6.4 / 8);
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg) / h.cfg.org.channels, 12.8, 1e-9);
 }
 
 TEST(DramDevices, Lpddr5SingleReadLatenciesFollowItsTimingTable) {
@@ -68,16 +85,8 @@ TEST(DramDevices, Lpddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
   // sequential stream lies in [90 %, 94.6 %]. Bank groups rotate below the column bits, so
   // consecutive bursts of a channel use tCCD_S = 2 = B.
   DramH h(kLp5);
-  dram_gen g;
-  dram_gen_init(&g, &h.cfg, DRAM_GEN_SEQ, 200000, 7, 0, 100);
-  dram_replay_stats rs{};
-  sim_err e{};
-  ASSERT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
-  dram_update_stats(h.d);
-  double pct, gbps;
-  ASSERT_TRUE(stats_get(h.st, "dram.bandwidth_pct", &pct));
+  double pct = seq_pct(h, 200000), gbps;
   ASSERT_TRUE(stats_get(h.st, "dram.bandwidth_gbps", &gbps));
-  EXPECT_EQ(h.stat("dram.reads"), 200000u);
   EXPECT_GE(pct, 90.0);
   EXPECT_LE(pct, 100.0 * (1.0 - double(tRFC) / double(tREFI)));
   EXPECT_NEAR(gbps, pct / 100.0 * 51.2, 1e-6);
@@ -137,15 +146,10 @@ constexpr uint64_t D5B = 8, D5CL = 24, D5tRCD = 24, D5tRP = 24, D5tRAS = 52, D5t
 
 TEST(DramDevices, Ddr5LoadsAsTwoSubchannelsOfADimmRank) {
   DramH h(kDdr5);
-  const dram_org &o = h.cfg.org;
-  EXPECT_EQ(o.beats_per_clock, 2u);
   // 32 bit x BL16 = 64 B; page = 1024 columns x 4 B = 4 KB per subchannel (1 KB per x8 die);
-  // 2 x 32 banks x 65536 rows x 4 KB = 16 GiB (eight 16Gb dies)
-  EXPECT_EQ(dram_cfg_request_bytes(&h.cfg), 64u);
-  EXPECT_EQ(uint64_t(o.columns) * o.bus_bits / 8, 4096u);
-  EXPECT_EQ(h.cfg.capacity_bytes, uint64_t(16) << 30);
+  // 2 x 32 banks x 65536 rows x 4 KB = 16 GiB (eight 16Gb dies);
   // 3200 MT/s x 64 bit = 25.6 GB/s: 64 B per 8 clocks of 0.625 ns per subchannel, two of them
-  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), 3.2 * 64 / 8, 1e-9);
+  expect_shape(h, 2, 64, 4096, uint64_t(16) << 30, 3.2 * 64 / 8);
 }
 
 TEST(DramDevices, Ddr5SingleReadLatenciesFollowItsTimingTable) {
@@ -169,14 +173,7 @@ TEST(DramDevices, Ddr5SingleReadLatenciesFollowItsTimingTable) {
 TEST(DramDevices, Ddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
   // refresh takes tRFC / tREFI = 472 / 6240 = 7.6 %: the stream lies in [90 %, 92.4 %]
   DramH h(kDdr5);
-  dram_gen g;
-  dram_gen_init(&g, &h.cfg, DRAM_GEN_SEQ, 100000, 7, 0, 100);
-  dram_replay_stats rs{};
-  sim_err e{};
-  ASSERT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
-  dram_update_stats(h.d);
-  double pct;
-  ASSERT_TRUE(stats_get(h.st, "dram.bandwidth_pct", &pct));
+  double pct = seq_pct(h, 100000);
   EXPECT_GE(pct, 90.0);
   EXPECT_LE(pct, 100.0 * (1.0 - double(D5tRFC) / double(D5tREFI)));
 }
