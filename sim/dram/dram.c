@@ -373,6 +373,18 @@ static bool next_mode(const dram_ctrl_cfg *k, bool write_mode, uint32_t nr, uint
     return nw > 0 && (nw >= k->write_high || nr == 0);
 }
 
+/* Round-robin row-command arbitration: the scan order of q[start, nvis) sorted (stably, so each
+ * bank's requests stay oldest first) by bank, in rotation from bank c->rr; into c->rr_ord. */
+static void rr_order(const dram *d, dchan *c, const dreq *q, uint32_t start, uint32_t nvis)
+{
+    const uint32_t nb = d->nbanks, m = nb - 1;    /* a power of two (checked with the config) */
+    uint32_t *cnt = c->rr_cnt;
+    memset(cnt, 0, (nb + 1) * sizeof *cnt);
+    for (uint32_t i = start; i < nvis; i++) cnt[((q[i].bank - c->rr) & m) + 1]++;
+    for (uint32_t b = 0; b < nb; b++) cnt[b + 1] += cnt[b];
+    for (uint32_t i = start; i < nvis; i++) c->rr_ord[cnt[(q[i].bank - c->rr) & m]++] = i;
+}
+
 /* One clock of one controller: at most one row command and one column command (dual bus), or
  * one command in all (single bus). Returns the earliest cycle at which it may issue again. */
 static uint64_t schedule(dram *d, dchan *c, uint64_t t)
@@ -545,9 +557,12 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* Issue the first ready command; keep scanning (without issuing) to refill the cache. Once
      * every bank has been looked at, the rest of the queue cannot add anything. */
     uint32_t nseen = 0;
-    for (uint32_t i = start; i < nvis; i++) {
+    const bool rr = cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN;
+    if (rr) rr_order(d, c, q, start, nvis);
+    for (uint32_t j = start; j < nvis; j++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
         if (nseen == d->nbanks) break;
+        uint32_t i = rr ? c->rr_ord[j - start] : j;
         dreq *x = &q[i];
         if (c->seen[x->bank] == stamp) continue;
         if (c->orow[x->bank] == x->row) {
@@ -566,6 +581,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             if (!p4_issued && rdy <= t) {
                 record_kind(d, x, 1);
                 issue_act(d, c, x->bank, x->row, t);
+                c->rr = (x->bank + 1) & (d->nbanks - 1);
                 w4 = minu(w4, k->next_pre);       /* its bank's other rows: PRE from here */
                 wake = minu(wake, minu(k->next_rd, k->next_wr));   /* its new row hits */
                 p4_issued = true;
@@ -587,6 +603,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
                 record_kind(d, x, 2);
                 if (k->hits[c->write_mode]) d->c.cap_closes++;
                 issue_pre(d, c, x->bank, t);
+                c->rr = (x->bank + 1) & (d->nbanks - 1);
                 w4 = minu(w4, k->next_act);       /* its bank's requests: ACT from here */
                 p4_issued = true;
                 continue;
@@ -606,6 +623,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
                 if (q[i].bank == dfr) x = &q[i];
             record_kind(d, x, 2);
             issue_pre(d, c, dfr, t);
+            c->rr = (dfr + 1) & (d->nbanks - 1);
             p4_issued = true;
         }
         w4 = minu(w4, w4d);

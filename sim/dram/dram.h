@@ -40,8 +40,11 @@ typedef struct dram_org {
     uint32_t rows;              /* per bank */
     uint32_t columns;           /* column addresses per row; one column = one beat of bus_bits */
     uint32_t bus_bits;          /* data bus width of one (pseudo-)channel */
-    uint32_t burst_length;      /* beats per RD/WR (BL); a burst takes BL/2 clocks (DDR) */
+    uint32_t burst_length;      /* beats per RD/WR (BL); a burst takes BL/beats_per_clock clocks */
     uint32_t devices_per_rank;  /* IDD values are per device; energy scales by this */
+    uint32_t beats_per_clock;   /* data beats per command clock: 2 (DDR data on CK: DDR4/5,
+                                 * HBM2), 4 or 8 (data clocked by a faster WCK/strobe: LPDDR5,
+                                 * GDDR6); docs/dram.md section 2 */
 } dram_org;
 
 typedef struct dram_timing {    /* all in DRAM clock cycles */
@@ -73,12 +76,18 @@ typedef struct dram_ctrl_cfg {
     uint32_t drain_policy;      /* DRAM_DRAIN_STRICT or DRAM_DRAIN_KEEP_READ_ROWS */
     bool     write_forwarding;  /* a read of an address queued for writing completes from the
                                    write queue (read-after-write forwarding) */
+    uint32_t bank_arbitration;  /* which bank gets the row command (ACT/PRE) when several could:
+                                   DRAM_ARB_OLDEST or DRAM_ARB_ROUND_ROBIN */
 } dram_ctrl_cfg;
 
 enum { DRAM_OPEN_PAGE = 0, DRAM_CLOSED_PAGE = 1 };
 /* Write drain: STRICT closes any row a queued write conflicts with; KEEP_READ_ROWS does not
  * close rows that queued reads hit while another write can make progress. */
 enum { DRAM_DRAIN_STRICT = 0, DRAM_DRAIN_KEEP_READ_ROWS = 1 };
+/* Row-command arbitration between banks: OLDEST serves the bank of the oldest request that
+ * needs an ACT or PRE (FCFS); ROUND_ROBIN looks at the banks in rotation, starting after the
+ * bank that got the last row command (each bank's requests still oldest first). */
+enum { DRAM_ARB_OLDEST = 0, DRAM_ARB_ROUND_ROBIN = 1 };
 
 typedef struct dram_cfg {
     char          name[64];

@@ -18,6 +18,10 @@ static const cfg_field ORG_FIELDS[] = {
     ORGF("burst_length", burst_length, 2, 16, "beats per RD/WR burst (BL); even"),
     CFG_U32F(dram_org, "devices_per_rank", devices_per_rank, 1, 32, false, 1,
              "devices whose IDD currents add up per rank (x8 DIMM: 8; HBM channel: 1)"),
+    CFG_U32F(dram_org, "beats_per_clock", beats_per_clock, 2, 8, false, 2,
+             "data beats per command clock (tck_ps): 2 = DDR data on CK (DDR4/5, HBM2); 4 or 8 "
+             "where a faster data clock carries the data (LPDDR5 WCK:CK 4:1 = 8, GDDR6 = 8); a "
+             "burst occupies burst_length / beats_per_clock clocks"),
 };
 static const cfg_table ORG_TABLE = { "dram.org", ORG_FIELDS, CFG_NFIELDS(ORG_FIELDS), NULL };
 
@@ -66,6 +70,7 @@ static const cfg_table POWER_TABLE = { "dram.power", POWER_FIELDS, CFG_NFIELDS(P
 
 static const char *const PAGE_NAMES[] = { "open", "closed", NULL };
 static const char *const DRAIN_NAMES[] = { "strict", "keep_read_rows", NULL };
+static const char *const ARB_NAMES[] = { "oldest", "round_robin", NULL };
 static const cfg_field CTRL_FIELDS[] = {
     CFG_ENUMF(dram_ctrl_cfg, "page_policy", page_policy, PAGE_NAMES, false, 0,
               "open: rows stay open until a conflict or refresh; closed: auto-precharge when no "
@@ -92,6 +97,10 @@ static const cfg_field CTRL_FIELDS[] = {
     CFG_BOOLF(dram_ctrl_cfg, "write_forwarding", write_forwarding, false, 0,
               "a read of an address held in the write queue completes from it after the "
               "front-end latency, without a DRAM access"),
+    CFG_ENUMF(dram_ctrl_cfg, "bank_arbitration", bank_arbitration, ARB_NAMES, false, 0,
+              "which bank gets the next ACT or PRE: oldest = the bank of the oldest request "
+              "that needs one (FCFS); round_robin = banks in rotation from the one after the "
+              "last served (as per-bank command queues served in turn)"),
 };
 static const cfg_table CTRL_TABLE = { "dram.controller", CTRL_FIELDS, CFG_NFIELDS(CTRL_FIELDS), NULL };
 
@@ -119,7 +128,7 @@ static int check_dram(void *obj, const char *path, sim_err *err)
         { "org.ranks", o->ranks }, { "org.bank_groups", o->bank_groups },
         { "org.banks_per_group", o->banks_per_group }, { "org.rows", o->rows },
         { "org.columns", o->columns }, { "org.bus_bits", o->bus_bits },
-        { "org.burst_length", o->burst_length },
+        { "org.burst_length", o->burst_length }, { "org.beats_per_clock", o->beats_per_clock },
     };
     for (size_t i = 0; i < sizeof pw / sizeof pw[0]; i++)
         if (!is_pow2(pw[i].v))
@@ -128,6 +137,10 @@ static int check_dram(void *obj, const char *path, sim_err *err)
     if (o->columns < o->burst_length)
         return sim_errf(err, SIM_EINVAL, "%s: field 'org.columns' = %u must be >= burst_length %u",
                         path, o->columns, o->burst_length);
+    if (o->burst_length < o->beats_per_clock)
+        return sim_errf(err, SIM_EINVAL, "%s: field 'org.burst_length' = %u must be >= "
+                        "beats_per_clock %u (a burst lasts at least one clock)", path,
+                        o->burst_length, o->beats_per_clock);
     if (t->tRAS < t->tRCDRD || t->tRAS < t->tRCDWR)
         return sim_errf(err, SIM_EINVAL, "%s: field 'timing.tRAS' = %u must be >= tRCDRD and tRCDWR",
                         path, t->tRAS);
@@ -224,7 +237,8 @@ uint64_t dram_cfg_tck_ps(const dram_cfg *c)        { return c->tck_ps; }
 
 double dram_cfg_peak_gbps(const dram_cfg *c)
 {
-    /* every (pseudo-)channel moves request_bytes per BL/2 clocks */
-    double bytes_per_clk = (double)c->nctrl * c->request_bytes / (c->org.burst_length / 2);
+    /* every (pseudo-)channel moves request_bytes per burst_length / beats_per_clock clocks */
+    double bytes_per_clk = (double)c->nctrl * c->request_bytes /
+                           (c->org.burst_length / c->org.beats_per_clock);
     return bytes_per_clk / (double)c->tck_ps * 1000.0;
 }

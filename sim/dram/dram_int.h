@@ -76,6 +76,8 @@ typedef struct dchan {
     uint32_t *bqrow[2];              /* with bank queues: the rows of bank b's queued reads /
                                         writes at [b * bank_queue, + banks[b].bq[w]), any order */
     uint32_t stamp;
+    uint32_t rr;                     /* round-robin arbitration: the bank to look at first */
+    uint32_t *rr_cnt, *rr_ord;       /* its scratch: per-bank counts (banks + 1), scan order */
     /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
     bool     write_mode;
     /* scheduling caches (see "Scheduling caches" below): pass 4 (ACT/PRE) cannot issue before

@@ -17,7 +17,7 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->nranks_ = o->ranks;
     d->ngroups = o->ranks * o->bank_groups;
     d->nbanks = d->ngroups * o->banks_per_group;
-    d->bl2 = o->burst_length / 2;
+    d->bl2 = o->burst_length / o->beats_per_clock;   /* clocks one burst holds the data bus */
     uint32_t bl2 = d->bl2;
     d->rd_rd_l = (uint32_t)maxu(t->tCCD_L, bl2);
     d->rd_rd_s = (uint32_t)maxu(t->tCCD_S, bl2);
@@ -53,6 +53,10 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         c->groups = sim_xcalloc(d->ngroups, sizeof *c->groups);
         c->ranks = sim_xcalloc(o->ranks, sizeof *c->ranks);
         c->seen = sim_xcalloc(d->nbanks, sizeof *c->seen);
+        if (cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN) {
+            c->rr_cnt = sim_xcalloc(d->nbanks + 1, sizeof *c->rr_cnt);
+            c->rr_ord = sim_xcalloc(maxu(d->qcap[0], d->qcap[1]), sizeof *c->rr_ord);
+        }
         c->orow = sim_xcalloc(d->nbanks, sizeof *c->orow);
         if (cfg->ctrl.bank_queue)
             for (int w = 0; w < 2; w++) {
@@ -136,7 +140,7 @@ void dram_destroy(dram *d)
     if (!d) return;
     for (uint32_t i = 0; i < d->nctrl; i++) {
         free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].banks);
-        free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].orow);
+        free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].rr_cnt); free(d->ch[i].rr_ord); free(d->ch[i].orow);
         free(d->ch[i].bqrow[0]); free(d->ch[i].bqrow[1]);
         free(d->ch[i].tqbuf[0]); free(d->ch[i].tqbuf[1]);
         if (d->names) free(d->names[i]);

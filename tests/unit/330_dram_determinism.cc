@@ -49,7 +49,7 @@ void closed(dram_cfg *c) { c->ctrl.page_policy = DRAM_CLOSED_PAGE; }
 
 TEST(DramDeterminism, SkippingIdleCyclesGivesByteIdenticalStats) {
   for (const char *p : {"configs/dram/hbm2.json", "configs/dram/hbm2-spatten.json",
-                        "configs/dram/ddr4-2400.json"}) {
+                        "configs/dram/ddr4-2400.json", "configs/dram/lpddr5-6400.json"}) {
     std::string a = run(p, true, false), b = run(p, false, false), c = run(p, false, true);
     EXPECT_EQ(a, b) << p;
     EXPECT_EQ(a, c) << p;
@@ -57,6 +57,8 @@ TEST(DramDeterminism, SkippingIdleCyclesGivesByteIdenticalStats) {
   }
   EXPECT_EQ(run("configs/dram/hbm2.json", true, false, closed),
             run("configs/dram/hbm2.json", false, true, closed));
+  EXPECT_EQ(run("configs/dram/lpddr5-6400.json", true, false, closed),
+            run("configs/dram/lpddr5-6400.json", false, true, closed));
 }
 
 TEST(DramDeterminism, SkippingIsExactWithTwoRanksAndTinyQueuesToo) {

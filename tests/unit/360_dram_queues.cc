@@ -113,6 +113,28 @@ TEST(DramQueues, ABankQueueServesItsRequestsInOrderAndFeedsFromTheTransactionQue
   }
 }
 
+TEST(DramQueues, RoundRobinArbitrationRotatesRowCommandsOverTheBanks) {
+  // Four reads to closed banks of four bank groups (flat bank = 4 x group: 8, 4, then 0, 12),
+  // ACTs tRRD_S = 4 apart: A (bank 8) and B (bank 4) sent at cycle 0, C (bank 0) and D (bank 12)
+  // at cycle 6, all visible one clock later. Each read completes ACT + tRCD + CL + BL/2 = ACT + 30.
+  //   oldest:      A @1, B @5, C @9, D @13 (the oldest request's bank first)
+  //   round_robin: banks in rotation from 0: B (4) @1, A (8) @5; then from bank 9 on: D (12)
+  //                @9 before C (0) @13, although C is older.
+  const uint64_t bank_bg[] = {2, 1, 0, 3};      // A, B, C, D: bank group (bank 0 of it)
+  for (int rr = 0; rr < 2; rr++) {
+    DramH h(ctrl(rr ? R"("bank_queue": 8, "bank_arbitration": "round_robin")" : R"("bank_queue": 8)"), "rr.json");
+    h.send(h.addr(0, bank_bg[0], 0, 5), false, 0);
+    h.send(h.addr(0, bank_bg[1], 0, 5), false, 1);
+    h.tick_to(6);
+    h.send(h.addr(0, bank_bg[2], 0, 5), false, 2);
+    h.send(h.addr(0, bank_bg[3], 0, 5), false, 3);
+    for (uint64_t t = 0; t < 4; t++) h.run_until(t);
+    const uint64_t act_oldest[] = {1, 5, 9, 13}, act_rr[] = {5, 1, 13, 9};
+    for (uint64_t t = 0; t < 4; t++)
+      EXPECT_EQ(done_at(h, t), (rr ? act_rr : act_oldest)[t] + tRCD + CL + BL2) << "rr " << rr << " tag " << t;
+  }
+}
+
 TEST(DramQueues, TheTransactionQueueRefusesWhenFullAndBankQueuesAddToTheCapacity) {
   // T = 4, B = 2: sent in one clock, four requests fill the transaction queue (they enter the
   // bank queues when visible); after one clock two of them (one bank) moved on, so two more fit.
@@ -219,6 +241,8 @@ TEST(DramQueues, MixedTrafficLosesAndReordersNothingUnderEveryPolicy) {
     R"("read_queue": 4, "write_queue": 6, "write_high": 5, "write_low": 2, "bank_queue": 2, "drain_policy": "keep_read_rows", "write_forwarding": true)",
     R"("bank_queue": 8, "row_hit_cap": 4, "drain_policy": "keep_read_rows", "write_forwarding": true, "page_policy": "closed")",
     R"("read_queue": 2, "write_queue": 2, "write_high": 2, "write_low": 1, "row_hit_cap": 3, "drain_policy": "keep_read_rows", "dual_cmd_bus": false)",
+    R"("read_queue": 4, "write_queue": 4, "write_high": 3, "write_low": 1, "bank_queue": 2, "row_hit_cap": 2, "drain_policy": "keep_read_rows", "bank_arbitration": "round_robin")",
+    R"("read_queue": 5, "write_queue": 3, "write_high": 3, "write_low": 0, "bank_arbitration": "round_robin", "dual_cmd_bus": false)",
   };
   for (const char *v : variants) {
     std::string text[2];
@@ -286,10 +310,11 @@ TEST(DramQueues, RandomControllerStructuresNeverMakeSkippingDiffer) {
              R"({"include": "configs/dram/%s", "controller": {"read_queue": %u, "write_queue": %u,
                  "write_high": %u, "write_low": %u, "frontend_latency": %u, "page_policy": "%s",
                  "dual_cmd_bus": %s, "bank_queue": %u, "row_hit_cap": %u, "drain_policy": "%s",
-                 "write_forwarding": %s}})",
+                 "write_forwarding": %s, "bank_arbitration": "%s"}})",
              k % 2 ? "ddr4-2400.json" : "hbm2.json", rq, wq, hi, lo, 1 + unsigned(rnd(3)),
              rnd(2) ? "open" : "closed", rnd(2) ? "true" : "false", unsigned(rnd(5)),
-             unsigned(rnd(5)), drain[rnd(2)], rnd(2) ? "true" : "false");
+             unsigned(rnd(5)), drain[rnd(2)], rnd(2) ? "true" : "false",
+             k % 4 < 2 ? "oldest" : "round_robin");
     std::string s[2];
     for (int skip = 0; skip < 2; skip++) {
       DramH h(std::string(json), "r.json");

@@ -1,0 +1,179 @@
+// 370_dram_devices: the device configs beyond HBM2/DDR4 (docs/dram.md section 2) and the
+// org.beats_per_clock field they need. Every expected value is computed by hand from the
+// config's own timing table (docs/dram.md, "lpddr5-6400.json"), not read from the program.
+//
+// lpddr5-6400: tCK 1.25 ns (CK 800 MHz), 8 data beats per CK (WCK:CK 4:1, 6400 Mb/s), BL16 on
+// a x16 channel = 32 B per burst, a burst holds the bus B = 16 / 8 = 2 clocks;
+// CL 20, CWL 11, tRCD 15, tRP 15, tRAS 34, tRRD 4, tFAW 16, tRFC 168, tREFI 3125; F = 1.
+#include "300_dram_harness.h"
+
+namespace {
+const char *kLp5 = "configs/dram/lpddr5-6400.json";
+constexpr uint64_t F = 1, B = 2, CL = 20, tRCD = 15, tRP = 15, tRAS = 34, tRRD = 4,
+                   tFAW = 16, tRFC = 168, tREFI = 3125;
+
+std::string load_err(const std::string &json) {
+  dram_cfg c; sim_err e{};
+  EXPECT_EQ(cfg_load_string(&DRAM_CFG_TABLE, json.c_str(), "t.json", &c, &e), SIM_EINVAL);
+  return e.msg;
+}
+std::string lp5_org(const std::string &extra) {
+  return "{\"include\": \"configs/dram/lpddr5-6400.json\", \"org\": {" + extra + "}}";
+}
+// a device's shape: data beats per clock, request and page bytes, capacity, peak GB/s
+void expect_shape(const DramH &h, uint32_t bpc, uint32_t req, uint64_t page, uint64_t cap, double gbps) {
+  const dram_org &o = h.cfg.org;
+  EXPECT_EQ(o.beats_per_clock, bpc);
+  EXPECT_EQ(dram_cfg_request_bytes(&h.cfg), req);
+  EXPECT_EQ(uint64_t(o.columns) * o.bus_bits / 8, page);
+  EXPECT_EQ(h.cfg.capacity_bytes, cap);
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), gbps, 1e-9);
+}
+// sequential reads generated on a config: the bandwidth in % of peak
+double seq_pct(DramH &h, uint64_t n) {
+  dram_gen g;
+  dram_gen_init(&g, &h.cfg, DRAM_GEN_SEQ, n, 7, 0, 100);
+  dram_replay_stats rs{};
+  sim_err e{};
+  EXPECT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
+  dram_update_stats(h.d);
+  double pct = 0;
+  EXPECT_TRUE(stats_get(h.st, "dram.bandwidth_pct", &pct));
+  EXPECT_EQ(h.stat("dram.reads"), n);
+  return pct;
+}
+}  // namespace
+
+TEST(DramDevices, Lpddr5LoadsWithTheDatasheetOrganisationAndBandwidth) {
+  DramH h(kLp5);
+  // x16 x BL16 = 32 B per request; 2 KB page = 1024 columns x 2 B; 16 banks x 32768 rows x
+  // 2 KB = 1 GiB (8 Gb) per channel, 4 channels = 4 GiB (512 Meg x 64);
+  // 16 pins x 6.4 Gb/s = 12.8 GB/s per channel (the datasheet's figure): 32 B per 2 CK of
+  // 1.25 ns; four channels 51.2 GB/s
+  expect_shape(h, 8, 32, 2048, uint64_t(4) << 30, 4 * 16 * 6.4 / 8);
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg) / h.cfg.org.channels, 12.8, 1e-9);
+}
+
+TEST(DramDevices, Lpddr5SingleReadLatenciesFollowItsTimingTable) {
+  DramH h(kLp5);
+  // closed bank: F + tRCD + CL + B = 1 + 15 + 20 + 2 = 38
+  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+  uint64_t t1 = h.run_until(1);
+  EXPECT_EQ(t1, F + tRCD + CL + B);
+  // row hit: F + CL + B = 23
+  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
+  EXPECT_EQ(h.run_until(2) - t1, F + CL + B);
+  // conflict once tRAS has passed: F + tRP + tRCD + CL + B = 53
+  h.tick_to(200);
+  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
+  EXPECT_EQ(h.run_until(3) - 200, F + tRP + tRCD + CL + B);
+  EXPECT_EQ(h.stat("dram.row_misses"), 1u);
+  EXPECT_EQ(h.stat("dram.row_hits"), 1u);
+  EXPECT_EQ(h.stat("dram.row_conflicts"), 1u);
+}
+
+TEST(DramDevices, Lpddr5ConflictRightAfterAnActWaitsForTras) {
+  DramH h(kLp5);
+  h.send(h.addr(0, 0, 0, 5), false, 1);   // ACT at 1
+  h.tick_to(2);
+  h.send(h.addr(0, 0, 0, 6), false, 2);   // visible at 3; PRE waits for ACT + tRAS = 35
+  EXPECT_EQ(h.run_until(2), 1 + tRAS + tRP + tRCD + CL + B);  // 35 + 15 + 15 + 20 + 2 = 87
+}
+
+TEST(DramDevices, Lpddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
+  // Peak 51.2 GB/s; refresh takes tRFC / tREFI = 168 / 3125 = 5.4 % of each channel, so the
+  // sequential stream lies in [90 %, 94.6 %]. Bank groups rotate below the column bits, so
+  // consecutive bursts of a channel use tCCD_S = 2 = B.
+  DramH h(kLp5);
+  double pct = seq_pct(h, 200000), gbps;
+  ASSERT_TRUE(stats_get(h.st, "dram.bandwidth_gbps", &gbps));
+  EXPECT_GE(pct, 90.0);
+  EXPECT_LE(pct, 100.0 * (1.0 - double(tRFC) / double(tREFI)));
+  EXPECT_NEAR(gbps, pct / 100.0 * 51.2, 1e-6);
+}
+
+TEST(DramDevices, Lpddr5RandomReadsLandAtTheActivateRateBound) {
+  // One channel, random rows: every read needs an ACT. ACT rate <= min(4 / tFAW, 1 / tRRD,
+  // 16 banks / (tRAS + tRP)) = min(0.25, 0.25, 0.327) = 0.25 /clk; a burst holds the bus
+  // B = 2 clocks, so utilisation <= 0.25 x 2 = 0.5, times 1 - tRFC/tREFI = 0.946 -> 0.473.
+  DramH h(kLp5);
+  uint64_t mask = ~(uint64_t(3) << h.cfg.map_shift[DRAM_F_CH]);  // channel 0 only
+  dram_gen g;
+  dram_gen_init(&g, &h.cfg, DRAM_GEN_RANDOM, 20000, 7, 0, 100);
+  g.addr_mask = mask;
+  dram_replay_stats rs{};
+  sim_err e{};
+  ASSERT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
+  dram_update_stats(h.d);
+  double u;
+  ASSERT_TRUE(stats_get(h.st, "dram.ch0.utilisation", &u));
+  double act_bound = std::min(4.0 / tFAW, 1.0 / tRRD);
+  double expect = act_bound * B * (1.0 - double(tRFC) / double(tREFI));
+  EXPECT_EQ(h.stat("dram.ch1.reads"), 0u);
+  EXPECT_LE(u, act_bound * B + 0.002);
+  EXPECT_GE(u, 0.95 * expect);
+  EXPECT_LE(double(h.stat("dram.cmd_act")) / double(h.stat("dram.cycles")), act_bound + 1e-3);
+}
+
+TEST(DramDevices, BeatsPerClockDefaultsToTwoAndIsChecked) {
+  DramH h("configs/dram/hbm2.json");
+  EXPECT_EQ(h.cfg.org.beats_per_clock, 2u);  // DDR data on CK: BL4 holds the bus 2 clocks
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), 256.0, 1e-9);
+  EXPECT_NE(load_err(lp5_org("\"beats_per_clock\": 6")).find("'org.beats_per_clock' = 6 must be a power of two"),
+            std::string::npos);
+  EXPECT_NE(load_err(lp5_org("\"beats_per_clock\": 16")).find("org.beats_per_clock"), std::string::npos);
+  EXPECT_NE(load_err(lp5_org("\"burst_length\": 4")).find("'org.burst_length' = 4 must be >= beats_per_clock 8"),
+            std::string::npos);
+}
+
+TEST(DramDevices, BeatsPerClockScalesBurstTimeAndPeakOnly) {
+  // lpddr5-6400 with beats_per_clock 4 (as at WCK:CK 2:1 and the same CK): a burst holds the
+  // bus 4 clocks, the peak halves, a closed-bank read takes 2 clocks longer.
+  DramH h(lp5_org("\"beats_per_clock\": 4"), "bpc4.json");
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), 25.6, 1e-9);
+  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+  EXPECT_EQ(h.run_until(1), F + tRCD + CL + 4);
+}
+
+// ddr5-3200 (docs/dram.md, "ddr5-3200.json"): tCK 625 ps, DDR data (2 beats per clock), two
+// 32-bit subchannels, BL16 = 64 B per burst, a burst holds the bus 16 / 2 = 8 clocks;
+// CL 24, tRCD 24, tRP 24, tRAS 52, tRFC 472, tREFI 6240; F = 1.
+namespace {
+const char *kDdr5 = "configs/dram/ddr5-3200.json";
+constexpr uint64_t D5B = 8, D5CL = 24, D5tRCD = 24, D5tRP = 24, D5tRAS = 52, D5tRFC = 472,
+                   D5tREFI = 6240;
+}  // namespace
+
+TEST(DramDevices, Ddr5LoadsAsTwoSubchannelsOfADimmRank) {
+  DramH h(kDdr5);
+  // 32 bit x BL16 = 64 B; page = 1024 columns x 4 B = 4 KB per subchannel (1 KB per x8 die);
+  // 2 x 32 banks x 65536 rows x 4 KB = 16 GiB (eight 16Gb dies);
+  // 3200 MT/s x 64 bit = 25.6 GB/s: 64 B per 8 clocks of 0.625 ns per subchannel, two of them
+  expect_shape(h, 2, 64, 4096, uint64_t(16) << 30, 3.2 * 64 / 8);
+}
+
+TEST(DramDevices, Ddr5SingleReadLatenciesFollowItsTimingTable) {
+  DramH h(kDdr5);
+  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+  uint64_t t1 = h.run_until(1);
+  EXPECT_EQ(t1, 1 + D5tRCD + D5CL + D5B);                    // closed bank: 57
+  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
+  EXPECT_EQ(h.run_until(2) - t1, 1 + D5CL + D5B);            // row hit: 33
+  h.tick_to(400);
+  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
+  EXPECT_EQ(h.run_until(3) - 400, 1 + D5tRP + D5tRCD + D5CL + D5B);   // conflict: 81
+  // and a conflict right after its ACT waits for tRAS: PRE at ACT + 52
+  h.tick_to(1000);
+  h.send(h.addr(0, 1, 0, 5), false, 4);                      // ACT at 1001
+  h.tick_to(1002);
+  h.send(h.addr(0, 1, 0, 6), false, 5);
+  EXPECT_EQ(h.run_until(5), 1001 + D5tRAS + D5tRP + D5tRCD + D5CL + D5B);
+}
+
+TEST(DramDevices, Ddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
+  // refresh takes tRFC / tREFI = 472 / 6240 = 7.6 %: the stream lies in [90 %, 92.4 %]
+  DramH h(kDdr5);
+  double pct = seq_pct(h, 100000);
+  EXPECT_GE(pct, 90.0);
+  EXPECT_LE(pct, 100.0 * (1.0 - double(D5tRFC) / double(D5tREFI)));
+}
