@@ -235,19 +235,6 @@ static int jstr(rd *r, const cJSON *o, const char *key, char *buf, size_t cap)
     memcpy(buf, j->valuestring, strlen(j->valuestring) + 1);
     return SIM_OK;
 }
-/* The first key that appears twice in one object of o (recursively), or NULL. */
-static const char *dup_key(const cJSON *o)
-{
-    for (const cJSON *a = o ? o->child : NULL; a; a = a->next) {
-        if (cJSON_IsObject(o) && a->string)
-            for (const cJSON *b = a->next; b; b = b->next)
-                if (b->string && strcmp(a->string, b->string) == 0) return a->string;
-        const char *d = (cJSON_IsObject(a) || cJSON_IsArray(a)) ? dup_key(a) : NULL;
-        if (d) return d;
-    }
-    return NULL;
-}
-
 /* Names reach report files, directory names and CSV rows: the workload config's safe form. */
 static int jname(rd *r, const char *key, const char *v)
 {
@@ -537,15 +524,15 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
     const char *mkey[3] = { "trace", "formats", "workload" }, *mtxt[3] = { ts, fs, ws };
     for (int i = 0; i < 3; i++) {
         sim_err je = {0};
-        const char *dup;
+        const cJSON *dup;
         if (mtxt[i] && cfg_json_check(mtxt[i], strlen(mtxt[i]), mkey[i], &je)) {
             rc = rerr(&r, 8, "metadata '%s' is not valid JSON: %s", mkey[i], je.msg + strlen(mkey[i]) + 2);
             goto out;
         }
         cJSON *o = mtxt[i] ? cJSON_Parse(mtxt[i]) : NULL;
         if (i == 0) tj = o; else if (i == 1) fj = o; else wj = o;
-        if (o && (dup = dup_key(o))) {
-            rc = rerr(&r, 8, "metadata '%s' has the key '%.60s' twice", mkey[i], dup);
+        if (o && (dup = cfg_json_dup(o, true, NULL, NULL, 0))) {
+            rc = rerr(&r, 8, "metadata '%s' has the key '%.60s' twice", mkey[i], dup->string);
             goto out;
         }
     }
