@@ -186,17 +186,6 @@ static int rerr(rd *r, uint64_t off, const char *fmt, ...)
     return sim_errf(r->err, SIM_ETRACE, "%s: %s at byte %llu", r->name, m, (unsigned long long)off);
 }
 
-/* v as the shortest text that reads back exactly, never with an exponent for whole numbers
- * (a range [1, 1048576], not [1, 1.04858e+06]) */
-static void num_text(char *b, size_t cap, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e18) { snprintf(b, cap, "%.0f", v); return; }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(b, cap, "%.*g", prec, v);
-        if (strtod(b, NULL) == v) return;
-    }
-}
-
 /* metadata JSON getters: strict types */
 static int jnum(rd *r, const cJSON *o, const char *key, double lo, double hi, bool whole_,
                 double *v)
@@ -206,8 +195,8 @@ static int jnum(rd *r, const cJSON *o, const char *key, double lo, double hi, bo
         (whole_ && j->valuedouble != floor(j->valuedouble)))
     {
         char a[40], b[40];
-        num_text(a, sizeof a, lo);
-        num_text(b, sizeof b, hi);
+        cfg_fmt_num(a, sizeof a, lo);   /* a range [1, 1048576], not [1, 1.04858e+06] */
+        cfg_fmt_num(b, sizeof b, hi);
         return rerr(r, 8, "metadata field '%s' is missing or out of range [%s, %s]", key, a, b);
     }
     *v = j->valuedouble;

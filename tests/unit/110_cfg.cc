@@ -311,6 +311,21 @@ TEST(CfgJson, ParseObjectWantsAnObjectAtTheTop) {
   cJSON_Delete(root);
 }
 
+// cfg_fmt_num, the one number formatter of messages: expected texts are Python's repr (the
+// shortest text that reads back), written whole where the value is whole and below 1e18.
+TEST(CfgJson, FmtNumIsTheShortestTextThatReadsBack) {
+  const struct { double v; const char *want; } cases[] = {
+    {0.1, "0.1"}, {0.1 + 0.2, "0.30000000000000004"}, {1.0 / 3, "0.3333333333333333"},
+    {2.0 / 3, "0.6666666666666666"}, {1048576, "1048576"}, {1e-9, "1e-09"}, {-2.5, "-2.5"},
+    {1e17, "100000000000000000"}, {1e18, "1e+18"}, {-0.0, "-0"},
+  };
+  for (const auto &c : cases) {
+    char b[40];
+    cfg_fmt_num(b, sizeof b, c.v);
+    EXPECT_STREQ(b, c.want) << c.v;
+  }
+}
+
 // cfg_json_dup, the one duplicate-key check (cfg loader, trace metadata, safetensors headers):
 // the answer is the first member, in document order, that has an earlier twin; deep looks inside
 // members before moving on. Expected members and paths are read off the texts by hand.
