@@ -27,6 +27,17 @@ expect_exit 1 "$SPATTEN" --version extra
 expect_exit 1 "$SPATTEN" --help extra
 v=$("$SPATTEN" --version) || fail "--version"
 [ "$v" = "spatten 0.1.0" ] || fail "--version printed '$v'"
+# --threads (one parser for trace, run and quality): plain digits from 1 to 256, one message
+for cmd in trace run quality; do
+    o=-o; [ $cmd = quality ] && o=--json
+    for v in 0 257 4x +4 " 4" "" 99999999999999999999; do
+        expect_exit 1 "$SPATTEN" $cmd configs/workloads/tiny.json $o "$T/th-$cmd" --threads "$v"
+        [ "$LAST_ERR" = "spatten: $cmd: --threads must be 1 to 256" ] || fail "$cmd --threads '$v': $LAST_ERR"
+    done
+done
+[ ! -e "$T/th-trace" ] && [ ! -e "$T/th-run" ] && [ ! -e "$T/th-quality" ] || fail "--threads: an output was written"
+expect_exit 0 "$SPATTEN" trace configs/workloads/tiny.json -o "$T/th.spt" -q --threads 256
+cmp -s "$T/t.spt" "$T/th.spt" || fail "--threads 256 changed the trace"
 # an escape sequence in an argument is shown as \x1b, never sent raw to the terminal
 for args in "$(printf '\033[2J')" "sim $(printf '\033[2J')" "--version $(printf '\033[31m')"; do
     # shellcheck disable=SC2086

@@ -31,7 +31,7 @@ int cmd_quality(int argc, char **argv)
     };
     const char *json = NULL, *logits = NULL;
     bool flt = false;
-    long threads = -1;
+    uint32_t threads = 0;   /* 0: the workload's 'threads' */
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -45,13 +45,7 @@ int cmd_quality(int argc, char **argv)
             if (cli_check_path("quality", "--logits value", optarg, CLI_TMP_RESERVE)) return 1;
             logits = optarg;
             break;
-        case 't': {
-            char *end;
-            threads = strtol(optarg, &end, 10);
-            if (*end || threads < 1 || threads > 256)
-                return cli_usage_error("quality: --threads must be 1 to 256");
-            break;
-        }
+        case 't': if (cli_parse_threads("quality", optarg, &threads)) return 1; break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return cli_bad_option("quality", argv);
         }
@@ -63,7 +57,7 @@ int cmd_quality(int argc, char **argv)
     wl_cfg w;
     int rc = wl_cfg_load(wpath, &w, &err);
     if (rc) return cli_fail(&err);
-    if (threads > 0) w.threads = (uint32_t)threads;
+    if (threads) w.threads = threads;
     if (logits) {
         rc = model_logits_dump(&w, logits, &err);
         return rc ? cli_fail(&err) : 0;

@@ -83,6 +83,9 @@ int cli_plan_check(const char *cmd, const char *input, const struct wl_cfg *w, c
                    const cli_limits *lim, bool quiet, sim_err *err);
 /* Parse --max-trace-mb / --max-model-s values (decimal, >= 1); 0 on success, else exit 1. */
 int cli_parse_limit(const char *cmd, const char *opt, const char *val, double *out);
+/* Parse a --threads value (reference-model worker threads; decimal digits, 1 to 256) into *out;
+ * 0 on success, else prints "spatten: <cmd>: --threads must be 1 to 256" and returns 1. */
+int cli_parse_threads(const char *cmd, const char *val, uint32_t *out);
 
 /* Print "spatten: <err->msg>" and return the exit code for err->code. */
 int cli_fail(const sim_err *err);
