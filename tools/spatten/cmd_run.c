@@ -187,8 +187,8 @@ int cmd_run(int argc, char **argv)
     st = stats_create();
     if (want_tl) tl = tl_create();
     if (dt_out && (rc = fio_open(dt_out, &dtw, &err))) goto done;
-    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL };
-    if ((rc = cli_name_input(cli_simulate(&hw, tr, NULL, st, &so, &a, &err), tr->source, &err)))
+    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL, true };
+    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err)))
         goto done;
     if (dtw) {
         rc = fio_commit(dtw, &err);
