@@ -20,6 +20,10 @@ twice --out "$SPATTEN" trace configs/workloads/tiny.json --out "$T/a.spt" -o "$T
 twice --hw "$SPATTEN" run configs/workloads/tiny.json --hw $HW --hw $HW -o "$T/o"
 twice --count "$SPATTEN" dram --config configs/dram/hbm2.json --gen random --count 4 --count 5
 twice --config "$SPATTEN" dram --config configs/dram/hbm2.json --config configs/dram/hbm2.json --gen random
+twice --json "$SPATTEN" quality configs/workloads/tiny.json --json "$T/a.json" --json "$T/b.json"
+twice --logits "$SPATTEN" quality configs/workloads/tiny.json --logits "$T/a.json" --logits "$T/b.json"
+twice --threads "$SPATTEN" quality configs/workloads/tiny.json --threads 1 --threads 2
+twice --max-model-s "$SPATTEN" quality configs/workloads/tiny.json --max-model-s 5 --max-model-s 6
 [ ! -e "$T/a.json" ] && [ ! -e "$T/b.json" ] && [ ! -e "$T/a.spt" ] || fail "an output was written"
 # a repeated flag is harmless and accepted
 expect_exit 0 "$SPATTEN" sim --hw $HW --trace "$T/t.spt" -q -q --json "$T/ok.json"
