@@ -179,7 +179,7 @@ void model_calib_inputs_free(ctx *c)
 
 typedef struct qres {
     double   nll;
-    uint64_t lm_n, mlm_n, mlm_hit, mlm_pruned;
+    uint64_t lm_n, lm_pruned, mlm_n, mlm_hit, mlm_pruned;
     uint32_t cls_hit, cls_pruned, cls_n;
 } qres;
 
@@ -234,7 +234,7 @@ static void run_seq(ctx *c, const qjob *j, const qseq *s, qres *r)
         run_once(c, s->ids, j->float_mode, x0);
         const uint32_t p0 = w->n_gen ? w->n_prompt : 0;
         for (uint32_t p = p0; p + 1 < nt; p++) {
-            if (!c->fin_ok[p]) continue;
+            if (!c->fin_ok[p]) { r->lm_pruned++; continue; }   /* no row to score */
             heads_lm(m, c->fin + (size_t)p * D, lg);
             double mx = lg[argmax(lg, m->vocab)], se = 0.0;
             for (uint32_t v = 0; v < m->vocab; v++) se += exp(lg[v] - mx);
@@ -362,6 +362,7 @@ int model_quality_run(const wl_cfg *w, bool float_mode, model_quality *q, sim_er
     for (uint32_t i = 0; i < ns; i++) {   /* fixed reduction order */
         q->lm_nll += res[i].nll;
         q->lm_n += res[i].lm_n;
+        q->lm_pruned += res[i].lm_pruned;
         q->mlm_n += res[i].mlm_n;
         q->mlm_hit += res[i].mlm_hit;
         q->mlm_pruned += res[i].mlm_pruned;
@@ -435,6 +436,7 @@ cJSON *model_quality_to_json(const model_quality *q)
     if (q->lm) {
         cJSON_AddNumberToObject(o, "perplexity", q->ppl);
         cJSON_AddNumberToObject(o, "predictions", (double)q->lm_n);
+        cJSON_AddNumberToObject(o, "pruned_positions", (double)q->lm_pruned);
         cJSON_AddNumberToObject(o, "nll_nats", q->lm_nll);
     } else {
         cJSON_AddNumberToObject(o, "mlm_accuracy", q->mlm_acc);
@@ -452,8 +454,9 @@ void model_quality_print(const model_quality *q, void *file)
     FILE *f = file;
     const char *mode = q->float_mode ? "dense float" : "golden model under the policy";
     if (q->lm)
-        fprintf(f, "quality (%s, %u eval sequences): perplexity %.4f over %llu predictions\n", mode,
-                q->seqs, q->ppl, (unsigned long long)q->lm_n);
+        fprintf(f, "quality (%s, %u eval sequences): perplexity %.4f over %llu predictions (%llu "
+                "pruned positions not scored)\n", mode, q->seqs, q->ppl, (unsigned long long)q->lm_n,
+                (unsigned long long)q->lm_pruned);
     else
         fprintf(f, "quality (%s, %u eval sequences): masked-token accuracy %.4f (%llu tokens, %llu pruned),"
                 " classification accuracy %.4f (%u sequences, %u [CLS] pruned)\n", mode, q->seqs, q->mlm_acc,
