@@ -281,12 +281,8 @@ static void *worker(void *arg)
     c.head_imp = sim_xcalloc((size_t)c.H + 1, 8);
     c.ms = NULL;
     c.dense = NULL;
-    c.kc = c.vc = NULL;
-    if (c.w->n_gen) {
-        size_t n = (size_t)c.L * c.H * c.n_total * c.dh;
-        c.kc = sim_xcalloc(n + 1, sizeof *c.kc);
-        c.vc = sim_xcalloc(n + 1, sizeof *c.vc);
-    }
+    c.kc = c.vc = NULL;        /* the base's (none) are not this worker's to free */
+    model_ctx_caches(&c, c.w->n_gen != 0);
     for (uint32_t i = j->first; i < j->nseq; i += j->stride) run_seq(&c, j, &j->q->s[i], &j->res[i]);
     free(c.fin); free(c.fin_ok); free(c.tok_imp); free(c.head_imp); free(c.kc); free(c.vc);
     return NULL;
@@ -305,18 +301,9 @@ int model_quality_run(const wl_cfg *w, bool float_mode, model_quality *q, sim_er
         return sim_errf(err, SIM_EINVAL, "workload '%s': quality needs source weights and eval_split", w->name);
     wt_model *m = NULL;
     double *xw = NULL;
-    int rc = wt_load(w, &m, &xw, err);
-    if (rc) return rc;
     ctx c;
-    memset(&c, 0, sizeof c);
-    c.w = w;
-    c.m = m;
-    c.x0 = xw;
-    c.n_total = w->n_prompt + w->n_gen;
-    c.D = w->d_model;
-    c.H = w->heads;
-    c.dh = w->d_head;
-    c.L = w->layers;
+    int rc = model_ctx_open(&c, w, &m, &xw, err);    /* source weights: checked above */
+    if (rc) return rc;
     qsplit qs;
     memset(&qs, 0, sizeof qs);
     if (m->gpt2 ? !m->hd.lnf_g : !m->hd.mlm_w && !m->hd.n_labels) {
@@ -386,20 +373,13 @@ done:
 
 int model_logits_dump(const wl_cfg *w, const char *path, sim_err *err)
 {
+    if (w->source != WL_SRC_WEIGHTS)   /* the synthetic model has no output heads */
+        return sim_errf(err, SIM_EINVAL, "workload '%s': --logits needs source weights", w->name);
     wt_model *m = NULL;
     double *x0 = NULL;
-    int rc = wt_load(w, &m, &x0, err);
-    if (rc) return rc;
     ctx c;
-    memset(&c, 0, sizeof c);
-    c.w = w;
-    c.m = m;
-    c.x0 = x0;
-    c.n_total = w->n_prompt + w->n_gen;
-    c.D = w->d_model;
-    c.H = w->heads;
-    c.dh = w->d_head;
-    c.L = w->layers;
+    int rc = model_ctx_open(&c, w, &m, &x0, err);
+    if (rc) return rc;
     c.fin = sim_xmalloc((size_t)c.n_total * c.D * sizeof *c.fin + 8);
     c.fin_ok = sim_xcalloc(c.n_total + 1, 1);
     model_run_float(&c);
