@@ -258,7 +258,7 @@ void model_run_fxp(ctx *c, spt_trace *tr)
     free(S);
 }
 
-static void ctx_caches(ctx *c, bool on)
+void model_ctx_caches(ctx *c, bool on)
 {
     free(c->kc);
     free(c->vc);
@@ -286,9 +286,8 @@ static void ctx_release(ctx *c)
     free(c->head_imp);
 }
 
-/* Set-up shared by model_run and model_float_dump: shapes, then the inputs (a weights file or
- * the synthetic model). The caller frees *m (wt_free) and *x0. */
-static int ctx_open(ctx *c, const wl_cfg *w, wt_model **m, double **x0, sim_err *err)
+/* Set-up shared by model_run, model_float_dump and quality.c (model_int.h). */
+int model_ctx_open(ctx *c, const wl_cfg *w, wt_model **m, double **x0, sim_err *err)
 {
     memset(c, 0, sizeof *c);
     c->w = w;
@@ -317,7 +316,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
     ctx c;
     wt_model *m = NULL;
     double *x0 = NULL;
-    int rc0 = ctx_open(&c, w, &m, &x0, err);
+    int rc0 = model_ctx_open(&c, w, &m, &x0, err);
     if (rc0) return rc0;
     int rc = POL_TABLE[w->policy.kind]->setup(w, &c.pol, err);
     if (rc) { wt_free(m); free(x0); return rc; }
@@ -383,7 +382,7 @@ int model_run(const wl_cfg *w, spt_trace **out, model_stats *ms, sim_err *err)
     tr->workload_json = wl_to_json(w);
     c.ms = ms;
     c.threads = w->threads ? w->threads : 1;
-    if (w->n_gen) ctx_caches(&c, true);
+    if (w->n_gen) model_ctx_caches(&c, true);
     model_run_fxp(&c, tr);
     if (ms) {
         uint64_t rows = 0, lsb = 0;
@@ -414,7 +413,7 @@ int model_float_dump(const wl_cfg *w, const char *path, sim_err *err)
     ctx c;
     wt_model *m = NULL;
     double *x0 = NULL;
-    int rc0 = ctx_open(&c, w, &m, &x0, err);
+    int rc0 = model_ctx_open(&c, w, &m, &x0, err);
     if (rc0) return rc0;
     c.dump = st_writer_new();
     st_add_meta(c.dump, "format", "spatten-float-dump");

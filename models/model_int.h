@@ -70,6 +70,12 @@ typedef struct model_pass_io {
     spt_pass *tp;                         /* trace pass to fill (NULL: calibration) */
 } model_pass_io;
 
+/* A zeroed c for w: shapes, then the inputs (the weights file, or the synthetic model and
+ * inputs); *m and *x0 are the caller's (wt_free, free), c points at them (model.c). */
+int  model_ctx_open(ctx *c, const wl_cfg *w, wt_model **m, double **x0, sim_err *err);
+/* The generation K/V caches of every layer, head and position: allocated zeroed (on) or freed;
+ * any old ones are freed first (model.c). */
+void model_ctx_caches(ctx *c, bool on);
 /* Shared layer pieces (model.c). */
 void model_project(const ctx *c, const double *A, uint32_t n, const float *W, const float *b,
                    const float *scale, uint32_t h, double *out);

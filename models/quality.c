@@ -179,7 +179,7 @@ void model_calib_inputs_free(ctx *c)
 
 typedef struct qres {
     double   nll;
-    uint64_t lm_n, mlm_n, mlm_hit, mlm_pruned;
+    uint64_t lm_n, lm_pruned, mlm_n, mlm_hit, mlm_pruned;
     uint32_t cls_hit, cls_pruned, cls_n;
 } qres;
 
@@ -234,7 +234,7 @@ static void run_seq(ctx *c, const qjob *j, const qseq *s, qres *r)
         run_once(c, s->ids, j->float_mode, x0);
         const uint32_t p0 = w->n_gen ? w->n_prompt : 0;
         for (uint32_t p = p0; p + 1 < nt; p++) {
-            if (!c->fin_ok[p]) continue;
+            if (!c->fin_ok[p]) { r->lm_pruned++; continue; }   /* no row to score */
             heads_lm(m, c->fin + (size_t)p * D, lg);
             double mx = lg[argmax(lg, m->vocab)], se = 0.0;
             for (uint32_t v = 0; v < m->vocab; v++) se += exp(lg[v] - mx);
@@ -281,12 +281,8 @@ static void *worker(void *arg)
     c.head_imp = sim_xcalloc((size_t)c.H + 1, 8);
     c.ms = NULL;
     c.dense = NULL;
-    c.kc = c.vc = NULL;
-    if (c.w->n_gen) {
-        size_t n = (size_t)c.L * c.H * c.n_total * c.dh;
-        c.kc = sim_xcalloc(n + 1, sizeof *c.kc);
-        c.vc = sim_xcalloc(n + 1, sizeof *c.vc);
-    }
+    c.kc = c.vc = NULL;        /* the base's (none) are not this worker's to free */
+    model_ctx_caches(&c, c.w->n_gen != 0);
     for (uint32_t i = j->first; i < j->nseq; i += j->stride) run_seq(&c, j, &j->q->s[i], &j->res[i]);
     free(c.fin); free(c.fin_ok); free(c.tok_imp); free(c.head_imp); free(c.kc); free(c.vc);
     return NULL;
@@ -305,18 +301,9 @@ int model_quality_run(const wl_cfg *w, bool float_mode, model_quality *q, sim_er
         return sim_errf(err, SIM_EINVAL, "workload '%s': quality needs source weights and eval_split", w->name);
     wt_model *m = NULL;
     double *xw = NULL;
-    int rc = wt_load(w, &m, &xw, err);
-    if (rc) return rc;
     ctx c;
-    memset(&c, 0, sizeof c);
-    c.w = w;
-    c.m = m;
-    c.x0 = xw;
-    c.n_total = w->n_prompt + w->n_gen;
-    c.D = w->d_model;
-    c.H = w->heads;
-    c.dh = w->d_head;
-    c.L = w->layers;
+    int rc = model_ctx_open(&c, w, &m, &xw, err);    /* source weights: checked above */
+    if (rc) return rc;
     qsplit qs;
     memset(&qs, 0, sizeof qs);
     if (m->gpt2 ? !m->hd.lnf_g : !m->hd.mlm_w && !m->hd.n_labels) {
@@ -362,6 +349,7 @@ int model_quality_run(const wl_cfg *w, bool float_mode, model_quality *q, sim_er
     for (uint32_t i = 0; i < ns; i++) {   /* fixed reduction order */
         q->lm_nll += res[i].nll;
         q->lm_n += res[i].lm_n;
+        q->lm_pruned += res[i].lm_pruned;
         q->mlm_n += res[i].mlm_n;
         q->mlm_hit += res[i].mlm_hit;
         q->mlm_pruned += res[i].mlm_pruned;
@@ -385,20 +373,13 @@ done:
 
 int model_logits_dump(const wl_cfg *w, const char *path, sim_err *err)
 {
+    if (w->source != WL_SRC_WEIGHTS)   /* the synthetic model has no output heads */
+        return sim_errf(err, SIM_EINVAL, "workload '%s': --logits needs source weights", w->name);
     wt_model *m = NULL;
     double *x0 = NULL;
-    int rc = wt_load(w, &m, &x0, err);
-    if (rc) return rc;
     ctx c;
-    memset(&c, 0, sizeof c);
-    c.w = w;
-    c.m = m;
-    c.x0 = x0;
-    c.n_total = w->n_prompt + w->n_gen;
-    c.D = w->d_model;
-    c.H = w->heads;
-    c.dh = w->d_head;
-    c.L = w->layers;
+    int rc = model_ctx_open(&c, w, &m, &x0, err);
+    if (rc) return rc;
     c.fin = sim_xmalloc((size_t)c.n_total * c.D * sizeof *c.fin + 8);
     c.fin_ok = sim_xcalloc(c.n_total + 1, 1);
     model_run_float(&c);
@@ -435,6 +416,7 @@ cJSON *model_quality_to_json(const model_quality *q)
     if (q->lm) {
         cJSON_AddNumberToObject(o, "perplexity", q->ppl);
         cJSON_AddNumberToObject(o, "predictions", (double)q->lm_n);
+        cJSON_AddNumberToObject(o, "pruned_positions", (double)q->lm_pruned);
         cJSON_AddNumberToObject(o, "nll_nats", q->lm_nll);
     } else {
         cJSON_AddNumberToObject(o, "mlm_accuracy", q->mlm_acc);
@@ -452,8 +434,9 @@ void model_quality_print(const model_quality *q, void *file)
     FILE *f = file;
     const char *mode = q->float_mode ? "dense float" : "golden model under the policy";
     if (q->lm)
-        fprintf(f, "quality (%s, %u eval sequences): perplexity %.4f over %llu predictions\n", mode,
-                q->seqs, q->ppl, (unsigned long long)q->lm_n);
+        fprintf(f, "quality (%s, %u eval sequences): perplexity %.4f over %llu predictions (%llu "
+                "pruned positions not scored)\n", mode, q->seqs, q->ppl, (unsigned long long)q->lm_n,
+                (unsigned long long)q->lm_pruned);
     else
         fprintf(f, "quality (%s, %u eval sequences): masked-token accuracy %.4f (%llu tokens, %llu pruned),"
                 " classification accuracy %.4f (%u sequences, %u [CLS] pruned)\n", mode, q->seqs, q->mlm_acc,

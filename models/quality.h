@@ -21,6 +21,9 @@ typedef struct model_quality {
     bool     float_mode;      /* dense float model (no policy, no quantisation) */
     uint32_t seqs;            /* evaluation sequences */
     uint64_t lm_n;            /* next-token predictions scored */
+    uint64_t lm_pruned;       /* positions that would predict but have no final-layer row (their
+                                 token was pruned): not scored, counted here; lm_n + lm_pruned =
+                                 seqs x the positions each sequence predicts */
     double   lm_nll;          /* their summed negative log-likelihood (nats) */
     double   ppl;             /* exp(lm_nll / lm_n) */
     uint64_t mlm_n, mlm_hit;  /* masked tokens, correctly predicted */

@@ -533,6 +533,7 @@ deadlock: {
 }
 
 const accel_result *accel_result_get(const accel *a) { return &a->res; }
+const char *accel_input(const accel *a) { return a->sh.input; }
 
 void accel_destroy(accel *a)
 {

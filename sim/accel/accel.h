@@ -100,8 +100,13 @@ void   accel_set_progress(accel *a, void (*cb)(void *ctx, uint32_t pass_done, ui
 /* Runs to completion. SIM_EMISMATCH: a result differs from the golden value (message names
  * step/layer/head/row); SIM_EDEADLOCK: watchdog (one-line message listing every FIFO as
  * name occupancy/depth and the fetcher's requests in flight; also written to the
- * accel_set_dump file when one is set). */
+ * accel_set_dump file when one is set). These two messages never start with the input's name
+ * (accel_input names it); every other failure's message does. */
 int    accel_run(accel *a, sim_err *err);
+/* The name of the input a runs, as its messages give it: the trace's or CSV's source, or "trace"
+ * / "workload CSV" when that is NULL. A host that runs one input names it in an exit-4 message
+ * ("<input>: golden mismatch ..."); one that runs many (sweep) names its point instead. */
+const char *accel_input(const accel *a);
 void   accel_set_dump(accel *a, FILE *file);               /* NULL = none */
 const accel_result *accel_result_get(const accel *a);
 void   accel_destroy(accel *a);                          /* NULL is a no-op */

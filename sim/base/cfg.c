@@ -153,19 +153,9 @@ static int check_referenced(const cfg_table *t, const cfg_field *f, const cJSON 
  * values too). */
 static int json_no_dups(const cJSON *j, const char *file, const char *path, sim_err *err)
 {
-    const cJSON *c;
-    cJSON_ArrayForEach(c, j) {
-        char sub[512];
-        if (cJSON_IsObject(j)) {
-            snprintf(sub, sizeof sub, "%s.%s", path, c->string);
-            for (const cJSON *d = j->child; d != c; d = d->next)
-                if (strcmp(d->string, c->string) == 0)
-                    return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", file, sub);
-        } else
-            snprintf(sub, sizeof sub, "%s[]", path);
-        int rc = json_no_dups(c, file, sub, err);
-        if (rc) return rc;
-    }
+    char sub[512];
+    if (cfg_json_dup(j, true, path, sub, sizeof sub))
+        return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", file, sub);
     return SIM_OK;
 }
 
@@ -290,13 +280,12 @@ static int apply_field(const cfg_field *f, const cJSON *j, const char *file, con
 static int apply_obj(const cfg_table *t, const cJSON *obj, const char *file, const char *prefix,
                      void *out, cfg_seen *seen, bool top, sim_err *err)
 {
-    const cJSON *c;
+    const cJSON *c, *twin = cfg_json_dup(obj, false, NULL, NULL, 0);
     cJSON_ArrayForEach(c, obj) {
         char path[160];
         join(path, sizeof path, prefix, c->string);
-        for (const cJSON *d = obj->child; d != c; d = d->next)
-            if (strcmp(d->string, c->string) == 0)
-                return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", file, path);
+        if (c == twin)
+            return sim_errf(err, SIM_EINVAL, "%s: field '%s' appears twice", file, path);
         if (strncmp(c->string, "_comment", 8) == 0) continue;   /* _comment, _comment_x: notes */
         if (top && strcmp(c->string, "include") == 0) continue;  /* handled by the caller */
         size_t i = 0;

@@ -152,8 +152,12 @@ void cfg_write_markdown(const cfg_table *t, FILE *out);
  * when the result does not fit cap (buf then holds a truncated path: never use it). */
 bool cfg_resolve_path(const char *base_file, const char *rel, char *buf, size_t cap);
 
-/* A config number as text: whole numbers without a fraction, others in the shortest of %.15g,
- * %.16g and %.17g that reads back exactly (0.1 prints as 0.1). */
+/* A number as text: whole numbers below 1e18 without a fraction or exponent (1048576, not
+ * 1.04858e+06), others in the shortest of %.15g, %.16g and %.17g that reads back exactly (0.1
+ * prints as 0.1). For every normal double this is the shortest %g text that reads back (a
+ * shorter one is the same text padded with zeros at %.15g); only subnormals (below 2.2e-308) can
+ * print longer. The one formatter of config messages, sweep labels and trace metadata messages
+ * (wlcsv.c keeps its own: its CSV cells are %.15g, else %.17g). */
 void cfg_fmt_num(char *buf, size_t cap, double v);
 
 #ifdef __cplusplus

@@ -1,10 +1,11 @@
-/* cfgjson.c - the strict RFC 8259 check every config text passes before cJSON parses it (see
- * cfgjson.h). */
+/* cfgjson.c - the strict RFC 8259 check every config text passes before cJSON parses it, and the
+ * duplicate-key check on the parsed tree (see cfgjson.h). */
 #include "base/cfgjson.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- strict JSON check (RFC 8259) ------------------------------------------------------------
@@ -281,3 +282,63 @@ int cfg_json_parse_object(const char *text, size_t len, const char *name, cJSON 
     return SIM_OK;
 }
 
+
+/* ---- duplicate keys ---------------------------------------------------------------------------
+ * One object's members sorted by (key, position): every member that is not the first of its run
+ * of equal keys has an earlier twin; the one with the lowest position is the answer. */
+typedef struct jmember { const cJSON *m; size_t pos; } jmember;
+
+static int jmember_cmp(const void *a, const void *b)
+{
+    const jmember *x = a, *y = b;
+    int c = strcmp(x->m->string, y->m->string);
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static const cJSON *own_dup(const cJSON *obj)
+{
+    size_t n = 0;
+    for (const cJSON *m = obj->child; m; m = m->next) n++;
+    if (n < 2) return NULL;
+    jmember *v = sim_xmalloc(n * sizeof *v);
+    n = 0;
+    for (const cJSON *m = obj->child; m; m = m->next, n++) v[n] = (jmember){ m, n };
+    qsort(v, n, sizeof *v, jmember_cmp);
+    const cJSON *first = NULL;
+    size_t best = n;
+    for (size_t i = 1; i < n; i++)
+        if (v[i].pos < best && strcmp(v[i - 1].m->string, v[i].m->string) == 0) {
+            best = v[i].pos;
+            first = v[i].m;
+        }
+    free(v);
+    return first;
+}
+
+/* path[0, len) is j's own path; members append to it and restore it */
+static const cJSON *dup_walk(const cJSON *j, bool deep, char *path, size_t cap, size_t len)
+{
+    bool obj = cJSON_IsObject(j);
+    const cJSON *twin = obj ? own_dup(j) : NULL, *m;
+    cJSON_ArrayForEach(m, j) {
+        if (path) {
+            if (obj) snprintf(path + len, cap - len, len ? ".%s" : "%s", m->string);
+            else snprintf(path + len, cap - len, "[]");
+        }
+        if (m == twin) return m;
+        if (deep && (cJSON_IsObject(m) || cJSON_IsArray(m))) {
+            const cJSON *d = dup_walk(m, deep, path, cap, path ? strlen(path) : 0);
+            if (d) return d;
+        }
+        if (path) path[len] = '\0';
+    }
+    return NULL;
+}
+
+const cJSON *cfg_json_dup(const cJSON *j, bool deep, const char *prefix, char *path, size_t cap)
+{
+    if (!j) return NULL;
+    if (path && !cap) path = NULL;
+    if (path) snprintf(path, cap, "%s", prefix ? prefix : "");
+    return dup_walk(j, deep, path, cap, path ? strlen(path) : 0);
+}

@@ -107,9 +107,8 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, sim
         return sim_errf(err, SIM_ETRACE, "%s, in the header at byte 8", je.msg);
     const char *end = NULL;
     root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
-    if (!root) {
-        const char *ep = cJSON_GetErrorPtr();
-        uint64_t o = ep && ep >= hdr && ep <= hdr + hlen ? 8 + (uint64_t)(ep - hdr) : 8;
+    if (!root) {   /* cJSON sets end to where it failed (not its global, which is not thread-safe) */
+        uint64_t o = end && end >= hdr && end <= hdr + hlen ? 8 + (uint64_t)(end - hdr) : 8;
         return sim_errf(err, SIM_ETRACE, "%s: malformed JSON header at byte %llu", name,
                         (unsigned long long)o);
     }
@@ -133,15 +132,14 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, sim
             int nm = cJSON_GetArraySize(c);
             out->meta_key = sim_xcalloc((size_t)nm + 1, sizeof(char *));
             out->meta_val = sim_xcalloc((size_t)nm + 1, sizeof(char *));
-            const cJSON *m;
+            const cJSON *m, *twin = cfg_json_dup(c, false, NULL, NULL, 0);
             cJSON_ArrayForEach(m, c) {
                 if (!cJSON_IsString(m))
                     FAIL(key_off(hdr, (size_t)hlen, m->string), "metadata '%.60s' is not a string",
                          m->string);
-                for (uint32_t i = 0; i < out->n_meta; i++)
-                    if (strcmp(out->meta_key[i], m->string) == 0)
-                        FAIL(key_off(hdr, (size_t)hlen, m->string), "duplicate metadata key '%.60s'",
-                             m->string);
+                if (m == twin)
+                    FAIL(key_off(hdr, (size_t)hlen, m->string), "duplicate metadata key '%.60s'",
+                         m->string);
                 out->meta_key[out->n_meta] = sim_xstrdup(m->string);
                 out->meta_val[out->n_meta] = sim_xstrdup(m->valuestring);
                 out->n_meta++;
@@ -199,12 +197,14 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out, sim
         t->file_off = out->data_off + b0;
 #undef ko
     }
-    /* duplicates, then contiguity */
+    /* duplicates (only tensor names are left to find: '__metadata__', metadata keys and tensor
+     * fields were checked above), then contiguity */
+    {
+        const cJSON *twin = cfg_json_dup(root, false, NULL, NULL, 0);
+        if (twin)
+            FAIL(key_off(hdr, (size_t)hlen, twin->string), "duplicate tensor '%.60s'", twin->string);
+    }
     qsort(out->t, out->n, sizeof *out->t, name_cmp);
-    for (uint32_t i = 1; i < out->n; i++)
-        if (strcmp(out->t[i - 1].name, out->t[i].name) == 0)
-            FAIL(key_off(hdr, (size_t)hlen, out->t[i].name), "duplicate tensor '%.60s'",
-                 out->t[i].name);
     {
         st_tensor **by = sim_xmalloc(((size_t)out->n + 1) * sizeof *by);
         for (uint32_t i = 0; i < out->n; i++) by[i] = &out->t[i];

@@ -186,17 +186,6 @@ static int rerr(rd *r, uint64_t off, const char *fmt, ...)
     return sim_errf(r->err, SIM_ETRACE, "%s: %s at byte %llu", r->name, m, (unsigned long long)off);
 }
 
-/* v as the shortest text that reads back exactly, never with an exponent for whole numbers
- * (a range [1, 1048576], not [1, 1.04858e+06]) */
-static void num_text(char *b, size_t cap, double v)
-{
-    if (v == floor(v) && fabs(v) < 1e18) { snprintf(b, cap, "%.0f", v); return; }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(b, cap, "%.*g", prec, v);
-        if (strtod(b, NULL) == v) return;
-    }
-}
-
 /* metadata JSON getters: strict types */
 static int jnum(rd *r, const cJSON *o, const char *key, double lo, double hi, bool whole_,
                 double *v)
@@ -206,8 +195,8 @@ static int jnum(rd *r, const cJSON *o, const char *key, double lo, double hi, bo
         (whole_ && j->valuedouble != floor(j->valuedouble)))
     {
         char a[40], b[40];
-        num_text(a, sizeof a, lo);
-        num_text(b, sizeof b, hi);
+        cfg_fmt_num(a, sizeof a, lo);   /* a range [1, 1048576], not [1, 1.04858e+06] */
+        cfg_fmt_num(b, sizeof b, hi);
         return rerr(r, 8, "metadata field '%s' is missing or out of range [%s, %s]", key, a, b);
     }
     *v = j->valuedouble;
@@ -235,19 +224,6 @@ static int jstr(rd *r, const cJSON *o, const char *key, char *buf, size_t cap)
     memcpy(buf, j->valuestring, strlen(j->valuestring) + 1);
     return SIM_OK;
 }
-/* The first key that appears twice in one object of o (recursively), or NULL. */
-static const char *dup_key(const cJSON *o)
-{
-    for (const cJSON *a = o ? o->child : NULL; a; a = a->next) {
-        if (cJSON_IsObject(o) && a->string)
-            for (const cJSON *b = a->next; b; b = b->next)
-                if (b->string && strcmp(a->string, b->string) == 0) return a->string;
-        const char *d = (cJSON_IsObject(a) || cJSON_IsArray(a)) ? dup_key(a) : NULL;
-        if (d) return d;
-    }
-    return NULL;
-}
-
 /* Names reach report files, directory names and CSV rows: the workload config's safe form. */
 static int jname(rd *r, const char *key, const char *v)
 {
@@ -537,15 +513,15 @@ int spt_read_mem(const uint8_t *data, size_t len, const char *name, spt_trace **
     const char *mkey[3] = { "trace", "formats", "workload" }, *mtxt[3] = { ts, fs, ws };
     for (int i = 0; i < 3; i++) {
         sim_err je = {0};
-        const char *dup;
+        const cJSON *dup;
         if (mtxt[i] && cfg_json_check(mtxt[i], strlen(mtxt[i]), mkey[i], &je)) {
             rc = rerr(&r, 8, "metadata '%s' is not valid JSON: %s", mkey[i], je.msg + strlen(mkey[i]) + 2);
             goto out;
         }
         cJSON *o = mtxt[i] ? cJSON_Parse(mtxt[i]) : NULL;
         if (i == 0) tj = o; else if (i == 1) fj = o; else wj = o;
-        if (o && (dup = dup_key(o))) {
-            rc = rerr(&r, 8, "metadata '%s' has the key '%.60s' twice", mkey[i], dup);
+        if (o && (dup = cfg_json_dup(o, true, NULL, NULL, 0))) {
+            rc = rerr(&r, 8, "metadata '%s' has the key '%.60s' twice", mkey[i], dup->string);
             goto out;
         }
     }

@@ -442,7 +442,8 @@ static void put_opt(FILE *f, int32_t v)
     fprintf(f, "%" PRId32, v);
 }
 
-/* Shortest of %.15g/%.17g that reads back exactly. */
+/* %.15g, else %.17g, whichever reads back exactly. Not cfg_fmt_num: that one prints whole
+ * numbers with %.0f (1e+15 here) and tries %.16g, so a written CSV would change bytes. */
 static void put_double(FILE *f, double v)
 {
     char b[40];

@@ -27,6 +27,25 @@ for m in gpt2 bert; do
         cmp -s "$d/$m.1.q.json" "$d/$m.$t.q.json" || fail "$m: quality differs with $t threads"
     done
 done
+# pruned positions are counted, not silently dropped: summarize-only GPT-2 (N = 512) with
+# tok_keep 0.5 from layer ceil(0.15 * 4) = 1 keeps ceil(512 / 2^3) = 64 final-layer rows per
+# sequence (docs/model.md, cascade token pruning); the last position predicts nothing, so each
+# sequence scores 63 or 64 of its 511 positions and skips the rest; the dense float model skips none
+sed 's|"stage": "generate", "n_prompt": 384, "n_gen": 128|"n_prompt": 512|; s|"tok_keep": \[0.9\]|"tok_keep": [0.5]|' \
+    "$d/gpt2.json" >"$d/gs.json"
+grep -q '"n_prompt": 512' "$d/gs.json" && grep -q '"tok_keep": \[0.5\]' "$d/gs.json" || fail "gs.json edit"
+"$SPATTEN" quality "$d/gs.json" --json "$d/gs.q.json" >"$d/gs.txt" || fail "quality summarize-only"
+"$SPATTEN" quality "$d/gs.json" --float --json "$d/gsf.q.json" >/dev/null || fail "quality summarize-only float"
+"$PYTHON" - "$d/gs.q.json" "$d/gsf.q.json" "$d/gs.txt" <<'P' || fail "pruned positions"
+import json, sys
+q, f = (json.load(open(p)) for p in sys.argv[1:3])
+n, k = q["predictions"], q["pruned_positions"]
+assert n + k == 4 * 511, (n, k)
+assert 4 * 63 <= n <= 4 * 64, n
+assert f["predictions"] == 4 * 511 and f["pruned_positions"] == 0, f
+line = open(sys.argv[3]).read()
+assert f"over {n} predictions ({k} pruned positions not scored)" in line, line
+P
 # quantisation alone costs < 1%: policy none (fixed point) vs the dense float model
 for m in gpt2 bert; do
     sed 's|"policy": {[^}]*}|"policy": {"name": "none"}|' "$d/$m.json" >"$d/$m-none.json"

@@ -24,4 +24,11 @@ J
     esac
     echo "$v: $LAST_ERR"
 done
+# quality needs a checkpoint: a synthetic workload is a one-line input error, not a file that
+# cannot be opened (the --logits path used to be read as the empty weights path: exit 3)
+expect_exit 2 "$SPATTEN" quality configs/workloads/tiny.json --logits "$d/l.safetensors"
+[ "$LAST_ERR" = "spatten: workload 'tiny': --logits needs source weights" ] || fail "logits: $LAST_ERR"
+expect_exit 2 "$SPATTEN" quality configs/workloads/tiny.json
+[ "$LAST_ERR" = "spatten: workload 'tiny': quality needs source weights and eval_split" ] || fail "quality: $LAST_ERR"
+[ ! -e "$d/l.safetensors" ] || fail "logits written"
 exit 0

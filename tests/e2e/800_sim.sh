@@ -72,6 +72,13 @@ JSON
 expect_exit 4 "$SPATTEN" sim --hw "$T/wd.json" --trace "$T/g.spt" -q
 echo "$LAST_ERR" | grep -q "deadlock: no DRAM completion for 5 DRAM cycles" || fail "watchdog message: $LAST_ERR"
 echo "$LAST_ERR" | grep -q "qk.in" || fail "watchdog dump lacks FIFOs: $LAST_ERR"
+# an exit-4 message names the one input it ran first (the accelerator's input name, never a
+# guess from the message): the trace, the authors' CSV, the workload file of `run`
+case "$LAST_ERR" in "spatten: $T/g.spt: deadlock: no DRAM completion"*) ;; *) fail "trace deadlock: $LAST_ERR" ;; esac
+expect_exit 4 "$SPATTEN" sim --hw "$T/wd.json" --workload-csv "$T/g.csv" -q
+case "$LAST_ERR" in "spatten: $T/g.csv: deadlock: no DRAM completion"*) ;; *) fail "CSV deadlock: $LAST_ERR" ;; esac
+expect_exit 4 "$SPATTEN" run configs/workloads/tiny-gpt2.json --hw "$T/wd.json" -o "$T/wd-run" -q
+case "$LAST_ERR" in "spatten: configs/workloads/tiny-gpt2.json: deadlock: no DRAM completion"*) ;; *) fail "run deadlock: $LAST_ERR" ;; esac
 # a workload CSV cut short (no final newline) is refused, at the line that was cut: a row whose
 # last field lost digits must not run as a smaller value
 n=$(wc -l <"$T/g.csv")

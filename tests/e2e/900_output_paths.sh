@@ -31,6 +31,8 @@ for p in fifo link dir; do
     check "-o" "$T/$p" "$SPATTEN" trace configs/workloads/tiny.json -o "$T/$p" -q
     check "--csv" "$T/$p" "$SPATTEN" trace configs/workloads/tiny.json -o "$T/x.spt" --csv "$T/$p" -q
     check "--json" "$T/$p" "$SPATTEN" dram --config configs/dram/hbm2.json --gen random --count 10 --json "$T/$p"
+    check "--json" "$T/$p" "$SPATTEN" quality configs/workloads/tiny.json --json "$T/$p"
+    check "--logits" "$T/$p" "$SPATTEN" quality configs/workloads/tiny.json --logits "$T/$p"
 done
 unchanged fifo -p
 unchanged link -L
@@ -45,6 +47,24 @@ if [ $have_dev = 1 ]; then
     check "-o" "$T/null" "$SPATTEN" trace configs/workloads/tiny.json -o "$T/null" -q
     unchanged null -c
 fi
+# quality: refused before the evaluation runs (no eval split needed to get there), and an output
+# never replaces an input: the workload file, its weights or its splits
+if [ $have_dev = 1 ]; then
+    check "--json" "$T/null" "$SPATTEN" quality configs/workloads/tiny.json --json "$T/null"
+    unchanged null -c
+fi
+sed "s|\"../../models|\"$PWD/models|g" configs/workloads/gpt2-trained.json >"$T/gq.json"
+cp "$T/gq.json" "$T/gq.keep"
+expect_exit 1 "$SPATTEN" quality "$T/gq.json" --json "$T/gq.json"
+[ "$LAST_ERR" = "spatten: quality: --json file '$T/gq.json' is also the workload file" ] || fail "$LAST_ERR"
+cmp -s "$T/gq.json" "$T/gq.keep" || fail "quality replaced its workload file"
+ev="$PWD/models/weights/gpt2-kjv/eval.txt"
+expect_exit 1 "$SPATTEN" quality "$T/gq.json" --json "$ev"
+[ "$LAST_ERR" = "spatten: quality: --json file '$ev' is also the eval_split file" ] || fail "$LAST_ERR"
+expect_exit 1 "$SPATTEN" quality "$T/gq.json" --logits "$PWD/models/weights/gpt2-kjv/model.safetensors"
+case "$LAST_ERR" in *"--logits file "*" is also the weights file") ;; *) fail "$LAST_ERR" ;; esac
+expect_exit 1 "$SPATTEN" quality "$T/gq.json" --json "$T/q.json" --logits "$T/q.json"
+[ "$LAST_ERR" = "spatten: quality: --logits file '$T/q.json' is also the --json file" ] || fail "$LAST_ERR"
 # a regular file is still replaced atomically
 echo old >"$T/r.json"
 expect_exit 0 "$SPATTEN" sim --hw $HW --trace "$T/t.spt" --json "$T/r.json" -q

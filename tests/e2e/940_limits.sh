@@ -21,7 +21,16 @@ for w in huge hugegen; do
     case "$LAST_ERR" in *"$w.json: the trace would be up to "*"GiB, above the 4096 MiB cap; raise it with --max-trace-mb"*) ;;
         *) fail "$w: $LAST_ERR" ;; esac
     expect_exit 2 timeout 20 "$SPATTEN" run "$T/$w.json" -o "$T/o" -q
+    # quality runs sequences of the workload's shape: the same plan, before the evaluation
+    expect_exit 2 timeout 20 "$SPATTEN" quality "$T/$w.json" --json "$T/q.json"
+    case "$LAST_ERR" in *"$w.json: the trace would be up to "*"GiB, above the 4096 MiB cap; raise it with --max-trace-mb"*) ;;
+        *) fail "quality $w: $LAST_ERR" ;; esac
 done
+expect_exit 2 timeout 20 "$SPATTEN" quality "$T/huge.json" --json "$T/q.json" --max-trace-mb 100000
+case "$LAST_ERR" in *"reference model would take about "*" s, above the 1800 s cap; raise it with --max-model-s"*) ;;
+    *) fail "quality time cap: $LAST_ERR" ;; esac
+[ ! -e "$T/q.json" ] || fail "quality wrote a result"
+expect_exit 1 "$SPATTEN" quality "$T/huge.json" --max-model-s 0
 # ... and by the time cap once the size cap is raised (64 x 64 x 4096^2 x 128 x 2 MACs)
 expect_exit 2 timeout 20 "$SPATTEN" trace "$T/huge.json" -o "$T/h.spt" --max-trace-mb 100000
 case "$LAST_ERR" in *"reference model would take about "*" s, above the 1800 s cap; raise it with --max-model-s"*) ;;

@@ -311,6 +311,65 @@ TEST(CfgJson, ParseObjectWantsAnObjectAtTheTop) {
   cJSON_Delete(root);
 }
 
+// cfg_fmt_num, the one number formatter of messages: expected texts are Python's repr (the
+// shortest text that reads back), written whole where the value is whole and below 1e18.
+TEST(CfgJson, FmtNumIsTheShortestTextThatReadsBack) {
+  const struct { double v; const char *want; } cases[] = {
+    {0.1, "0.1"}, {0.1 + 0.2, "0.30000000000000004"}, {1.0 / 3, "0.3333333333333333"},
+    {2.0 / 3, "0.6666666666666666"}, {1048576, "1048576"}, {1e-9, "1e-09"}, {-2.5, "-2.5"},
+    {1e17, "100000000000000000"}, {1e18, "1e+18"}, {-0.0, "-0"},
+  };
+  for (const auto &c : cases) {
+    char b[40];
+    cfg_fmt_num(b, sizeof b, c.v);
+    EXPECT_STREQ(b, c.want) << c.v;
+  }
+}
+
+// cfg_json_dup, the one duplicate-key check (cfg loader, trace metadata, safetensors headers):
+// the answer is the first member, in document order, that has an earlier twin; deep looks inside
+// members before moving on. Expected members and paths are read off the texts by hand.
+TEST(CfgJson, DupFindsTheFirstSecondOccurrenceInDocumentOrder) {
+  struct Case { const char *text; bool deep; const char *path; int pos; };
+  // pos: which member of its object the answer is (0-based), -1 for none
+  const Case cases[] = {
+    {R"({"a": 1, "b": 2})", true, nullptr, -1},
+    {R"({"a": 1, "a": 2})", false, "a", 1},
+    // "b" is the first second occurrence (position 2) though "a" sorts first
+    {R"({"b": 1, "a": 1, "b": 2, "a": 2})", false, "b", 2},
+    {R"({"a": 1, "a": 2, "a": 3})", false, "a", 1},
+    // shallow ignores the inner twin; deep finds it first: it comes before the outer "a"
+    {R"({"a": 1, "x": {"c": 1, "c": 2}, "a": 2})", false, "a", 2},
+    {R"({"a": 1, "x": {"c": 1, "c": 2}, "a": 2})", true, "x.c", 1},
+    {R"({"x": [1, {"d": 1, "e": 2, "d": 3}]})", true, "x[].d", 2},
+    {R"([{"k": 1}, {"k": 2}])", true, nullptr, -1},   // twins in different objects are fine
+  };
+  for (const Case &c : cases) {
+    cJSON *j = cJSON_Parse(c.text);
+    ASSERT_NE(j, nullptr) << c.text;
+    char path[64] = "unset";
+    const cJSON *d = cfg_json_dup(j, c.deep, "", path, sizeof path);
+    if (c.pos < 0) {
+      EXPECT_EQ(d, nullptr) << c.text;
+    } else {
+      ASSERT_NE(d, nullptr) << c.text;
+      EXPECT_STREQ(path, c.path) << c.text;
+      int pos = 0;
+      for (const cJSON *m = d; m->prev && m->prev->next; m = m->prev) pos++;
+      EXPECT_EQ(pos, c.pos) << c.text;
+    }
+    cJSON_Delete(j);
+  }
+  // a prefix starts the path; the cut keeps cap - 1 bytes
+  cJSON *j = cJSON_Parse(R"({"inner": {"key": 1, "key": 2}})");
+  char path[64], small[8];
+  ASSERT_NE(cfg_json_dup(j, true, "ref", path, sizeof path), nullptr);
+  EXPECT_STREQ(path, "ref.inner.key");
+  ASSERT_NE(cfg_json_dup(j, true, "ref", small, sizeof small), nullptr);
+  EXPECT_STREQ(small, "ref.inn");
+  cJSON_Delete(j);
+}
+
 // A file's error names the file and the line; an included file's error names the included file.
 TEST(CfgJson, FileErrorsNameTheFileThatIsMalformed) {
   char dir[] = "/tmp/cfgjsonXXXXXX";

@@ -159,10 +159,18 @@ TEST(AccelChecks, TheWatchdogReportsADeadlockWithEveryQueueOnOneLine) {
     for (const char *q : {"qk.in ", "softmax.in 0/12", "pv.in 0/4", "writeback.in 0/4", "fetch.inflight"})
       EXPECT_NE(m.find(q), std::string::npos) << q << " missing in: " << m;
     EXPECT_EQ(m.find('\n'), std::string::npos);
+    EXPECT_STREQ(accel_input(a), "trace");   // a trace built in memory has no source
     msgs[skip] = m;
     accel_destroy(a);
   }
   EXPECT_EQ(msgs[0], msgs[1]) << "time skipping must not move the deadlock";
+  // the input's name is the trace's source, for a host to put before the message
+  t->source = strdup("dir/x.spt");
+  accel *a = accel_create(&hw, t, nullptr, &e);
+  EXPECT_EQ(accel_run(a, &e), SIM_EDEADLOCK);
+  EXPECT_EQ(std::string(e.msg).rfind("deadlock: ", 0), 0u) << e.msg;
+  EXPECT_STREQ(accel_input(a), "dir/x.spt");
+  accel_destroy(a);
   spt_free(t);
   hw_cfg_release(&hw);
   unlink(hp.c_str());

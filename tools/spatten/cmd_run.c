@@ -90,7 +90,7 @@ int cmd_run(int argc, char **argv)
     cli_limits lim = { CLI_MAX_TRACE_MB, CLI_MAX_MODEL_S };
     const char *hw_arg = NULL, *out_arg = NULL, *dt_out = NULL;
     bool want_tl = false, save_trace = false, no_skip = false, quiet = false;
-    long threads = 0;
+    uint32_t threads = 0;   /* 0: the workload's 'threads' */
     int c;
     optind = 1;
     unsigned char seen[256] = { 0 };
@@ -114,13 +114,7 @@ int cmd_run(int argc, char **argv)
         case 'T': want_tl = true; break;
         case 'S': save_trace = true; break;
         case 'n': no_skip = true; break;
-        case 'j': {
-            char *end;
-            threads = strtol(optarg, &end, 10);
-            if (*end || threads < 1 || threads > 256)
-                return cli_usage_error("run: --threads must be 1 to 256");
-            break;
-        }
+        case 'j': if (cli_parse_threads("run", optarg, &threads)) return 1; break;
         case 'q': quiet = true; break;
         case 'h': fputs(USAGE, stdout); return 0;
         default: return cli_bad_option("run", argv);
@@ -138,7 +132,7 @@ int cmd_run(int argc, char **argv)
         if (!wl_path) sim_errf(&err, (sim_rc)rc, "built-in default workload is invalid");
         return cli_fail(&err);
     }
-    if (threads > 0) wl.threads = (uint32_t)threads;
+    if (threads) wl.threads = threads;
     char hw_def[PATH_MAX], out_def[sizeof "out/" + WL_NAME_MAX];
     const char *hw_path = hw_arg;
     if (!hw_path) {
@@ -193,8 +187,8 @@ int cmd_run(int argc, char **argv)
     st = stats_create();
     if (want_tl) tl = tl_create();
     if (dt_out && (rc = fio_open(dt_out, &dtw, &err))) goto done;
-    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL };
-    if ((rc = cli_name_input(cli_simulate(&hw, tr, NULL, st, &so, &a, &err), tr->source, &err)))
+    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL, true };
+    if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, &err)))
         goto done;
     if (dtw) {
         rc = fio_commit(dtw, &err);

@@ -100,9 +100,8 @@ int cmd_sim(int argc, char **argv)
     st = stats_create();
     if (tl_out) tl = tl_create();
     if (dt_out && (rc = fio_open(dt_out, &dtw, &err))) goto done;
-    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL };
-    if ((rc = cli_name_input(cli_simulate(&hw, tr, wc, st, &so, &a, &err),
-                             trace_path ? trace_path : csv_in, &err)))
+    cli_sim_opts so = { no_skip, quiet, tl, dtw ? fio_file(dtw) : NULL, true };
+    if ((rc = cli_simulate(&hw, tr, wc, st, &so, &a, &err)))
         goto done;
     if (dtw) {
         rc = fio_commit(dtw, &err);

@@ -94,7 +94,7 @@ static int run_point(const sweep *s, long p, const char *dir, sim_err *err)
     free(tr->source);                 /* messages name the point's workload file */
     tr->source = sim_xstrdup(wlp);
     st = stats_create();
-    cli_sim_opts so = { false, true, NULL, NULL };
+    cli_sim_opts so = { false, true, NULL, NULL, false };
     if ((rc = cli_simulate(&hw, tr, NULL, st, &so, &a, err))) goto done;
     report_workload rw;
     report_workload_from_trace(&rw, tr, wlp);

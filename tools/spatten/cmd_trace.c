@@ -45,7 +45,7 @@ int cmd_trace(int argc, char **argv)
         { NULL, 0, NULL, 0 } };
     const char *outp = NULL, *csv = NULL, *fdump = NULL;
     bool want_stats = false, quiet = false, no_err = false;
-    long threads = 0;
+    uint32_t threads = 0;   /* 0: the workload's 'threads' */
     cli_limits lim = { CLI_MAX_TRACE_MB, CLI_MAX_MODEL_S };
     int o;
     optind = 1;
@@ -65,13 +65,7 @@ int cmd_trace(int argc, char **argv)
         case 'X': if (cli_parse_limit("trace", "--max-model-s", optarg, &lim.max_model_s)) return 1; break;
         case 's': want_stats = true; break;
         case 'n': no_err = true; break;
-        case 'j': {
-            char *end;
-            threads = strtol(optarg, &end, 10);
-            if (*end || threads < 1 || threads > 256)
-                return cli_usage_error("trace: --threads must be 1 to 256");
-            break;
-        }
+        case 'j': if (cli_parse_threads("trace", optarg, &threads)) return 1; break;
         case 'f':
             if (cli_check_path("trace", "--float-dump value", optarg, CLI_TMP_RESERVE)) return 1;
             fdump = optarg;
@@ -93,7 +87,7 @@ int cmd_trace(int argc, char **argv)
     cli_note_input(wpath);
     int rc = wl_cfg_load(wpath, &w, &err);
     if (rc) return cli_fail(&err);
-    if (threads > 0) w.threads = (uint32_t)threads;
+    if (threads) w.threads = threads;
     /* the dense float model runs only for --stats; the trace records the config as given */
     wl_cfg wr = w;
     wr.error_stats = w.error_stats && want_stats && !no_err;

@@ -25,14 +25,12 @@ typedef struct cli_sim_opts {
     bool      quiet;        /* no progress line */
     timeline *tl;           /* record a timeline, or NULL */
     FILE     *dram_trace;   /* write the DRAM request stream here (`spatten dram --stream`), or NULL */
+    bool      name_input;   /* a golden mismatch or deadlock (exit 4) message starts with the
+                               input's name, accel_input() ("<input>: "): run and sim; sweep names
+                               its point itself */
 } cli_sim_opts;
 int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *st,
                  const cli_sim_opts *o, accel **out, sim_err *err);
-
-/* A golden mismatch or deadlock (exit 4) from cli_simulate names the input it came from: err's
- * message gets the prefix "<src>: " unless it already starts with src. Returns rc. (`run` and
- * `sim` call it; `sweep` names its point itself.) */
-int cli_name_input(int rc, const char *src, sim_err *err);
 
 /* Default config path for rel (e.g. "hw/spatten.json"): $SPATTEN_CONFIGS/rel, ./configs/rel,
  * then the configs/ directory of the source tree the binary was built from. Returns false
@@ -83,6 +81,9 @@ int cli_plan_check(const char *cmd, const char *input, const struct wl_cfg *w, c
                    const cli_limits *lim, bool quiet, sim_err *err);
 /* Parse --max-trace-mb / --max-model-s values (decimal, >= 1); 0 on success, else exit 1. */
 int cli_parse_limit(const char *cmd, const char *opt, const char *val, double *out);
+/* Parse a --threads value (reference-model worker threads; decimal digits, 1 to 256) into *out;
+ * 0 on success, else prints "spatten: <cmd>: --threads must be 1 to 256" and returns 1. */
+int cli_parse_threads(const char *cmd, const char *val, uint32_t *out);
 
 /* Print "spatten: <err->msg>" and return the exit code for err->code. */
 int cli_fail(const sim_err *err);

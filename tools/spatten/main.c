@@ -93,6 +93,14 @@ int cli_parse_limit(const char *cmd, const char *opt, const char *val, double *o
     return 0;
 }
 
+int cli_parse_threads(const char *cmd, const char *val, uint32_t *out)
+{
+    uint64_t v;
+    if (!cli_parse_uint(val, 1, 256, &v)) return cli_usage_error("%s: --threads must be 1 to 256", cmd);
+    *out = (uint32_t)v;
+    return 0;
+}
+
 /* The directory of p (resolved) and p's last component; false if the directory does not
  * resolve (the file cannot be written there either, and the write will say so). */
 static bool split_real(const char *p, char *dir, char *base)

@@ -5,7 +5,6 @@
 #include "trace/wlcsv.h"
 
 #include <stdio.h>
-#include <string.h>
 
 int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *st,
                  const cli_sim_opts *o, accel **out, sim_err *err)
@@ -22,16 +21,10 @@ int cli_simulate(const hw_cfg *hw, const spt_trace *tr, const wlcsv *wc, stats *
     int rc = accel_run(a, err);
     progress_end(&pg);
     accel_set_progress(a, NULL, NULL);
-    return rc;
-}
-
-int cli_name_input(int rc, const char *src, sim_err *err)
-{
-    if ((rc == SIM_EMISMATCH || rc == SIM_EDEADLOCK) && src &&
-        strncmp(err->msg, src, strlen(src)) != 0) {
+    if (o->name_input && (rc == SIM_EMISMATCH || rc == SIM_EDEADLOCK)) {
         char m[SIM_ERR_MSG];
         snprintf(m, sizeof m, "%s", err->msg);
-        sim_errf(err, (sim_rc)rc, "%s: %s", src, m);
+        sim_errf(err, (sim_rc)rc, "%s: %s", accel_input(a), m);
     }
     return rc;
 }
