@@ -65,22 +65,28 @@ static inline dreq *q_append(dram *d, dchan *c, bool w)
     return w ? &c->wq[c->nw++] : &c->rq[c->nr++];
 }
 
+/* Remove entry i of the window *base (n entries), moving the fewer entries (head-side ones up,
+ * or tail-side ones down); the head, the common case, costs no copy. */
+static inline void win_remove(dreq **base, uint32_t *n, uint32_t i)
+{
+    if (i == 0) {
+        (*base)++;
+    } else if (i < *n - 1 - i) {
+        memmove(*base + 1, *base, i * sizeof **base);
+        (*base)++;
+    } else {
+        memmove(*base + i, *base + i + 1, (*n - i - 1) * sizeof **base);
+    }
+    (*n)--;
+}
+
 /* Move transaction-queue entry i of direction w into its bank queue at cycle t. */
 static void tq_to_bank(dram *d, dchan *c, bool w, uint32_t i, uint64_t t)
 {
     dreq *q = q_append(d, c, w);
     *q = c->tq[w][i];
     q->visible = t;                   /* schedulable from now: keeps rq/wq ordered by visible */
-    uint32_t n = c->ntq[w];
-    if (i == 0) {                     /* the head (the common case): no call */
-        c->tq[w]++;
-    } else if (i < n - 1 - i) {       /* fewer entries before it: shift those up */
-        memmove(c->tq[w] + 1, c->tq[w], i * sizeof *q);
-        c->tq[w]++;
-    } else {
-        memmove(&c->tq[w][i], &c->tq[w][i + 1], (n - i - 1) * sizeof *q);
-    }
-    c->ntq[w]--;
+    win_remove(&c->tq[w], &c->ntq[w], i);
     bq_enter(c, q, d->cfg.ctrl.bank_queue);
 }
 
@@ -143,7 +149,7 @@ bool dram_try_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 
 void dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag)
 {
-    SIM_ASSERT((addr & (d->cfg.request_bytes - 1)) == 0 && addr < d->cfg.capacity_bytes);
+    SIM_ASSERT(addr < d->cfg.capacity_bytes);   /* alignment: dram_try_send */
     bool accepted = dram_try_send(d, addr, is_write, tag);
     SIM_ASSERT(accepted);              /* the caller checked dram_can_accept */
 }
@@ -354,16 +360,7 @@ static void remove_req(dchan *c, dreq *q)
 {
     dreq **base = q->is_write ? &c->wq : &c->rq;
     uint32_t *n = q->is_write ? &c->nw : &c->nr;
-    uint32_t i = (uint32_t)(q - *base);
-    if (i == 0) {                             /* the head (the common case): no call */
-        (*base)++;
-    } else if (i < *n - 1 - i) {              /* fewer entries before it: shift those up */
-        memmove(*base + 1, *base, i * sizeof **base);
-        (*base)++;
-    } else {
-        memmove(*base + i, *base + i + 1, (*n - i - 1) * sizeof **base);
-    }
-    (*n)--;
+    win_remove(base, n, (uint32_t)(q - *base));
 }
 
 /* Write-drain hysteresis: the mode for nr visible reads and nw visible writes. */
