@@ -80,14 +80,29 @@ static inline void win_remove(dreq **base, uint32_t *n, uint32_t i)
     (*n)--;
 }
 
-/* Move transaction-queue entry i of direction w into its bank queue at cycle t. */
-static void tq_to_bank(dram *d, dchan *c, bool w, uint32_t i, uint64_t t)
+/* Transaction-queue slot s of direction w enters its bank queue at cycle t: it is copied to
+ * the end of rq/wq and its slot is freed. */
+static inline void tq_to_bank(dram *d, dchan *c, bool w, uint32_t s, uint64_t t)
 {
+    dreq *x = &c->tslot[w][s];
     dreq *q = q_append(d, c, w);
-    *q = c->tq[w][i];
+    *q = *x;
     q->visible = t;                   /* schedulable from now: keeps rq/wq ordered by visible */
-    win_remove(&c->tq[w], &c->ntq[w], i);
+    x->addr = TQ_FREE;
+    c->tfree[w][d->tq_cap[w] - c->ntq[w]--] = s;      /* on top of the free stack */
     bq_enter(c, q, d->cfg.ctrl.bank_queue);
+}
+
+/* Slot s (bank b, direction w) becomes visible but its bank queue has no room, or an older
+ * request of the bank waits already: it joins the end of the bank's waiting list. */
+static inline void tq_wait(dchan *c, bool w, uint32_t b, uint32_t s)
+{
+    dbank *k = &c->banks[b];
+    if (k->pend[w] == 0) c->whead[w][b] = s;
+    else c->wnext[w][c->wtail[w][b]] = s;
+    c->wtail[w][b] = s;
+    k->pend[w]++;
+    c->chk[w]++;
 }
 
 /* dram_send's work once its checks have passed: c is addr's controller, with room. */
@@ -100,7 +115,8 @@ static inline void enqueue(dram *d, dchan *c, uint64_t addr, bool is_write, uint
         /* read-after-write forwarding: the data is in the write queue */
         bool hit = false;
         for (uint32_t i = 0; i < c->nw && !hit; i++) hit = c->wq[i].addr == addr;
-        for (uint32_t i = 0; i < c->ntq[1] && !hit; i++) hit = c->tq[1][i].addr == addr;
+        if (c->ntq[1])                /* every slot: a free one has an address no request has */
+            for (uint32_t i = 0; i < d->tq_cap[1] && !hit; i++) hit = c->tslot[1][i].addr == addr;
         if (hit) {
             uint64_t done = d->now + cfg->ctrl.frontend_latency;
             d->c.reads++;
@@ -112,12 +128,14 @@ static inline void enqueue(dram *d, dchan *c, uint64_t addr, bool is_write, uint
     }
     dreq *q;
     if (cfg->ctrl.bank_queue) {
+        /* a free slot, and its index at the end of the arrival ring (ntq - chk entries) */
         bool w = is_write;
-        if (c->tq[w] + c->ntq[w] == c->tqbuf[w] + 2 * (size_t)d->tq_cap[w]) {
-            memmove(c->tqbuf[w], c->tq[w], c->ntq[w] * sizeof *q);
-            c->tq[w] = c->tqbuf[w];
-        }
-        q = &c->tq[w][c->ntq[w]++];
+        const uint32_t n = d->tq_cap[w];
+        uint32_t s = c->tfree[w][n - 1 - c->ntq[w]];
+        uint32_t a = c->tarr_head[w] + (c->ntq[w] - c->chk[w]);
+        c->tarr[w][a < n ? a : a - n] = s;
+        c->ntq[w]++;
+        q = &c->tslot[w][s];
     } else {
         q = q_append(d, c, is_write);
     }
@@ -396,17 +414,23 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
 
     /* 0. bank queues: requests that became visible move, in arrival order, from the
      * transaction queue into their bank's command queue if it has room and no older request
-     * of that bank waits; the others wait (pass 3 moves them in as a column command makes room) */
+     * of that bank waits; the others join their bank's waiting list (pass 3 moves them in as a
+     * column command makes room) */
     if (cfg->ctrl.bank_queue) {
         for (int w = 0; w < 2; w++) {
-            uint32_t i = c->chk[w];
-            if (i == c->ntq[w]) continue;     /* nothing new (the common case) */
-            while (i < c->ntq[w] && c->tq[w][i].visible <= t) {
-                dbank *k = &c->banks[c->tq[w][i].bank];
-                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) tq_to_bank(d, c, w, i, t);
-                else { k->pend[w]++; i++; }
+            uint32_t na = c->ntq[w] - c->chk[w];   /* on the arrival ring */
+            if (na == 0) continue;                 /* nothing new (the common case) */
+            const uint32_t n = d->tq_cap[w];
+            uint32_t h = c->tarr_head[w];
+            while (na && c->tslot[w][c->tarr[w][h]].visible <= t) {
+                uint32_t s = c->tarr[w][h], b = c->tslot[w][s].bank;
+                h = h + 1 == n ? 0 : h + 1;
+                na--;
+                dbank *k = &c->banks[b];
+                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) tq_to_bank(d, c, w, s, t);
+                else tq_wait(c, w, b, s);
             }
-            c->chk[w] = i;
+            c->tarr_head[w] = h;
         }
     }
 
@@ -458,7 +482,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     else if (nw < c->nw) wake = minu(wake, c->wq[nw].visible);
     /* with bank queues, arrivals wait in the transaction queues */
     for (int w = 0; w < 2; w++)
-        if (c->chk[w] < c->ntq[w]) wake = minu(wake, c->tq[w][c->chk[w]].visible);
+        if (c->chk[w] < c->ntq[w]) wake = minu(wake, c->tslot[w][c->tarr[w][c->tarr_head[w]]].visible);
 
     /* 3. FR-FCFS, first-ready: the oldest row hit whose column command may issue now. No
      * column command of this kind can issue before the earliest rank-level bound (a lower bound
@@ -514,13 +538,14 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     if (refill >= 0) {
         /* room in a bank queue: the oldest request waiting for it moves in, at the end of
          * rq/wq with visible = t, where the caches' partial scans look */
-        uint32_t b = (uint32_t)refill / 2, i = 0;
+        uint32_t b = (uint32_t)refill / 2, s = 0;
         bool w = refill & 1;
-        while (i < c->chk[w] && c->tq[w][i].bank != b) i++;
-        SIM_ASSERT(i < c->chk[w]);
+        SIM_ASSERT(c->banks[b].pend[w] > 0);
+        s = c->whead[w][b];
+        c->whead[w][b] = c->wnext[w][s];     /* (meaningless once the list is empty) */
         c->banks[b].pend[w]--;
         c->chk[w]--;
-        tq_to_bank(d, c, w, i, t);
+        tq_to_bank(d, c, w, s, t);
         if (w == c->write_mode) nvis++;
     }
     if (single && col_busy) return minu(wake, t + 1);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define ROW_NONE UINT32_MAX
+#define TQ_FREE UINT64_MAX          /* addr of a free transaction-queue slot (no request's) */
 #define NHIST 12                     /* read-latency histogram buckets (powers of two) */
 
 typedef struct dreq {
@@ -57,14 +58,25 @@ typedef struct dchan {
     dreq    *rq, *wq;                /* schedulable requests, oldest first (windows into rbuf/wbuf) */
     uint32_t nr, nw;
     /* With bank queues (bank_queue > 0), rq/wq hold the bank-queued requests, in the order
-     * they entered their bank queue ("visible" = that cycle), and tq[] the transaction queues:
-     * requests not yet in a bank queue, in arrival order. Without, rq/wq hold every request in
-     * arrival order and tq[] is unused. */
-    dreq    *tq[2];                  /* [read_queue] / [write_queue] entries: windows into */
-    dreq    *tqbuf[2];               /* buffers of twice that, as rq/wq */
-    uint32_t ntq[2];                 /* entries in tq[] */
-    uint32_t chk[2];                 /* tq[] entries [0, chk) are visible and wait for room in
-                                        their bank queue; the others are not visible yet */
+     * they entered their bank queue ("visible" = that cycle), and the transaction queues hold
+     * the requests not yet in a bank queue. Without, rq/wq hold every request in arrival order
+     * and the transaction queues are unused.
+     * A transaction-queue request stays in one slot of tslot[w] from dram_send until it enters
+     * its bank queue (it is never moved); it is on exactly one of two index lists: the arrival
+     * ring (sent, not yet visible to the scheduler, in arrival order: visible is increasing) or
+     * its bank's waiting list (visible, waiting for room in its bank queue, oldest first). So
+     * pass 0 looks only at the ring's head, and a bank queue with room takes its next request
+     * from its own list: no search, and nothing is shifted. */
+    dreq    *tslot[2];               /* [tq_cap[w]] slots; a free slot has addr TQ_FREE */
+    uint32_t *tfree[2];              /* free slot indices (a stack) */
+    uint32_t *tarr[2];               /* the arrival ring: [tq_cap[w]] slot indices */
+    uint32_t tarr_head[2];           /* its oldest entry */
+    uint32_t *wnext[2];              /* per slot: the next slot on its bank's waiting list */
+    uint32_t *whead[2], *wtail[2];   /* per bank: its waiting list's first and last slot */
+    uint32_t ntq[2];                 /* requests in the transaction queue (slots in use) */
+    uint32_t chk[2];                 /* of which visible and waiting for bank-queue room (the
+                                        sum of the banks' pend[w]); the other ntq - chk are on
+                                        the arrival ring */
     uint32_t nbq[2];                 /* requests in rq / wq */
     dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
     uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */

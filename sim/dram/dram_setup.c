@@ -61,7 +61,17 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         if (cfg->ctrl.bank_queue)
             for (int w = 0; w < 2; w++) {
                 c->bqrow[w] = sim_xcalloc((size_t)d->nbanks * cfg->ctrl.bank_queue, sizeof *c->bqrow[w]);
-                c->tq[w] = c->tqbuf[w] = sim_xcalloc(2 * (size_t)d->tq_cap[w], sizeof *c->tq[w]);
+                uint32_t n = d->tq_cap[w];
+                c->tslot[w] = sim_xcalloc(n, sizeof *c->tslot[w]);
+                c->tfree[w] = sim_xcalloc(n, sizeof *c->tfree[w]);
+                c->tarr[w] = sim_xcalloc(n, sizeof *c->tarr[w]);
+                c->wnext[w] = sim_xcalloc(n, sizeof *c->wnext[w]);
+                c->whead[w] = sim_xcalloc(d->nbanks, sizeof *c->whead[w]);
+                c->wtail[w] = sim_xcalloc(d->nbanks, sizeof *c->wtail[w]);
+                for (uint32_t j = 0; j < n; j++) {
+                    c->tslot[w][j].addr = TQ_FREE;
+                    c->tfree[w][j] = n - 1 - j;     /* slot 0 on top */
+                }
             }
         for (uint32_t b = 0; b < d->nbanks; b++) {
             c->banks[b].open_row = ROW_NONE;
@@ -142,7 +152,10 @@ void dram_destroy(dram *d)
         free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].banks);
         free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].rr_cnt); free(d->ch[i].rr_ord); free(d->ch[i].orow);
         free(d->ch[i].bqrow[0]); free(d->ch[i].bqrow[1]);
-        free(d->ch[i].tqbuf[0]); free(d->ch[i].tqbuf[1]);
+        for (int w = 0; w < 2; w++) {
+            free(d->ch[i].tslot[w]); free(d->ch[i].tfree[w]); free(d->ch[i].tarr[w]);
+            free(d->ch[i].wnext[w]); free(d->ch[i].whead[w]); free(d->ch[i].wtail[w]);
+        }
         if (d->names) free(d->names[i]);
     }
     free(d->names);
