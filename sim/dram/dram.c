@@ -45,7 +45,7 @@ static inline void bq_enter(dchan *c, dreq *q, uint32_t B)
     dbank *k = &c->banks[q->bank];
     bool w = q->is_write;
     if (B) c->bqrow[w][(size_t)q->bank * B + k->bq[w]] = q->row;
-    k->bq[w]++;
+    if (k->bq[w]++ == 0) c->nbusy[w]++;
     c->nbq[w]++;
     if (c->orow[q->bank] == q->row) { k->hits[w]++; c->hitsum[w]++; }
 }
@@ -311,11 +311,12 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
         SIM_ASSERT(j < k->bq[wr]);
         rows[j] = rows[k->bq[wr] - 1];
     }
-    k->bq[wr]--;
+    if (--k->bq[wr] == 0) c->nbusy[wr]--;
     c->nbq[wr]--;
     k->streak++;
     if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
     else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) p4_lower(c, k->next_pre);
+    uint64_t lbr = CYCLE_NEVER, lbw = CYCLE_NEVER;
     for (uint32_t r = 0; r < cfg->org.ranks; r++) {
         drank *x = &c->ranks[r];
         if (r == rk) {
@@ -325,7 +326,11 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
             bump(&x->next_rd, t + (wr ? d->wr_rd_o : d->rd_rd_o));
             bump(&x->next_wr, t + (wr ? d->wr_wr_o : d->rd_wr_o));
         }
+        lbr = minu(lbr, x->next_rd);
+        lbw = minu(lbw, x->next_wr);
     }
+    c->col_lb[0] = lbr;               /* only column commands move the ranks' column bounds */
+    c->col_lb[1] = lbw;
     bump(&c->groups[g].next_rd, t + (wr ? d->wr_rd_l : d->rd_rd_l));
     bump(&c->groups[g].next_wr, t + (wr ? d->wr_wr_l : d->rd_wr));
     uint64_t pre_at = t + (wr ? d->wr_pre : d->rd_pre);
@@ -435,7 +440,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     }
 
     /* 1. refresh: a due rank gets no new ACT or column command; close its banks, then REF */
-    for (uint32_t ri = 0; ri < cfg->org.ranks; ri++) {
+    if (t < c->ref_min) wake = minu(wake, c->ref_min);  /* none due (the common case) */
+    else for (uint32_t ri = 0; ri < cfg->org.ranks; ri++) {
         drank *r = &c->ranks[ri];
         if (t < r->ref_due) { wake = minu(wake, r->ref_due); continue; }
         refmask |= 1u << ri;
@@ -446,6 +452,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
                     if (c->banks[b].rank == ri) bump(&c->banks[b].next_act, t + tm->tRFC);
                 bump(&r->next_ref, t + tm->tRFC);
                 r->ref_due += tm->tREFI;
+                c->ref_min = CYCLE_NEVER;
+                for (uint32_t x = 0; x < cfg->org.ranks; x++) c->ref_min = minu(c->ref_min, c->ranks[x].ref_due);
                 c->p4_valid = false;
                 d->c.n_ref++;
                 d->c.refresh_cycles += tm->tRFC;
@@ -487,9 +495,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* 3. FR-FCFS, first-ready: the oldest row hit whose column command may issue now. No
      * column command of this kind can issue before the earliest rank-level bound (a lower bound
      * of every request's readiness), so the scan is skipped until then. */
-    uint64_t lb = CYCLE_NEVER;
-    for (uint32_t ri = 0; ri < cfg->org.ranks; ri++)
-        lb = minu(lb, c->write_mode ? c->ranks[ri].next_wr : c->ranks[ri].next_rd);
+    uint64_t lb = c->col_lb[c->write_mode];
     if (c->hitsum[c->write_mode] == 0) { /* no row hit queued: nothing for pass 3 */ }
     else if (lb > t) wake = minu(wake, lb);
     else {
@@ -577,13 +583,13 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     uint32_t stamp = ++c->stamp;
     if (stamp == 0) { memset(c->seen, 0, d->nbanks * sizeof *c->seen); stamp = c->stamp = 1; }
     /* Issue the first ready command; keep scanning (without issuing) to refill the cache. Once
-     * every bank has been looked at, the rest of the queue cannot add anything. */
+     * every bank with a queued request (nbusy) has been looked at, the rest adds nothing. */
     uint32_t nseen = 0;
     const bool rr = cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN;
     if (rr) rr_order(d, c, q, start, nvis);
     for (uint32_t j = start; j < nvis; j++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
-        if (nseen == d->nbanks) break;
+        if (nseen == c->nbusy[c->write_mode]) break;   /* every bank with a request seen */
         uint32_t i = rr ? c->rr_ord[j - start] : j;
         dreq *x = &q[i];
         if (c->seen[x->bank] == stamp) continue;
@@ -669,10 +675,7 @@ done:
         if (next_mode(&cfg->ctrl, c->write_mode, vr + c->chk[0], vw + c->chk[1]) != c->write_mode) {
             wake = minu(wake, t + 1);
         } else if (c->hitsum[c->write_mode]) {
-            uint64_t lb2 = CYCLE_NEVER;
-            for (uint32_t ri = 0; ri < cfg->org.ranks; ri++)
-                lb2 = minu(lb2, c->write_mode ? c->ranks[ri].next_wr : c->ranks[ri].next_rd);
-            wake = minu(wake, maxu(lb2, t + 1));
+            wake = minu(wake, maxu(c->col_lb[c->write_mode], t + 1));
         }
     }
     return wake;

@@ -78,6 +78,10 @@ typedef struct dchan {
                                         sum of the banks' pend[w]); the other ntq - chk are on
                                         the arrival ring */
     uint32_t nbq[2];                 /* requests in rq / wq */
+    uint32_t nbusy[2];               /* banks with bq[w] > 0 (pass 4 stops once it has seen them) */
+    uint64_t col_lb[2];              /* min over ranks of next_rd [0] / next_wr [1]: no column
+                                        command of that kind issues before it (kept by issue_col) */
+    uint64_t ref_min;                /* min over ranks of ref_due: no refresh is due before it */
     dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
     uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */
     dbank   *banks;

@@ -80,6 +80,7 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
             c->banks[b].rank = b / (o->banks_per_group * o->bank_groups);
         }
         for (uint32_t r = 0; r < o->ranks; r++) c->ranks[r].ref_due = t->tREFI;
+        c->ref_min = t->tREFI;
         d->wake[i] = t->tREFI;
     }
     d->min_wake = t->tREFI;
