@@ -54,15 +54,13 @@ static inline void bq_enter(dchan *c, dreq *q, uint32_t B)
  * their capacity, slid back to the start when they reach the end. */
 static inline dreq *q_append(dram *d, dchan *c, bool w)
 {
-    if (w && c->wq + c->nw == c->wbuf + 2 * (size_t)d->qcap[1]) {
-        memmove(c->wbuf, c->wq, c->nw * sizeof *c->wq);
-        c->wq = c->wbuf;
+    dreq **q = w ? &c->wq : &c->rq, *buf = w ? c->wbuf : c->rbuf;
+    uint32_t *n = w ? &c->nw : &c->nr;
+    if (*q + *n == buf + 2 * (size_t)d->qcap[w]) {
+        memmove(buf, *q, *n * sizeof **q);
+        *q = buf;
     }
-    if (!w && c->rq + c->nr == c->rbuf + 2 * (size_t)d->qcap[0]) {
-        memmove(c->rbuf, c->rq, c->nr * sizeof *c->rq);
-        c->rq = c->rbuf;
-    }
-    return w ? &c->wq[c->nw++] : &c->rq[c->nr++];
+    return &(*q)[(*n)++];
 }
 
 /* Remove entry i of the window *base (n entries), moving the fewer entries (head-side ones up,
@@ -82,7 +80,7 @@ static inline void win_remove(dreq **base, uint32_t *n, uint32_t i)
 
 /* Transaction-queue slot s of direction w enters its bank queue at cycle t: it is copied to
  * the end of rq/wq and its slot is freed. */
-static inline void tq_to_bank(dram *d, dchan *c, bool w, uint32_t s, uint64_t t)
+DRAM_INLINE void tq_to_bank(dram *d, dchan *c, bool w, uint32_t s, uint64_t t)
 {
     dreq *x = &c->tslot[w][s];
     dreq *q = q_append(d, c, w);
@@ -316,21 +314,29 @@ static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     k->streak++;
     if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
     else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) p4_lower(c, k->next_pre);
-    uint64_t lbr = CYCLE_NEVER, lbw = CYCLE_NEVER;
-    for (uint32_t r = 0; r < cfg->org.ranks; r++) {
-        drank *x = &c->ranks[r];
-        if (r == rk) {
-            bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
-            bump(&x->next_wr, t + (wr ? d->wr_wr_s : d->rd_wr));
-        } else {
-            bump(&x->next_rd, t + (wr ? d->wr_rd_o : d->rd_rd_o));
-            bump(&x->next_wr, t + (wr ? d->wr_wr_o : d->rd_wr_o));
+    if (cfg->org.ranks == 1) {          /* the common case, without the loop below */
+        drank *x = &c->ranks[0];
+        bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
+        bump(&x->next_wr, t + (wr ? d->wr_wr_s : d->rd_wr));
+        c->col_lb[0] = x->next_rd;
+        c->col_lb[1] = x->next_wr;
+    } else {
+        uint64_t lbr = CYCLE_NEVER, lbw = CYCLE_NEVER;
+        for (uint32_t r = 0; r < cfg->org.ranks; r++) {
+            drank *x = &c->ranks[r];
+            if (r == rk) {
+                bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
+                bump(&x->next_wr, t + (wr ? d->wr_wr_s : d->rd_wr));
+            } else {
+                bump(&x->next_rd, t + (wr ? d->wr_rd_o : d->rd_rd_o));
+                bump(&x->next_wr, t + (wr ? d->wr_wr_o : d->rd_wr_o));
+            }
+            lbr = minu(lbr, x->next_rd);
+            lbw = minu(lbw, x->next_wr);
         }
-        lbr = minu(lbr, x->next_rd);
-        lbw = minu(lbw, x->next_wr);
+        c->col_lb[0] = lbr;           /* only column commands move the ranks' column bounds */
+        c->col_lb[1] = lbw;
     }
-    c->col_lb[0] = lbr;               /* only column commands move the ranks' column bounds */
-    c->col_lb[1] = lbw;
     bump(&c->groups[g].next_rd, t + (wr ? d->wr_rd_l : d->rd_rd_l));
     bump(&c->groups[g].next_wr, t + (wr ? d->wr_wr_l : d->rd_wr));
     uint64_t pre_at = t + (wr ? d->wr_pre : d->rd_pre);

@@ -143,6 +143,9 @@ struct dram {
     uint32_t fshift[7];              /* and the shift (cfg.map_shift), kept here for dram_send */
 };
 
+/* A helper on the per-request path that must be inlined although it has several callers. */
+#define DRAM_INLINE static inline __attribute__((always_inline))
+
 /* ---- small helpers ---- */
 static inline uint64_t maxu(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static inline uint64_t minu(uint64_t a, uint64_t b) { return a < b ? a : b; }

@@ -85,15 +85,24 @@ static inline const char *fast_line(const dram_text *t, const char *p, dram_req 
 {
     const char *s = p;
     uint64_t cyc = 0, addr = 0;
-    unsigned dg;
-    while ((dg = (unsigned)(unsigned char)*p - '0') < 10u) { cyc = cyc * 10 + dg; p++; }
+    unsigned d0, d1;
+    /* two digits a step (the text ends with a NUL, so p[1] exists when p[0] is a digit) */
+    while ((d0 = (unsigned)(unsigned char)p[0] - '0') < 10u) {
+        if ((d1 = (unsigned)(unsigned char)p[1] - '0') >= 10u) { cyc = cyc * 10 + d0; p++; break; }
+        cyc = cyc * 100 + d0 * 10 + d1;
+        p += 2;
+    }
     /* 10 digits hold up to 9999999999 without wrapping: enough for the bound 10^9; longer
      * numbers (leading zeros, out of range) take the general parser */
     if (p == s || p - s > 10 || cyc > DRAM_STREAM_MAX_CYCLE || (*p != ' ' && *p != '\t')) return NULL;
     do p++; while (*p == ' ' || *p == '\t');
     if (p[0] == '0' && (p[1] | 0x20) == 'x') p += 2;
     s = p;
-    while ((dg = HEX1[(unsigned char)*p]) != 0) { addr = addr << 4 | (dg - 1); p++; }
+    while ((d0 = HEX1[(unsigned char)p[0]]) != 0) {     /* two digits a step, as above */
+        if ((d1 = HEX1[(unsigned char)p[1]]) == 0) { addr = addr << 4 | (d0 - 1); p++; break; }
+        addr = addr << 8 | (d0 * 16 + d1 - 17);        /* (d0 - 1) << 4 | (d1 - 1) */
+        p += 2;
+    }
     if (p == s || p - s > 16 || (*p != ' ' && *p != '\t')) return NULL;
     do p++; while (*p == ' ' || *p == '\t');
     if (*p != 'R' && *p != 'W') return NULL;
