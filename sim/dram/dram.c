@@ -87,7 +87,9 @@ DRAM_INLINE void tq_to_bank(dram *d, dchan *c, bool w, uint32_t s, uint64_t t)
     *q = *x;
     q->visible = t;                   /* schedulable from now: keeps rq/wq ordered by visible */
     x->addr = TQ_FREE;
-    c->tfree[w][d->tq_cap[w] - c->ntq[w]--] = s;      /* on top of the free stack */
+    c->tnext[w][s] = (uint16_t)c->tfree[w];          /* first on the free list */
+    c->tfree[w] = s;
+    c->ntq[w]--;
     bq_enter(c, q, d->cfg.ctrl.bank_queue);
 }
 
@@ -96,9 +98,9 @@ DRAM_INLINE void tq_to_bank(dram *d, dchan *c, bool w, uint32_t s, uint64_t t)
 static inline void tq_wait(dchan *c, bool w, uint32_t b, uint32_t s)
 {
     dbank *k = &c->banks[b];
-    if (k->pend[w] == 0) c->whead[w][b] = s;
-    else c->wnext[w][c->wtail[w][b]] = s;
-    c->wtail[w][b] = s;
+    if (k->pend[w] == 0) k->whead[w] = (uint16_t)s;
+    else c->tnext[w][k->wtail[w]] = (uint16_t)s;
+    k->wtail[w] = (uint16_t)s;
     k->pend[w]++;
     c->chk[w]++;
 }
@@ -129,9 +131,10 @@ static inline void enqueue(dram *d, dchan *c, uint64_t addr, bool is_write, uint
         /* a free slot, and its index at the end of the arrival ring (ntq - chk entries) */
         bool w = is_write;
         const uint32_t n = d->tq_cap[w];
-        uint32_t s = c->tfree[w][n - 1 - c->ntq[w]];
+        uint32_t s = c->tfree[w];
+        c->tfree[w] = c->tnext[w][s];
         uint32_t a = c->tarr_head[w] + (c->ntq[w] - c->chk[w]);
-        c->tarr[w][a < n ? a : a - n] = s;
+        c->tarr[w][a < n ? a : a - n] = (uint16_t)s;
         c->ntq[w]++;
         q = &c->tslot[w][s];
     } else {
@@ -240,16 +243,18 @@ static void issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
     c->hitsum[0] -= k->hits[0];
     c->hitsum[1] -= k->hits[1];
     k->hits[0] = k->hits[1] = 0;
-    uint32_t B = d->cfg.ctrl.bank_queue;
+    uint32_t B = d->cfg.ctrl.bank_queue, h[2] = { 0, 0 };
     if (B) {                            /* the bank's own queue: at most B rows per direction */
         for (int w = 0; w < 2; w++) {
             const uint32_t *rows = c->bqrow[w] + (size_t)b * B;
-            for (uint32_t j = 0; j < k->bq[w]; j++) k->hits[w] += rows[j] == row;
+            for (uint32_t j = 0; j < k->bq[w]; j++) h[w] += rows[j] == row;
         }
     } else {
-        for (uint32_t i = 0; i < c->nr; i++) k->hits[0] += c->rq[i].bank == b && c->rq[i].row == row;
-        for (uint32_t i = 0; i < c->nw; i++) k->hits[1] += c->wq[i].bank == b && c->wq[i].row == row;
+        for (uint32_t i = 0; i < c->nr; i++) h[0] += c->rq[i].bank == b && c->rq[i].row == row;
+        for (uint32_t i = 0; i < c->nw; i++) h[1] += c->wq[i].bank == b && c->wq[i].row == row;
     }
+    k->hits[0] = (uint16_t)h[0];        /* <= bq[0], bq[1]: 16 bits */
+    k->hits[1] = (uint16_t)h[1];
     k->streak = 0;
     c->hitsum[0] += k->hits[0];
     c->hitsum[1] += k->hits[1];
@@ -553,8 +558,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         uint32_t b = (uint32_t)refill / 2, s = 0;
         bool w = refill & 1;
         SIM_ASSERT(c->banks[b].pend[w] > 0);
-        s = c->whead[w][b];
-        c->whead[w][b] = c->wnext[w][s];     /* (meaningless once the list is empty) */
+        s = c->banks[b].whead[w];
+        c->banks[b].whead[w] = c->tnext[w][s];   /* (meaningless once the list is empty) */
         c->banks[b].pend[w]--;
         c->chk[w]--;
         tq_to_bank(d, c, w, s, t);

@@ -28,15 +28,19 @@ typedef struct dreq {
     uint8_t  touched;                /* a command was issued on its behalf (hit/miss decided) */
 } dreq;
 
+/* One cache line per bank (the banks are carved line-aligned, see dchan.mem): the counters fit
+ * 16 bits (at most read_queue/write_queue <= 1024 requests of a direction are queued). */
 typedef struct dbank {
-    uint32_t open_row;               /* ROW_NONE when precharged */
-    uint32_t bg, rank;               /* its bank group (flat) and rank */
-    uint32_t hits[2];                /* bank-queued reads [0] / writes [1] that hit open_row */
-    uint32_t bq[2];                  /* reads / writes in its command queue */
-    uint32_t pend[2];                /* visible reads / writes waiting for room in it */
-    uint32_t streak;                 /* column commands since its row was opened */
     uint64_t next_act, next_pre, next_rd, next_wr; /* earliest cycle for each command */
+    uint32_t open_row;               /* ROW_NONE when precharged */
+    uint32_t streak;                 /* column commands since its row was opened */
+    uint16_t bg, rank;               /* its bank group (flat) and rank */
+    uint16_t hits[2];                /* bank-queued reads [0] / writes [1] that hit open_row */
+    uint16_t bq[2];                  /* reads / writes in its command queue */
+    uint16_t pend[2];                /* visible reads / writes waiting for room in it */
+    uint16_t whead[2], wtail[2];     /* the first and last slot of their waiting list */
 } dbank;
+_Static_assert(sizeof(dbank) == 64, "one cache line per bank");
 
 typedef struct dgroup { uint64_t next_act, next_rd, next_wr; } dgroup;
 
@@ -54,57 +58,65 @@ typedef struct drank {
 
 typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } dstat_ch;
 
+/* A controller. The fields that every scheduling pass reads come first (the struct is aligned to
+ * a cache line), and its small arrays (banks, groups, ranks, per-bank rows and stamps, the
+ * transaction-queue slots and lists) are carved out of one line-aligned block (mem), so that a
+ * pass touches few cache lines: with 32 controllers due every other clock, what a controller
+ * touches does not stay in L1 otherwise. */
 typedef struct dchan {
+    _Alignas(64)
     dreq    *rq, *wq;                /* schedulable requests, oldest first (windows into rbuf/wbuf) */
     uint32_t nr, nw;
+    uint32_t nbq[2];                 /* requests in rq / wq */
+    uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */
+    uint32_t nbusy[2];               /* banks with bq[w] > 0 (pass 4 stops once it has seen them) */
     /* With bank queues (bank_queue > 0), rq/wq hold the bank-queued requests, in the order
      * they entered their bank queue ("visible" = that cycle), and the transaction queues hold
      * the requests not yet in a bank queue. Without, rq/wq hold every request in arrival order
      * and the transaction queues are unused.
      * A transaction-queue request stays in one slot of tslot[w] from dram_send until it enters
-     * its bank queue (it is never moved); it is on exactly one of two index lists: the arrival
-     * ring (sent, not yet visible to the scheduler, in arrival order: visible is increasing) or
-     * its bank's waiting list (visible, waiting for room in its bank queue, oldest first). So
-     * pass 0 looks only at the ring's head, and a bank queue with room takes its next request
-     * from its own list: no search, and nothing is shifted. */
-    dreq    *tslot[2];               /* [tq_cap[w]] slots; a free slot has addr TQ_FREE */
-    uint32_t *tfree[2];              /* free slot indices (a stack) */
-    uint32_t *tarr[2];               /* the arrival ring: [tq_cap[w]] slot indices */
-    uint32_t tarr_head[2];           /* its oldest entry */
-    uint32_t *wnext[2];              /* per slot: the next slot on its bank's waiting list */
-    uint32_t *whead[2], *wtail[2];   /* per bank: its waiting list's first and last slot */
+     * its bank queue (it is never moved). A slot is on exactly one of three lists: the free
+     * list (threaded through tnext[w]), the arrival ring (tarr[w], slot indices: sent, not yet
+     * visible to the scheduler, in arrival order, so visible increases along it) or its bank's
+     * waiting list (visible, waiting for room in its bank queue, oldest first; threaded through
+     * tnext[w] from dbank.whead to dbank.wtail). So pass 0 looks only at the ring's head, and a
+     * bank queue with room takes its next request from its own list: no search, and nothing is
+     * shifted. */
     uint32_t ntq[2];                 /* requests in the transaction queue (slots in use) */
     uint32_t chk[2];                 /* of which visible and waiting for bank-queue room (the
                                         sum of the banks' pend[w]); the other ntq - chk are on
                                         the arrival ring */
-    uint32_t nbq[2];                 /* requests in rq / wq */
-    uint32_t nbusy[2];               /* banks with bq[w] > 0 (pass 4 stops once it has seen them) */
+    uint32_t tarr_head[2];           /* the arrival ring's oldest entry */
+    uint32_t tfree[2];               /* the first free slot (free list threaded through tnext) */
+    /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
+    bool     write_mode;
+    /* scheduling caches (see "Scheduling caches" in dram.c): pass 4 (ACT/PRE) cannot issue before
+     * p4_wake for the requests visible at p4_t in mode p4_mode with refresh mask p4_refmask */
+    bool     p4_valid, p4_mode;
+    bool     p3_valid, p3_mode;          /* the same for pass 3 (column commands) */
+    uint32_t p4_refmask, p3_refmask;
+    uint32_t stamp;
+    uint64_t p4_wake, p4_t;
+    uint64_t p3_wake, p3_t;
     uint64_t col_lb[2];              /* min over ranks of next_rd [0] / next_wr [1]: no column
                                         command of that kind issues before it (kept by issue_col) */
     uint64_t ref_min;                /* min over ranks of ref_due: no refresh is due before it */
-    dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
-    uint32_t hitsum[2];              /* sum of banks[].hits[] per queue */
     dbank   *banks;
     dgroup  *groups;
     drank   *ranks;
-    uint32_t *seen;                  /* per bank: stamp of the last scheduling pass that looked */
     uint32_t *orow;                  /* per bank: copy of banks[].open_row, dense for the scans */
+    uint32_t *seen;                  /* per bank: stamp of the last scheduling pass that looked */
     uint32_t *bqrow[2];              /* with bank queues: the rows of bank b's queued reads /
                                         writes at [b * bank_queue, + banks[b].bq[w]), any order */
-    uint32_t stamp;
+    dreq    *tslot[2];               /* [tq_cap[w]] slots; a free slot has addr TQ_FREE */
+    uint16_t *tnext[2];              /* per slot: the next slot on its list */
+    uint16_t *tarr[2];               /* the arrival ring: [tq_cap[w]] slot indices */
+    dstat_ch st;
+    /* colder */
+    dreq    *rbuf, *wbuf;            /* 2 x capacity each, so removal near the head is cheap */
     uint32_t rr;                     /* round-robin arbitration: the bank to look at first */
     uint32_t *rr_cnt, *rr_ord;       /* its scratch: per-bank counts (banks + 1), scan order */
-    /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
-    bool     write_mode;
-    /* scheduling caches (see "Scheduling caches" below): pass 4 (ACT/PRE) cannot issue before
-     * p4_wake for the requests visible at p4_t in mode p4_mode with refresh mask p4_refmask */
-    bool     p4_valid, p4_mode;
-    uint32_t p4_refmask;
-    uint64_t p4_wake, p4_t;
-    bool     p3_valid, p3_mode;          /* the same for pass 3 (column commands) */
-    uint32_t p3_refmask;
-    uint64_t p3_wake, p3_t;
-    dstat_ch st;
+    void    *mem;                    /* the block the small arrays are carved from (to free) */
 } dchan;
 
 /* completions in done order; cap is a power of two (256, doubled when full) */
@@ -123,7 +135,8 @@ typedef struct dram_counters {
 struct dram {
     dram_cfg cfg;
     uint64_t now;
-    dchan   *ch;
+    dchan   *ch;                     /* [nctrl], line-aligned within ch_mem */
+    void    *ch_mem;
     uint32_t nctrl, nbanks, ngroups, nranks_, bl2;
     bool     exhaustive;
     uint64_t *wake;                  /* [nctrl] per controller: earliest cycle at which it can

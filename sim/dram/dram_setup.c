@@ -3,6 +3,18 @@
 #include "dram/dram_int.h"
 
 /* ---- create / destroy ---- */
+enum { LINE = 64 };                  /* cache-line size the hot state is laid out for */
+static void *line_align(void *p) { return (void *)(((uintptr_t)p + LINE - 1) & ~(uintptr_t)(LINE - 1)); }
+
+/* Carves arrays out of one block, each starting on a cache line; with base NULL it only sizes. */
+typedef struct carve { char *base; size_t off; } carve;
+static void *carve_take(carve *k, size_t n)
+{
+    void *p = k->base ? k->base + k->off : NULL;
+    k->off += (n + LINE - 1) & ~(size_t)(LINE - 1);
+    return p;
+}
+
 dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *err)
 {
     if (!cfg || cfg->nctrl == 0 || cfg->request_bytes == 0) {
@@ -43,41 +55,52 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         d->fshift[f] = cfg->map_shift[f];
         d->fmask[f] = (1ull << cfg->map_bits[f]) - 1;
     }
-    d->ch = sim_xcalloc(d->nctrl, sizeof *d->ch);
+    d->ch_mem = sim_xcalloc(1, d->nctrl * sizeof *d->ch + LINE - 1);
+    d->ch = line_align(d->ch_mem);
     d->wake = sim_xcalloc(d->nctrl, sizeof *d->wake);
+    const uint32_t B = cfg->ctrl.bank_queue;
     for (uint32_t i = 0; i < d->nctrl; i++) {
         dchan *c = &d->ch[i];
         c->rq = c->rbuf = sim_xcalloc(2 * (size_t)d->qcap[0], sizeof *c->rq);
         c->wq = c->wbuf = sim_xcalloc(2 * (size_t)d->qcap[1], sizeof *c->wq);
-        c->banks = sim_xcalloc(d->nbanks, sizeof *c->banks);
-        c->groups = sim_xcalloc(d->ngroups, sizeof *c->groups);
-        c->ranks = sim_xcalloc(o->ranks, sizeof *c->ranks);
-        c->seen = sim_xcalloc(d->nbanks, sizeof *c->seen);
         if (cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN) {
             c->rr_cnt = sim_xcalloc(d->nbanks + 1, sizeof *c->rr_cnt);
             c->rr_ord = sim_xcalloc(maxu(d->qcap[0], d->qcap[1]), sizeof *c->rr_ord);
         }
-        c->orow = sim_xcalloc(d->nbanks, sizeof *c->orow);
-        if (cfg->ctrl.bank_queue)
-            for (int w = 0; w < 2; w++) {
-                c->bqrow[w] = sim_xcalloc((size_t)d->nbanks * cfg->ctrl.bank_queue, sizeof *c->bqrow[w]);
+        /* the small arrays: sized in a first pass (base NULL), then carved from one block */
+        carve k = { NULL, 0 };
+        for (int pass = 0; pass < 2; pass++) {
+            k.off = 0;
+            c->banks = carve_take(&k, d->nbanks * sizeof *c->banks);
+            c->groups = carve_take(&k, d->ngroups * sizeof *c->groups);
+            c->ranks = carve_take(&k, o->ranks * sizeof *c->ranks);
+            c->orow = carve_take(&k, d->nbanks * sizeof *c->orow);
+            c->seen = carve_take(&k, d->nbanks * sizeof *c->seen);
+            for (int w = 0; w < 2 && B; w++) {
                 uint32_t n = d->tq_cap[w];
-                c->tslot[w] = sim_xcalloc(n, sizeof *c->tslot[w]);
-                c->tfree[w] = sim_xcalloc(n, sizeof *c->tfree[w]);
-                c->tarr[w] = sim_xcalloc(n, sizeof *c->tarr[w]);
-                c->wnext[w] = sim_xcalloc(n, sizeof *c->wnext[w]);
-                c->whead[w] = sim_xcalloc(d->nbanks, sizeof *c->whead[w]);
-                c->wtail[w] = sim_xcalloc(d->nbanks, sizeof *c->wtail[w]);
-                for (uint32_t j = 0; j < n; j++) {
-                    c->tslot[w][j].addr = TQ_FREE;
-                    c->tfree[w][j] = n - 1 - j;     /* slot 0 on top */
-                }
+                c->bqrow[w] = carve_take(&k, (size_t)d->nbanks * B * sizeof *c->bqrow[w]);
+                c->tslot[w] = carve_take(&k, n * sizeof *c->tslot[w]);
+                c->tnext[w] = carve_take(&k, n * sizeof *c->tnext[w]);
+                c->tarr[w] = carve_take(&k, n * sizeof *c->tarr[w]);
             }
+            if (pass == 0) {
+                c->mem = sim_xcalloc(1, k.off + LINE - 1);
+                k.base = line_align(c->mem);
+            }
+        }
+        for (int w = 0; w < 2 && B; w++) {
+            uint32_t n = d->tq_cap[w];
+            for (uint32_t j = 0; j < n; j++) {
+                c->tslot[w][j].addr = TQ_FREE;
+                c->tnext[w][j] = (uint16_t)(j + 1);     /* the free list: 0, 1, ... */
+            }
+            c->tfree[w] = 0;
+        }
         for (uint32_t b = 0; b < d->nbanks; b++) {
             c->banks[b].open_row = ROW_NONE;
             c->orow[b] = ROW_NONE;
-            c->banks[b].bg = b / o->banks_per_group;
-            c->banks[b].rank = b / (o->banks_per_group * o->bank_groups);
+            c->banks[b].bg = (uint16_t)(b / o->banks_per_group);
+            c->banks[b].rank = (uint16_t)(b / (o->banks_per_group * o->bank_groups));
         }
         for (uint32_t r = 0; r < o->ranks; r++) c->ranks[r].ref_due = t->tREFI;
         c->ref_min = t->tREFI;
@@ -150,17 +173,12 @@ void dram_destroy(dram *d)
 {
     if (!d) return;
     for (uint32_t i = 0; i < d->nctrl; i++) {
-        free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].banks);
-        free(d->ch[i].groups); free(d->ch[i].ranks); free(d->ch[i].seen); free(d->ch[i].rr_cnt); free(d->ch[i].rr_ord); free(d->ch[i].orow);
-        free(d->ch[i].bqrow[0]); free(d->ch[i].bqrow[1]);
-        for (int w = 0; w < 2; w++) {
-            free(d->ch[i].tslot[w]); free(d->ch[i].tfree[w]); free(d->ch[i].tarr[w]);
-            free(d->ch[i].wnext[w]); free(d->ch[i].whead[w]); free(d->ch[i].wtail[w]);
-        }
+        free(d->ch[i].rbuf); free(d->ch[i].wbuf); free(d->ch[i].mem);
+        free(d->ch[i].rr_cnt); free(d->ch[i].rr_ord);
         if (d->names) free(d->names[i]);
     }
     free(d->names);
-    free(d->ch);
+    free(d->ch_mem);
     free(d->wake);
     free(d->rd_done.tag); free(d->rd_done.done);
     free(d->wr_done.tag); free(d->wr_done.done);
