@@ -1,6 +1,7 @@
 // 370_dram_devices: the device configs beyond HBM2/DDR4 (docs/dram.md section 2) and the
 // org.beats_per_clock field they need. Every expected value is computed by hand from the
-// config's own timing table (docs/dram.md, "lpddr5-6400.json"), not read from the program.
+// config's own timing table (docs/dram.md section 2: "lpddr5-6400.json", "ddr5-3200.json",
+// "gddr6-14000.json"), not read from the program.
 //
 // lpddr5-6400: tCK 1.25 ns (CK 800 MHz), 8 data beats per CK (WCK:CK 4:1, 6400 Mb/s), BL16 on
 // a x16 channel = 32 B per burst, a burst holds the bus B = 16 / 8 = 2 clocks;
@@ -176,4 +177,113 @@ TEST(DramDevices, Ddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
   double pct = seq_pct(h, 100000);
   EXPECT_GE(pct, 90.0);
   EXPECT_LE(pct, 100.0 * (1.0 - double(D5tRFC) / double(D5tREFI)));
+}
+
+// gddr6-14000 (docs/dram.md, "gddr6-14000.json"): tCK 572 ps (CK 1.75 GHz), 8 data beats per
+// CK, 16 x16 channels (eight 8Gb two-channel devices), BL16 = 32 B per burst, a burst holds the
+// bus 16 / 8 = 2 clocks; CL 24, tRCDRD 27, tRP 27, tRAS 53, tRRD 8, tFAW 29, tRFC 210,
+// tREFI 3321; VDD 1.35 V, per-channel IDD0 215, IDD2N 155, IDD3N 230, IDD4R 610 mA.
+namespace {
+const char *kG6 = "configs/dram/gddr6-14000.json";
+constexpr uint64_t G6B = 2, G6CL = 24, G6tRCD = 27, G6tRP = 27, G6tRAS = 53, G6tRRD = 8,
+                   G6tFAW = 29, G6tRFC = 210, G6tREFI = 3321;
+constexpr double G6tCKns = 0.572, G6VDD = 1.35;
+}  // namespace
+
+TEST(DramDevices, Gddr6LoadsAsSixteenX16ChannelsOfEightDevices) {
+  DramH h(kG6);
+  // x16 x BL16 = 32 B; 2 KB page = 1024 columns x 2 B (64 columns x 256-bit prefetch);
+  // 16 banks x 16384 rows x 2 KB = 512 MiB (4 Gb) per channel, 16 channels = 8 GiB;
+  // 32 B per 2 CK of 0.572 ns = 27.97 GB/s per channel (16 pins x 14 Gb/s = 28 GB/s, the
+  // 572 ps clock of the source rounds CK down by 0.1 %)
+  expect_shape(h, 8, 32, 2048, uint64_t(8) << 30, 16 * 32 / (2 * G6tCKns));
+  EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg) / h.cfg.org.channels, 16 * 14.0 / 8, 0.03);
+}
+
+TEST(DramDevices, Gddr6SingleReadLatenciesFollowItsTimingTable) {
+  DramH h(kG6);
+  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+  uint64_t t1 = h.run_until(1);
+  EXPECT_EQ(t1, 1 + G6tRCD + G6CL + G6B);                     // closed bank: 54
+  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
+  EXPECT_EQ(h.run_until(2) - t1, 1 + G6CL + G6B);             // row hit: 27
+  h.tick_to(400);
+  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
+  EXPECT_EQ(h.run_until(3) - 400, 1 + G6tRP + G6tRCD + G6CL + G6B);   // conflict: 81
+  // a conflict right after its ACT waits for tRAS: PRE at ACT + 53
+  h.tick_to(1000);
+  h.send(h.addr(0, 1, 0, 5), false, 4);                       // ACT at 1001
+  h.tick_to(1002);
+  h.send(h.addr(0, 1, 0, 6), false, 5);
+  EXPECT_EQ(h.run_until(5), 1001 + G6tRAS + G6tRP + G6tRCD + G6CL + G6B);
+}
+
+TEST(DramDevices, Gddr6SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
+  // refresh takes tRFC / tREFI = 210 / 3321 = 6.3 %: the stream lies in [90 %, 93.7 %]
+  DramH h(kG6);
+  double pct = seq_pct(h, 100000);
+  EXPECT_GE(pct, 90.0);
+  EXPECT_LE(pct, 100.0 * (1.0 - double(G6tRFC) / double(G6tREFI)));
+}
+
+TEST(DramDevices, Gddr6RandomReadsLandAtTheActivateRateBound) {
+  // One channel, random rows: ACT rate <= min(4 / tFAW, 1 / tRRD) = min(0.138, 0.125) =
+  // 0.125 /clk (16 banks / (tRAS + tRP) = 0.2 is looser); utilisation <= 0.125 x B = 0.25,
+  // times 1 - tRFC/tREFI.
+  DramH h(kG6);
+  uint64_t mask = ~(uint64_t(15) << h.cfg.map_shift[DRAM_F_CH]);  // channel 0 only
+  dram_gen g;
+  dram_gen_init(&g, &h.cfg, DRAM_GEN_RANDOM, 20000, 7, 0, 100);
+  g.addr_mask = mask;
+  dram_replay_stats rs{};
+  sim_err e{};
+  ASSERT_EQ(dram_replay(h.d, nullptr, &g, true, &rs, &e), SIM_OK) << e.msg;
+  dram_update_stats(h.d);
+  double u;
+  ASSERT_TRUE(stats_get(h.st, "dram.ch0.utilisation", &u));
+  double act_bound = std::min(4.0 / G6tFAW, 1.0 / G6tRRD);
+  EXPECT_EQ(h.stat("dram.ch1.reads"), 0u);
+  // no ACT while a channel refreshes, so the refresh share comes off the bound too
+  EXPECT_LE(u, act_bound * G6B * (1.0 - double(G6tRFC) / double(G6tREFI)) + 0.002);
+  EXPECT_GE(u, 0.95 * act_bound * G6B * (1.0 - double(G6tRFC) / double(G6tREFI)));
+  EXPECT_LE(double(h.stat("dram.cmd_act")) / double(h.stat("dram.cycles")), act_bound + 1e-3);
+}
+
+TEST(DramDevices, Gddr6EnergiesFollowItsPerChannelCurrents) {
+  DramH h(kG6);
+  h.send(h.addr(0, 0, 0, 3), false, 1);
+  h.run_until(1);
+  dram_energy e;
+  dram_get_energy(h.d, &e);
+  // ACT+PRE: VDD (IDD0 tRC - (IDD3N tRAS + IDD2N tRP)) tCK, tRC = tRAS + tRP = 80:
+  // 1.35 x (215 x 80 - (230 x 53 + 155 x 27)) x 0.572 = 1.35 x 825 x 0.572 = 637.065 pJ
+  EXPECT_NEAR(e.act_pj, G6VDD * (215.0 * 80 - (230.0 * 53 + 155.0 * 27)) * G6tCKns, 1e-9);
+  EXPECT_NEAR(e.act_pj, 637.065, 1e-9);
+  // RD burst: VDD (IDD4R - IDD3N) B tCK = 1.35 x 380 x 2 x 0.572 = 586.872 pJ (2.29 pJ/bit)
+  EXPECT_NEAR(e.rd_pj, 586.872, 1e-9);
+}
+
+TEST(DramDevices, Gddr6FourActivateWindowIsNotTheBindingBound) {
+  // The source's tFAW (29) is below 4 x tRRD (32), as on the datasheet it encodes: five ACTs
+  // to five banks land tRRD apart, the fifth at 4 x tRRD after the first, not at tFAW.
+  DramH h(kG6);
+  EXPECT_EQ(h.cfg.t.tFAW, G6tFAW);
+  EXPECT_LT(G6tFAW, 4 * G6tRRD);
+  for (uint64_t i = 0; i < 5; i++) h.send(h.addr(0, i % 4, i / 4, 7), false, 10 + i);
+  for (uint64_t i = 0; i < 5; i++) h.run_until(10 + i);
+  // ACTs at 1, 9, 17, 25, 33: the last read completes at 33 + tRCD + CL + B
+  EXPECT_EQ(h.run_until(14), 1 + 4 * G6tRRD + G6tRCD + G6CL + G6B);
+  EXPECT_EQ(h.stat("dram.cmd_act"), 5u);
+}
+
+TEST(DramDevices, Gddr6RefreshesEveryChannelAtTrefiWithItsIdd5) {
+  DramH h(kG6);
+  h.tick_to(G6tREFI - 1);
+  EXPECT_EQ(h.stat("dram.cmd_ref"), 0u);
+  h.tick_to(G6tREFI + 1);
+  EXPECT_EQ(h.stat("dram.cmd_ref"), 16u);
+  dram_energy e;
+  dram_get_energy(h.d, &e);
+  // 16 x VDD (IDD5AB - IDD3N) tRFC tCK = 16 x 1.35 x (395 - 230) x 210 x 0.572 pJ
+  EXPECT_NEAR(e.ref_pj, 16 * G6VDD * (395.0 - 230.0) * double(G6tRFC) * G6tCKns, 1e-6);
 }
