@@ -3,6 +3,7 @@
 #include "dram/dram_stream.h"
 #include "base/fileio.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,15 +314,103 @@ bool dram_gen_next(dram_gen *g, dram_req *r)
     return true;
 }
 
+/* ---- reading ahead: a reader thread parses the text into a ring of chunks ---- */
+/* The reader fills chunk (produced % AHEAD_N) while the replay uses chunk (consumed % AHEAD_N);
+ * a chunk ends at the end of the text or at a bad line, whose error it carries, so the replay
+ * meets the requests and the error in the order of the text. Both sides share one mutex and
+ * condition variable, taken once per chunk; a reader that finds the ring full sleeps until half
+ * of it is free, so it is woken once per AHEAD_N / 2 chunks, not once per chunk (each wake-up
+ * is a system call on the replay's side). 8 chunks of 4096 requests: 768 KiB. */
+enum { AHEAD_CHUNK = 4096, AHEAD_N = 8 };
+typedef struct ahead_chunk {
+    dram_req r[AHEAD_CHUNK];
+    uint32_t n;                     /* requests in r */
+    bool     last;                  /* the text ends after them (rc: how) */
+    int      rc;
+    sim_err  err;                   /* the bad line's message when rc != SIM_OK */
+} ahead_chunk;
+typedef struct ahead {
+    dram_text      *t;              /* the reader's alone while it runs */
+    ahead_chunk     ch[AHEAD_N];
+    uint64_t        produced, consumed;   /* chunks handed over / given back (under mu) */
+    bool            stop;           /* the replay is done: the reader returns */
+    bool            rwait, cwait;   /* the reader / the replay sleeps on cv */
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    pthread_t       tid;
+} ahead;
+
+static void *ahead_main(void *arg)
+{
+    ahead *a = arg;
+    for (bool last = false; !last;) {
+        pthread_mutex_lock(&a->mu);
+        if (a->produced - a->consumed == AHEAD_N) {
+            a->rwait = true;
+            while (a->produced - a->consumed > AHEAD_N / 2 && !a->stop) pthread_cond_wait(&a->cv, &a->mu);
+            a->rwait = false;
+        }
+        bool stop = a->stop;
+        ahead_chunk *c = &a->ch[a->produced % AHEAD_N];
+        pthread_mutex_unlock(&a->mu);
+        if (stop) break;
+        c->n = 0;
+        c->rc = SIM_OK;
+        c->last = false;
+        while (c->n < AHEAD_CHUNK && !c->last) {
+            if (text_next(a->t, &c->r[c->n], &c->rc, &c->err)) c->n++;
+            else c->last = true;
+        }
+        last = c->last;
+        pthread_mutex_lock(&a->mu);
+        a->produced++;
+        if (a->cwait) pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+    return NULL;
+}
+
 /* ---- replay ---- */
 typedef struct src {
     const dram_stream *s; dram_gen *g; dram_text *t;   /* exactly one non-NULL */
     size_t pos; dram_req cur; bool have; int rc;
+    ahead *a;                       /* with t: the reader thread, or NULL (read inline) */
+    const ahead_chunk *c;           /* the chunk in use (NULL before the first) */
 } src;
+
+/* The next chunk from the reader: gives the used one back, waits for a full one. */
+static void ahead_take(src *x)
+{
+    ahead *a = x->a;
+    pthread_mutex_lock(&a->mu);
+    if (x->c) {
+        a->consumed++;
+        if (a->rwait && a->produced - a->consumed <= AHEAD_N / 2) pthread_cond_broadcast(&a->cv);
+    }
+    if (a->produced == a->consumed) {
+        a->cwait = true;
+        while (a->produced == a->consumed) pthread_cond_wait(&a->cv, &a->mu);
+        a->cwait = false;
+    }
+    x->c = &a->ch[a->consumed % AHEAD_N];
+    pthread_mutex_unlock(&a->mu);
+    x->pos = 0;
+}
 
 static inline void src_next(src *x, sim_err *err)
 {
-    if (x->t) {
+    if (x->a) {
+        while (!x->c || x->pos == x->c->n) {
+            if (x->c && x->c->last) {
+                x->have = false;
+                if ((x->rc = x->c->rc) != SIM_OK && err) *err = x->c->err;
+                return;
+            }
+            ahead_take(x);
+        }
+        x->cur = x->c->r[x->pos++];
+        x->have = true;
+    } else if (x->t) {
         x->have = text_next(x->t, &x->cur, &x->rc, err);
     } else if (x->s) {
         x->have = x->pos < x->s->n;
@@ -368,15 +457,43 @@ int dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_repl
                 sim_err *err)
 {
     SIM_ASSERT((s != NULL) != (g != NULL));
-    src x = { s, g, NULL, 0, { 0, 0, false }, false, SIM_OK };
+    src x = { s, g, NULL, 0, { 0, 0, false }, false, SIM_OK, NULL, NULL };
     return replay(d, &x, skip, rs, err);
 }
 
 int dram_replay_text(dram *d, dram_text *t, bool skip, dram_replay_stats *rs, sim_err *err)
 {
     SIM_ASSERT(t && t->p);
-    src x = { NULL, NULL, t, 0, { 0, 0, false }, false, SIM_OK };
-    return replay(d, &x, skip, rs, err);
+    src x = { NULL, NULL, t, 0, { 0, 0, false }, false, SIM_OK, NULL, NULL };
+    bool thread = t->ahead > 0 || (t->ahead == 0 && t->view.len >= DRAM_TEXT_AHEAD_BYTES);
+    ahead *a = thread ? sim_xmalloc(sizeof *a) : NULL;
+    if (a) {
+        a->t = t;
+        a->produced = a->consumed = 0;
+        a->stop = a->rwait = a->cwait = false;
+        pthread_mutex_init(&a->mu, NULL);
+        pthread_cond_init(&a->cv, NULL);
+        if (pthread_create(&a->tid, NULL, ahead_main, a) == 0) {
+            x.a = a;
+        } else {                              /* no thread: read inline, same results */
+            pthread_mutex_destroy(&a->mu);
+            pthread_cond_destroy(&a->cv);
+            free(a);
+            a = NULL;
+        }
+    }
+    int rc = replay(d, &x, skip, rs, err);
+    if (a) {
+        pthread_mutex_lock(&a->mu);
+        a->stop = true;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        pthread_join(a->tid, NULL);
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        free(a);
+    }
+    return rc;
 }
 
 void dram_replay_stats_register(stats *st, const char *prefix, dram_replay_stats *rs)

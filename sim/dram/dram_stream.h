@@ -47,7 +47,13 @@ typedef struct dram_text {
                                        it to compare with the general parser alone */
     uint64_t    capacity;           /* cfg.capacity_bytes */
     uint32_t    req_bytes;          /* cfg.request_bytes */
+    int8_t      ahead;              /* dram_replay_text's reader thread: 0 = when the text is a
+                                       file of at least DRAM_TEXT_AHEAD_BYTES, 1 = always, -1 =
+                                       never (tests set it; results are the same either way) */
 } dram_text;
+/* dram_replay_text parses a file of at least this many bytes in a reader thread, which runs
+ * ahead of the replay by a few chunks of requests (docs/performance-dram.md). */
+#define DRAM_TEXT_AHEAD_BYTES (1u << 20)
 /* Read a text over text (NUL-terminated, kept by the caller) / over the file at path (whole
  * file read first: I/O errors and "contains a NUL byte" come from here). */
 void dram_text_init(dram_text *t, const char *path, const char *text, const dram_cfg *cfg);
@@ -84,7 +90,9 @@ typedef struct dram_replay_stats {
 int  dram_replay(dram *d, const dram_stream *s, dram_gen *g, bool skip, dram_replay_stats *rs,
                  sim_err *err);
 /* The same for a text read as it goes: a bad line ends the replay there with its error
- * (the requests before it have been simulated; the statistics are then not meaningful). */
+ * (the requests before it have been simulated; the statistics are then not meaningful). The
+ * text may be parsed by a reader thread running ahead (t->ahead); the replay still sees the
+ * requests, and a bad line's error, in order, so results and messages do not depend on it. */
 int  dram_replay_text(dram *d, dram_text *t, bool skip, dram_replay_stats *rs, sim_err *err);
 /* Register rs's counters in st under <prefix>.stream_requests, .stream_delayed and
  * .stream_backpressure_cycles (end_cycle is not a counter); rs must outlive st's use. */

@@ -111,6 +111,17 @@ cyc=$(sed -n 's/^dram\.cycles *= *\([0-9]*\).*/\1/p' "$T/max.txt")
 printf '9 0x0 R\n5 0x40 R\n' >"$T/bad.trc"
 expect_exit 2 "$SPATTEN" dram --config "$CFG" --stream "$T/bad.trc"
 case "$LAST_ERR" in *"bad.trc:2: cycle 5 is before the previous request's cycle 9"*) ;; *) fail "$LAST_ERR";; esac
+# a file of over 1 MiB is parsed by a reader thread (docs/performance-dram.md; unit 355 compares
+# it with the inline reader): every request arrives (counts by hand), and a bad line near the
+# end is the usual one-line error naming its line
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%d %x R\n", int(i / 8), i * 64 }' >"$T/big.trc"
+[ "$(stat -c %s "$T/big.trc")" -gt 1048576 ] || fail "big.trc is not over 1 MiB"
+"$SPATTEN" dram --config "$CFG" --stream "$T/big.trc" >"$T/big.txt" || fail "big stream"
+grep -q '^dram.stream_requests  *= 100000 ' "$T/big.txt" || fail "want 100000 requests: $(grep stream_requests "$T/big.txt")"
+grep -q '^dram.reads  *= 100000 ' "$T/big.txt" || fail "want 100000 reads"
+{ head -n 99000 "$T/big.trc"; echo "12374 0x40 Q"; tail -n 1000 "$T/big.trc"; } >"$T/bigbad.trc"
+expect_exit 2 "$SPATTEN" dram --config "$CFG" --stream "$T/bigbad.trc"
+case "$LAST_ERR" in *"bigbad.trc:99001: "*) ;; *) fail "big stream, bad line: $LAST_ERR";; esac
 
 # bad config: exit 2 naming file and field
 sed 's/"tRP": 14/"tRP": 14, "tRPX": 3/' "$CFG" >"$T/badcfg.json"

@@ -151,8 +151,10 @@ TEST(DramTextFast, ArrayParserGrowsAndKeepsEveryRequest) {
 }
 
 namespace {
+// as_text: replayed as read (ahead: dram_text.ahead, 1 = reader thread, -1 = inline), else
+// parsed into an array first
 std::string replay_stats(const char *cfg, const std::string &text, bool as_text, bool skip, int *rc,
-                         std::string *msg) {
+                         std::string *msg, int ahead = -1) {
   DramH h(cfg);
   dram_replay_stats rs{};
   dram_replay_stats_register(h.st, "dram", &rs);
@@ -160,6 +162,7 @@ std::string replay_stats(const char *cfg, const std::string &text, bool as_text,
   if (as_text) {
     dram_text t;
     dram_text_init(&t, "r.trc", text.c_str(), &h.cfg);
+    t.ahead = (int8_t)ahead;
     *rc = dram_replay_text(h.d, &t, skip, &rs, &e);
   } else {
     dram_stream s{};
@@ -215,6 +218,49 @@ TEST(DramTextFast, ReplayAsReadMatchesTheParsedArrayAndStopsAtABadLine) {
   EXPECT_EQ(m1, m2);
   const std::string where = "r.trc:" + std::to_string(std::count(t.begin(), t.end(), '\n') + 1) + ": ";
   EXPECT_EQ(m1.rfind(where + "cycle 5 is before the previous request's cycle ", 0), 0u) << m1;
+}
+
+// The reader thread (dram_text.ahead = 1) hands the replay the same requests in the same order:
+// statistics byte-identical to the inline reader's, over a text of many chunks (the ring of 8 x
+// 4096 requests wraps several times; comments and blank lines between), and a bad line deep in
+// the text ends the replay with the same error and message, in a chunk boundary case too.
+TEST(DramTextFast, TheReaderThreadGivesTheSameReplayAndTheSameError) {
+  std::string t;
+  uint64_t x = 11, cyc = 0;
+  for (int i = 0; i < 70000; i++) {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    cyc += x % 2;
+    char b[64];
+    snprintf(b, sizeof b, "%llu %llx %c\n", (unsigned long long)cyc,
+             (unsigned long long)((x >> 8) % (1u << 22)) * 64, x % 10 < 3 ? 'W' : 'R');
+    t += b;
+    if (i % 9000 == 0) t += "# comment\n\n";
+  }
+  for (bool skip : {true, false}) {
+    int rc1, rc2;
+    std::string m1, m2;
+    std::string a = replay_stats("configs/dram/hbm2.json", t, true, skip, &rc1, &m1, 1);
+    std::string b = replay_stats("configs/dram/hbm2.json", t, true, skip, &rc2, &m2, -1);
+    ASSERT_EQ(rc1, SIM_OK) << m1;
+    ASSERT_EQ(rc2, SIM_OK) << m2;
+    EXPECT_EQ(a, b) << "skip " << skip;
+    EXPECT_NE(a.find("dram.stream_requests                         = 70000 "), std::string::npos) << a;
+  }
+  // a bad line after exactly 4 chunks of requests, and one in the middle of a chunk
+  for (size_t keep : {(size_t)4 * 4096, (size_t)50001}) {
+    size_t pos = 0;
+    for (size_t n = 0; n < keep; n++) pos = t.find('\n', pos) + 1;
+    std::string bad = t.substr(0, pos) + "zz 0x40 R\n" + t.substr(pos);
+    int rc1, rc2;
+    std::string m1, m2;
+    replay_stats("configs/dram/hbm2.json", bad, true, true, &rc1, &m1, 1);
+    replay_stats("configs/dram/hbm2.json", bad, true, true, &rc2, &m2, -1);
+    EXPECT_EQ(rc1, SIM_ETRACE);
+    EXPECT_EQ(rc2, SIM_ETRACE);
+    EXPECT_EQ(m1, m2);
+    const size_t line = (size_t)std::count(bad.begin(), bad.begin() + (long)pos, '\n') + 1;
+    EXPECT_EQ(m1.rfind("r.trc:" + std::to_string(line) + ": ", 0), 0u) << m1;
+  }
 }
 
 TEST(DramTextFast, FileIsMappedOrReadWithTheSameResult) {
