@@ -30,6 +30,28 @@ void expect_shape(const DramH &h, uint32_t bpc, uint32_t req, uint64_t page, uin
   EXPECT_EQ(h.cfg.capacity_bytes, cap);
   EXPECT_NEAR(dram_cfg_peak_gbps(&h.cfg), gbps, 1e-9);
 }
+// One read each to a closed bank, its open row and another row (once tRAS has passed), and a
+// conflict right after an ACT (its PRE waits for ACT + tRAS): the latencies a device's timing
+// table gives, with the front end's one clock; F = 1, B = burst clocks.
+struct Lat { uint64_t B, CL, tRCD, tRP, tRAS; };
+void expect_single_latencies(DramH &h, const Lat &l) {
+  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
+  uint64_t t1 = h.run_until(1);
+  EXPECT_EQ(t1, 1 + l.tRCD + l.CL + l.B);                               // closed bank
+  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
+  EXPECT_EQ(h.run_until(2) - t1, 1 + l.CL + l.B);                       // row hit
+  h.tick_to(400);
+  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
+  EXPECT_EQ(h.run_until(3) - 400, 1 + l.tRP + l.tRCD + l.CL + l.B);     // conflict
+  EXPECT_EQ(h.stat("dram.row_misses"), 1u);
+  EXPECT_EQ(h.stat("dram.row_hits"), 1u);
+  EXPECT_EQ(h.stat("dram.row_conflicts"), 1u);
+  h.tick_to(1000);
+  h.send(h.addr(0, 1, 0, 5), false, 4);                                  // ACT at 1001
+  h.tick_to(1002);
+  h.send(h.addr(0, 1, 0, 6), false, 5);
+  EXPECT_EQ(h.run_until(5), 1001 + l.tRAS + l.tRP + l.tRCD + l.CL + l.B);
+}
 // sequential reads generated on a config: the bandwidth in % of peak
 double seq_pct(DramH &h, uint64_t n) {
   dram_gen g;
@@ -56,29 +78,10 @@ TEST(DramDevices, Lpddr5LoadsWithTheDatasheetOrganisationAndBandwidth) {
 }
 
 TEST(DramDevices, Lpddr5SingleReadLatenciesFollowItsTimingTable) {
+  // closed bank 1 + 15 + 20 + 2 = 38, row hit 1 + 20 + 2 = 23, conflict 1 + 15 + 15 + 20 + 2
+  // = 53, conflict right after an ACT at 1001: 1001 + 34 + 15 + 15 + 20 + 2 = 1087
   DramH h(kLp5);
-  // closed bank: F + tRCD + CL + B = 1 + 15 + 20 + 2 = 38
-  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
-  uint64_t t1 = h.run_until(1);
-  EXPECT_EQ(t1, F + tRCD + CL + B);
-  // row hit: F + CL + B = 23
-  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
-  EXPECT_EQ(h.run_until(2) - t1, F + CL + B);
-  // conflict once tRAS has passed: F + tRP + tRCD + CL + B = 53
-  h.tick_to(200);
-  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
-  EXPECT_EQ(h.run_until(3) - 200, F + tRP + tRCD + CL + B);
-  EXPECT_EQ(h.stat("dram.row_misses"), 1u);
-  EXPECT_EQ(h.stat("dram.row_hits"), 1u);
-  EXPECT_EQ(h.stat("dram.row_conflicts"), 1u);
-}
-
-TEST(DramDevices, Lpddr5ConflictRightAfterAnActWaitsForTras) {
-  DramH h(kLp5);
-  h.send(h.addr(0, 0, 0, 5), false, 1);   // ACT at 1
-  h.tick_to(2);
-  h.send(h.addr(0, 0, 0, 6), false, 2);   // visible at 3; PRE waits for ACT + tRAS = 35
-  EXPECT_EQ(h.run_until(2), 1 + tRAS + tRP + tRCD + CL + B);  // 35 + 15 + 15 + 20 + 2 = 87
+  expect_single_latencies(h, {B, CL, tRCD, tRP, tRAS});
 }
 
 TEST(DramDevices, Lpddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
@@ -154,21 +157,9 @@ TEST(DramDevices, Ddr5LoadsAsTwoSubchannelsOfADimmRank) {
 }
 
 TEST(DramDevices, Ddr5SingleReadLatenciesFollowItsTimingTable) {
+  // closed bank 1 + 24 + 24 + 8 = 57, row hit 33, conflict 81, after an ACT 1001 + 52 + 80
   DramH h(kDdr5);
-  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
-  uint64_t t1 = h.run_until(1);
-  EXPECT_EQ(t1, 1 + D5tRCD + D5CL + D5B);                    // closed bank: 57
-  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
-  EXPECT_EQ(h.run_until(2) - t1, 1 + D5CL + D5B);            // row hit: 33
-  h.tick_to(400);
-  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
-  EXPECT_EQ(h.run_until(3) - 400, 1 + D5tRP + D5tRCD + D5CL + D5B);   // conflict: 81
-  // and a conflict right after its ACT waits for tRAS: PRE at ACT + 52
-  h.tick_to(1000);
-  h.send(h.addr(0, 1, 0, 5), false, 4);                      // ACT at 1001
-  h.tick_to(1002);
-  h.send(h.addr(0, 1, 0, 6), false, 5);
-  EXPECT_EQ(h.run_until(5), 1001 + D5tRAS + D5tRP + D5tRCD + D5CL + D5B);
+  expect_single_latencies(h, {D5B, D5CL, D5tRCD, D5tRP, D5tRAS});
 }
 
 TEST(DramDevices, Ddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
@@ -201,21 +192,9 @@ TEST(DramDevices, Gddr6LoadsAsSixteenX16ChannelsOfEightDevices) {
 }
 
 TEST(DramDevices, Gddr6SingleReadLatenciesFollowItsTimingTable) {
+  // closed bank 1 + 27 + 24 + 2 = 54, row hit 27, conflict 81, after an ACT 1001 + 53 + 80
   DramH h(kG6);
-  h.send(h.addr(0, 0, 0, 5, 0), false, 1);
-  uint64_t t1 = h.run_until(1);
-  EXPECT_EQ(t1, 1 + G6tRCD + G6CL + G6B);                     // closed bank: 54
-  h.send(h.addr(0, 0, 0, 5, 3), false, 2);
-  EXPECT_EQ(h.run_until(2) - t1, 1 + G6CL + G6B);             // row hit: 27
-  h.tick_to(400);
-  h.send(h.addr(0, 0, 0, 6, 0), false, 3);
-  EXPECT_EQ(h.run_until(3) - 400, 1 + G6tRP + G6tRCD + G6CL + G6B);   // conflict: 81
-  // a conflict right after its ACT waits for tRAS: PRE at ACT + 53
-  h.tick_to(1000);
-  h.send(h.addr(0, 1, 0, 5), false, 4);                       // ACT at 1001
-  h.tick_to(1002);
-  h.send(h.addr(0, 1, 0, 6), false, 5);
-  EXPECT_EQ(h.run_until(5), 1001 + G6tRAS + G6tRP + G6tRCD + G6CL + G6B);
+  expect_single_latencies(h, {G6B, G6CL, G6tRCD, G6tRP, G6tRAS});
 }
 
 TEST(DramDevices, Gddr6SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
