@@ -122,6 +122,23 @@ grep -q '^dram.reads  *= 100000 ' "$T/big.txt" || fail "want 100000 reads"
 { head -n 99000 "$T/big.trc"; echo "12374 0x40 Q"; tail -n 1000 "$T/big.trc"; } >"$T/bigbad.trc"
 expect_exit 2 "$SPATTEN" dram --config "$CFG" --stream "$T/bigbad.trc"
 case "$LAST_ERR" in *"bigbad.trc:99001: "*) ;; *) fail "big stream, bad line: $LAST_ERR";; esac
+# a stream file truncated by another process while it is replayed (it is mapped): a one-line
+# I/O error, exit 3, never a bus error. Timing decides whether the cut lands mid-replay (the
+# usual case: about 0.2 s of replay, cut after 0.05 s), before the file is opened (then a short
+# file: exit 0 or a bad last line, exit 2) or after the end (exit 0); a crash fails in each case.
+awk 'BEGIN { for (i = 0; i < 3000000; i++) printf "%d %x R\n", int(i / 16), i * 32 }' >"$T/cut.trc"
+"$SPATTEN" dram --config configs/dram/hbm2-spatten.json --stream "$T/cut.trc" >/dev/null 2>"$T/cut.err" &
+pid=$!
+sleep 0.05
+truncate -s 100000 "$T/cut.trc"
+wait "$pid"; rc=$?
+case $rc in
+    3) grep -qx "spatten: $T/cut.trc: the file shrank while it was being replayed (a stream file must not change during the run)" "$T/cut.err" \
+           || fail "truncated stream, exit 3: $(cat "$T/cut.err")" ;;
+    0|2) ;;
+    *) fail "truncated stream: exit $rc: $(cat "$T/cut.err")" ;;
+esac
+rm -f "$T/cut.trc"
 
 # bad config: exit 2 naming file and field
 sed 's/"tRP": 14/"tRP": 14, "tRPX": 3/' "$CFG" >"$T/badcfg.json"
