@@ -3,7 +3,8 @@
 #  - synthetic streams (--gen): 10 M sequential and 10 M random reads on the SpAtten HBM2
 #    setting, so the figure measures the model, not text parsing;
 #  - the text replay path (--stream) on a 2 M-line file, parsing included (the file is read as
-#    it is replayed: no array of requests), with and without bank queues.
+#    it is replayed: no array of requests; a file of 1 MiB or more is parsed by a reader thread,
+#    so its cpu time exceeds its wall time), with and without bank queues.
 # Measures only; never fails on time. N overrides the request count. Sequential and text runs
 # report the best of 3 (the machine may be shared), the random run a single run.
 set -eu
