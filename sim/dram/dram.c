@@ -13,14 +13,6 @@ uint64_t dram_cycle(const dram *d) { return d->now; }
 void dram_set_exhaustive(dram *d, bool on) { d->exhaustive = on; }
 uint32_t dram_channel_of(const dram *d, uint64_t addr) { return (uint32_t)field(&d->cfg, addr, DRAM_F_CH); }
 
-static void read_latency(dram *d, uint64_t lat)
-{
-    d->c.lat_sum += lat;
-    bump(&d->c.lat_max, lat);
-    int h = lat < 32 ? 0 : 64 - __builtin_clzll(lat) - 5;   /* bucket k: [32 << (k-1), 32 << k) */
-    d->c.lat_hist[h < NHIST - 1 ? h : NHIST - 1]++;
-}
-
 /* ---- front end ---- */
 /* Room in the transaction queue: without bank queues it holds every queued request; with
  * them, only those not yet moved into their bank's queue. */
@@ -215,163 +207,8 @@ bool dram_idle(const dram *d)
 /* Scheduling caches (dchan p3_* / p4_*): a valid cache holds a lower bound of the cycle at which
  * any queued request could have its column (p3) or row (p4) command issued. A change that can
  * only delay requests keeps the bound; one that makes a request ready sooner lowers it to that
- * request's own lower bound; anything else invalidates it. */
-static inline void p4_lower(dchan *c, uint64_t v) { if (v < c->p4_wake) c->p4_wake = v; }
-static inline void p3_lower(dchan *c, uint64_t v) { if (v < c->p3_wake) c->p3_wake = v; }
-
-/* ---- background-state accounting (energy) ---- */
-static void rank_open(dram *d, drank *r, uint64_t t)
-{
-    (void)d;
-    if (r->open_banks++ == 0) { r->pre_cycles += t - r->bg_mark; r->bg_mark = t; }
-}
-static void rank_close(dram *d, drank *r, uint64_t t)
-{
-    (void)d;
-    SIM_ASSERT(r->open_banks > 0);
-    if (--r->open_banks == 0) { r->active_cycles += t - r->bg_mark; r->bg_mark = t; }
-}
-
-/* ---- command issue: apply every timing rule (docs/dram.md, "Timing rules") ---- */
-static void issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
-{
-    const dram_timing *tm = &d->cfg.t;
-    dbank *k = &c->banks[b];
-    drank *r = &c->ranks[k->rank];
-    k->open_row = row;
-    c->orow[b] = row;
-    c->hitsum[0] -= k->hits[0];
-    c->hitsum[1] -= k->hits[1];
-    k->hits[0] = k->hits[1] = 0;
-    uint32_t B = d->cfg.ctrl.bank_queue, h[2] = { 0, 0 };
-    if (B) {                            /* the bank's own queue: at most B rows per direction */
-        for (int w = 0; w < 2; w++) {
-            const uint32_t *rows = c->bqrow[w] + (size_t)b * B;
-            for (uint32_t j = 0; j < k->bq[w]; j++) h[w] += rows[j] == row;
-        }
-    } else {
-        for (uint32_t i = 0; i < c->nr; i++) h[0] += c->rq[i].bank == b && c->rq[i].row == row;
-        for (uint32_t i = 0; i < c->nw; i++) h[1] += c->wq[i].bank == b && c->wq[i].row == row;
-    }
-    k->hits[0] = (uint16_t)h[0];        /* <= bq[0], bq[1]: 16 bits */
-    k->hits[1] = (uint16_t)h[1];
-    k->streak = 0;
-    c->hitsum[0] += k->hits[0];
-    c->hitsum[1] += k->hits[1];
-    bump(&k->next_rd, t + tm->tRCDRD);
-    bump(&k->next_wr, t + tm->tRCDWR);
-    bump(&k->next_pre, t + tm->tRAS);
-    bump(&k->next_act, t + d->t_rc);
-    bump(&c->groups[k->bg].next_act, t + tm->tRRD_L);
-    bump(&r->next_act, t + tm->tRRD_S);
-    r->faw[r->faw_i] = t;               /* ring holds the last four ACT cycles */
-    r->faw_i = (r->faw_i + 1) & 3;
-    r->acts++;
-    rank_open(d, r, t);
-    d->c.n_act++;
-    p3_lower(c, minu(k->next_rd, k->next_wr));  /* its queued requests to row: new hits */
-    p4_lower(c, k->next_pre);                   /* to other rows: conflicts, PRE from here */
-}
-
-static void issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t)
-{
-    dbank *k = &c->banks[b];
-    drank *r = &c->ranks[k->rank];
-    k->open_row = ROW_NONE;
-    c->orow[b] = ROW_NONE;
-    c->hitsum[0] -= k->hits[0];
-    c->hitsum[1] -= k->hits[1];
-    k->hits[0] = k->hits[1] = 0;
-    bump(&k->next_act, t + d->cfg.t.tRP);
-    p4_lower(c, k->next_act);                   /* its queued requests: ACT from here */
-    bump(&r->next_ref, t + d->cfg.t.tRP);
-    rank_close(d, r, t);
-    d->c.n_pre++;
-}
-
-static void record_kind(dram *d, dreq *q, int kind)
-{
-    if (q->touched) return;
-    q->touched = 1;
-    if (kind == 0) d->c.row_hits++;
-    else if (kind == 1) d->c.row_misses++;
-    else d->c.row_conflicts++;
-}
-
-static void issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
-{
-    const dram_cfg *cfg = &d->cfg;
-    dbank *k = &c->banks[q->bank];
-    uint32_t rk = k->rank, g = k->bg;
-    bool wr = q->is_write;
-    record_kind(d, q, 0);
-    SIM_ASSERT(k->hits[wr] > 0 && k->bq[wr] > 0);
-    k->hits[wr]--;                      /* it leaves the queue */
-    c->hitsum[wr]--;
-    if (cfg->ctrl.bank_queue) {         /* drop one copy of its row from the bank's list */
-        uint32_t *rows = c->bqrow[wr] + (size_t)q->bank * cfg->ctrl.bank_queue, j = 0;
-        while (j < k->bq[wr] && rows[j] != q->row) j++;
-        SIM_ASSERT(j < k->bq[wr]);
-        rows[j] = rows[k->bq[wr] - 1];
-    }
-    if (--k->bq[wr] == 0) c->nbusy[wr]--;
-    c->nbq[wr]--;
-    k->streak++;
-    if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
-    else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) p4_lower(c, k->next_pre);
-    if (cfg->org.ranks == 1) {          /* the common case, without the loop below */
-        drank *x = &c->ranks[0];
-        bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
-        bump(&x->next_wr, t + (wr ? d->wr_wr_s : d->rd_wr));
-        c->col_lb[0] = x->next_rd;
-        c->col_lb[1] = x->next_wr;
-    } else {
-        uint64_t lbr = CYCLE_NEVER, lbw = CYCLE_NEVER;
-        for (uint32_t r = 0; r < cfg->org.ranks; r++) {
-            drank *x = &c->ranks[r];
-            if (r == rk) {
-                bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
-                bump(&x->next_wr, t + (wr ? d->wr_wr_s : d->rd_wr));
-            } else {
-                bump(&x->next_rd, t + (wr ? d->wr_rd_o : d->rd_rd_o));
-                bump(&x->next_wr, t + (wr ? d->wr_wr_o : d->rd_wr_o));
-            }
-            lbr = minu(lbr, x->next_rd);
-            lbw = minu(lbw, x->next_wr);
-        }
-        c->col_lb[0] = lbr;           /* only column commands move the ranks' column bounds */
-        c->col_lb[1] = lbw;
-    }
-    bump(&c->groups[g].next_rd, t + (wr ? d->wr_rd_l : d->rd_rd_l));
-    bump(&c->groups[g].next_wr, t + (wr ? d->wr_wr_l : d->rd_wr));
-    uint64_t pre_at = t + (wr ? d->wr_pre : d->rd_pre);
-    bump(&k->next_pre, pre_at);
-    c->st.data_cycles += d->bl2;
-    if (wr) {
-        d->c.n_wr++; d->c.writes++; c->st.writes++;
-        d->c.bytes_written += cfg->request_bytes;
-        ring_push(&d->wr_done, q->tag, t + cfg->t.CWL + d->bl2);
-    } else {
-        uint64_t done = t + cfg->t.CL + d->bl2, lat = done - q->arrive;
-        d->c.n_rd++; d->c.reads++; c->st.reads++;
-        d->c.bytes_read += cfg->request_bytes;
-        read_latency(d, lat);
-        ring_push(&d->rd_done, q->tag, done);
-    }
-    if (cfg->ctrl.page_policy == DRAM_CLOSED_PAGE) {
-        /* auto-precharge unless another queued request hits this row */
-        if (k->hits[0] + k->hits[1] == 0) {
-            uint64_t p = maxu(k->next_pre, pre_at);   /* respects tRAS as well */
-            k->open_row = ROW_NONE;
-            c->orow[q->bank] = ROW_NONE;
-            bump(&k->next_act, p + cfg->t.tRP);
-            p4_lower(c, k->next_act);           /* its other requests: ACT from here */
-            bump(&c->ranks[rk].next_ref, p + cfg->t.tRP);
-            rank_close(d, &c->ranks[rk], t);
-            d->c.n_pre++;
-        }
-    }
-}
+ * request's own lower bound; anything else invalidates it (p3_lower, p4_lower: dram_int.h; the
+ * command-issue functions in dram_issue.c apply the rules of each command). */
 
 static uint64_t act_ready(const dchan *c, const dbank *k, uint32_t tfaw)
 {
@@ -404,16 +241,192 @@ static bool next_mode(const dram_ctrl_cfg *k, bool write_mode, uint32_t nr, uint
     return nw > 0 && (nw >= k->write_high || nr == 0);
 }
 
-/* Round-robin row-command arbitration: the scan order of q[start, nvis) sorted (stably, so each
- * bank's requests stay oldest first) by bank, in rotation from bank c->rr; into c->rr_ord. */
-static void rr_order(const dram *d, dchan *c, const dreq *q, uint32_t start, uint32_t nvis)
+/* ---- mode_scope "admission" (docs/dram.md section 5): the mode picks the direction that
+ * enters the bank queues; the bank-queued requests of both directions are scheduled. ---- */
+
+/* The mode has just become w: its visible requests waiting for their bank queue move in,
+ * oldest (arrival) first across the banks, while their bank queue has room. */
+static void admit_waiting(dram *d, dchan *c, bool w, uint64_t t)
 {
-    const uint32_t nb = d->nbanks, m = nb - 1;    /* a power of two (checked with the config) */
-    uint32_t *cnt = c->rr_cnt;
-    memset(cnt, 0, (nb + 1) * sizeof *cnt);
-    for (uint32_t i = start; i < nvis; i++) cnt[((q[i].bank - c->rr) & m) + 1]++;
-    for (uint32_t b = 0; b < nb; b++) cnt[b + 1] += cnt[b];
-    for (uint32_t i = start; i < nvis; i++) c->rr_ord[cnt[(q[i].bank - c->rr) & m]++] = i;
+    const uint32_t B = d->cfg.ctrl.bank_queue;
+    while (c->chk[w]) {
+        uint32_t best = UINT32_MAX;
+        uint64_t ba = CYCLE_NEVER;
+        for (uint32_t b = 0; b < d->nbanks; b++) {
+            const dbank *k = &c->banks[b];
+            if (k->pend[w] && k->bq[w] < B && c->tslot[w][k->whead[w]].arrive < ba) {
+                best = b;
+                ba = c->tslot[w][k->whead[w]].arrive;
+            }
+        }
+        if (best == UINT32_MAX) return;
+        dbank *k = &c->banks[best];
+        uint32_t s = k->whead[w];
+        k->whead[w] = c->tnext[w][s];
+        k->pend[w]--;
+        c->chk[w]--;
+        tq_to_bank(d, c, w, s, t);
+    }
+}
+
+/* Passes 3 and 4 with mode_scope "admission" (schedule() has done 0 to 2; wake, refmask and
+ * row_busy are its). Column commands: the oldest ready row hit of either direction. Row
+ * commands: the oldest request of either direction that needs one; a row stays open while a
+ * bank-queued request hits it, of either direction with keep_read_rows, of the mode's with
+ * strict (unless the row-hit cap is reached). The caches work as in schedule(), over both
+ * queues: the partial scans look at the requests of either queue that entered after p3_t/p4_t. */
+static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint32_t refmask,
+                              bool row_busy)
+{
+    const dram_cfg *cfg = &d->cfg;
+    const uint32_t cap = cfg->ctrl.row_hit_cap;
+    const bool single = !cfg->ctrl.dual_cmd_bus, mode = c->write_mode;
+    const bool keep = cfg->ctrl.drain_policy == DRAM_DRAIN_KEEP_READ_ROWS;
+    bool col_busy = false, p4_issued = false;
+    int refill = -1;
+    uint32_t st[2];
+
+    /* 3. first ready, over the row hits of both queues */
+    uint64_t lb = minu(c->hitsum[0] ? c->col_lb[0] : CYCLE_NEVER,
+                       c->hitsum[1] ? c->col_lb[1] : CYCLE_NEVER);
+    if (c->hitsum[0] + c->hitsum[1] == 0) { /* no row hit queued */ }
+    else if (lb > t) wake = minu(wake, lb);
+    else {
+        uint64_t w3 = CYCLE_NEVER;
+        st[0] = st[1] = 0;
+        bool skip3 = false;
+        if (c->p3_valid && t < c->p3_wake && c->p3_mode == mode && c->p3_refmask == refmask) {
+            st[0] = c->nr;
+            st[1] = c->nw;
+            while (st[0] > 0 && c->rq[st[0] - 1].visible > c->p3_t) st[0]--;
+            while (st[1] > 0 && c->wq[st[1] - 1].visible > c->p3_t) st[1]--;
+            w3 = c->p3_wake;
+            skip3 = st[0] == c->nr && st[1] == c->nw;
+        }
+        uint32_t hits_left = st[0] + st[1] == 0 ? c->hitsum[0] + c->hitsum[1] : UINT32_MAX;
+        for (int w; !skip3 && hits_left && (w = both_next(c, st)) >= 0;) {
+            dreq *x = w ? &c->wq[st[w]++] : &c->rq[st[w]++];
+            if (c->orow[x->bank] != x->row) continue;
+            hits_left--;
+            dbank *k = &c->banks[x->bank];
+            if (refmask >> k->rank & 1) continue;
+            /* row-hit cap: a request of another row waits in this bank's queues */
+            if (cap && k->streak >= cap && k->bq[0] + k->bq[1] > k->hits[0] + k->hits[1]) continue;
+            uint64_t rdy = col_ready(c, k, x->is_write);
+            if (rdy <= t) {
+                uint32_t b = x->bank;
+                dram_issue_col(d, c, x, t);
+                remove_req(c, x);
+                col_busy = true;
+                if (w == mode && c->banks[b].pend[w]) refill = (int)(b * 2 + w);
+                break;
+            }
+            w3 = minu(w3, rdy);
+        }
+        if (!col_busy) {
+            c->p3_valid = true;
+            c->p3_wake = w3;
+            c->p3_t = t;
+            c->p3_mode = mode;
+            c->p3_refmask = refmask;
+        }
+        wake = minu(wake, w3);
+    }
+    if (refill >= 0) {                        /* room in a bank queue of the mode's direction */
+        uint32_t b = (uint32_t)refill / 2, s = c->banks[b].whead[mode];
+        c->banks[b].whead[mode] = c->tnext[mode][s];
+        c->banks[b].pend[mode]--;
+        c->chk[mode]--;
+        tq_to_bank(d, c, mode, s, t);
+    }
+    if (single && col_busy) return minu(wake, t + 1);
+    if (row_busy) return wake;
+    if (c->hitsum[0] + c->hitsum[1] == c->nbq[0] + c->nbq[1]) goto done;   /* all hits */
+
+    /* 4. first come, over both queues */
+    uint64_t w4 = CYCLE_NEVER;
+    st[0] = st[1] = 0;
+    if (c->p4_valid && t < c->p4_wake && c->p4_mode == mode && c->p4_refmask == refmask) {
+        st[0] = c->nr;
+        st[1] = c->nw;
+        while (st[0] > 0 && c->rq[st[0] - 1].visible > c->p4_t) st[0]--;
+        while (st[1] > 0 && c->wq[st[1] - 1].visible > c->p4_t) st[1]--;
+        if (st[0] == c->nr && st[1] == c->nw) { wake = minu(wake, c->p4_wake); goto done; }
+        w4 = c->p4_wake;
+    }
+    uint32_t stamp = ++c->stamp;
+    if (stamp == 0) { memset(c->seen, 0, d->nbanks * sizeof *c->seen); stamp = c->stamp = 1; }
+    /* banks with a queued request: at most nbusy[0] + nbusy[1] (a bank may count twice) */
+    const uint32_t nbusy = c->nbusy[0] + c->nbusy[1], nrr = c->nr - st[0] + c->nw - st[1];
+    const bool rr = cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN;
+    if (rr) dram_rr_order_both(d, c, st);
+    uint32_t nseen = 0;
+    for (uint32_t j = 0;; j++) {
+        if (p4_issued && w4 <= t + 1) break;
+        if (nseen == nbusy) break;
+        dreq *x;
+        if (rr) {
+            if (j == nrr) break;
+            uint32_t e = c->rr_ord[j];
+            x = e < c->nr ? &c->rq[e] : &c->wq[e - c->nr];
+        } else {
+            int w = both_next(c, st);
+            if (w < 0) break;
+            x = w ? &c->wq[st[w]++] : &c->rq[st[w]++];
+        }
+        if (c->seen[x->bank] == stamp) continue;
+        dbank *k = &c->banks[x->bank];
+        bool capped = cap && k->streak >= cap;
+        uint32_t prot = keep ? k->hits[0] + k->hits[1] : k->hits[mode];   /* hits keeping the row */
+        if (c->orow[x->bank] == x->row) {
+            /* a hit: if it keeps the row open, no request of this bank needs a row command */
+            if (!capped && (keep || x->is_write == mode)) { c->seen[x->bank] = stamp; nseen++; }
+            continue;
+        }
+        if (refmask >> k->rank & 1) continue;
+        c->seen[x->bank] = stamp;
+        nseen++;
+        if (k->open_row == ROW_NONE) {
+            uint64_t rdy = act_ready(c, k, cfg->t.tFAW);
+            if (!p4_issued && rdy <= t) {
+                dram_record_kind(d, x, 1);
+                dram_issue_act(d, c, x->bank, x->row, t);
+                c->rr = (x->bank + 1) & (d->nbanks - 1);
+                w4 = minu(w4, k->next_pre);
+                wake = minu(wake, minu(k->next_rd, k->next_wr));
+                p4_issued = true;
+                continue;
+            }
+            w4 = minu(w4, rdy);
+        } else {
+            if (prot && !capped) continue;
+            if (!p4_issued && k->next_pre <= t) {
+                dram_record_kind(d, x, 2);
+                if (prot) d->c.cap_closes++;
+                dram_issue_pre(d, c, x->bank, t);
+                c->rr = (x->bank + 1) & (d->nbanks - 1);
+                w4 = minu(w4, k->next_act);
+                p4_issued = true;
+                continue;
+            }
+            w4 = minu(w4, k->next_pre);
+        }
+    }
+    if (w4 <= t) w4 = t + 1;
+    c->p4_valid = true;
+    c->p4_wake = w4;
+    c->p4_t = t;
+    c->p4_mode = mode;
+    c->p4_refmask = refmask;
+    wake = minu(wake, w4);
+done:
+    if (col_busy || p4_issued) {
+        if (next_mode(&cfg->ctrl, mode, c->nr + c->chk[0], c->nw + c->chk[1]) != mode)
+            return minu(wake, t + 1);
+        for (int w = 0; w < 2; w++)
+            if (c->hitsum[w]) wake = minu(wake, maxu(c->col_lb[w], t + 1));
+    }
+    return wake;
 }
 
 /* One clock of one controller: at most one row command and one column command (dual bus), or
@@ -427,6 +440,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     int refill = -1;                          /* 2 x bank + direction of a bank queue with room */
     uint32_t refmask = 0;                     /* ranks with a refresh pending */
     const uint32_t cap = cfg->ctrl.row_hit_cap;
+    const bool both = cfg->ctrl.mode_scope == DRAM_SCOPE_ADMISSION;  /* (only with bank queues) */
 
     /* 0. bank queues: requests that became visible move, in arrival order, from the
      * transaction queue into their bank's command queue if it has room and no older request
@@ -443,7 +457,9 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
                 h = h + 1 == n ? 0 : h + 1;
                 na--;
                 dbank *k = &c->banks[b];
-                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue) tq_to_bank(d, c, w, s, t);
+                if (k->pend[w] == 0 && k->bq[w] < cfg->ctrl.bank_queue
+                    && (!both || w == c->write_mode))  /* admission: the mode's direction only */
+                    tq_to_bank(d, c, w, s, t);
                 else tq_wait(c, w, b, s);
             }
             c->tarr_head[w] = h;
@@ -476,7 +492,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             for (uint32_t b = 0; b < d->nbanks; b++) {
                 dbank *k = &c->banks[b];
                 if (k->rank != ri || k->open_row == ROW_NONE) continue;
-                if (t >= k->next_pre) { issue_pre(d, c, b, t); row_busy = true; wake = minu(wake, t + 1); break; }
+                if (t >= k->next_pre) { dram_issue_pre(d, c, b, t); row_busy = true; wake = minu(wake, t + 1); break; }
                 wake = minu(wake, k->next_pre);
             }
         }
@@ -492,6 +508,11 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* the mode counts every visible request: bank-queued, and waiting in the transaction queue */
     bool m = next_mode(&cfg->ctrl, c->write_mode, nr + c->chk[0], nw + c->chk[1]);
     if (m && !c->write_mode) d->c.write_drains++;
+    if (both && m != c->write_mode) {         /* mode_scope admission: the new mode's requests */
+        admit_waiting(d, c, m, t);
+        nr = c->nr;
+        nw = c->nw;
+    }
     c->write_mode = m;
     dreq *q = c->write_mode ? c->wq : c->rq;
     uint32_t n = c->write_mode ? c->nw : c->nr, nvis = c->write_mode ? nw : nr;
@@ -502,6 +523,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* with bank queues, arrivals wait in the transaction queues */
     for (int w = 0; w < 2; w++)
         if (c->chk[w] < c->ntq[w]) wake = minu(wake, c->tslot[w][c->tarr[w][c->tarr_head[w]]].visible);
+
+    if (both) return schedule_both(d, c, t, wake, refmask, row_busy);
 
     /* 3. FR-FCFS, first-ready: the oldest row hit whose column command may issue now. No
      * column command of this kind can issue before the earliest rank-level bound (a lower bound
@@ -535,7 +558,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             if (rdy <= t) {
                 uint32_t b = x->bank;
                 bool w = x->is_write;
-                issue_col(d, c, x, t);
+                dram_issue_col(d, c, x, t);
                 remove_req(c, x);
                 col_busy = true;
                 if (c->banks[b].pend[w]) refill = (int)(b * 2 + w);
@@ -597,7 +620,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
      * every bank with a queued request (nbusy) has been looked at, the rest adds nothing. */
     uint32_t nseen = 0;
     const bool rr = cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN;
-    if (rr) rr_order(d, c, q, start, nvis);
+    if (rr) dram_rr_order(d, c, q, start, nvis);
     for (uint32_t j = start; j < nvis; j++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
         if (nseen == c->nbusy[c->write_mode]) break;   /* every bank with a request seen */
@@ -618,8 +641,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             live = true;
             uint64_t rdy = act_ready(c, k, tm->tFAW);
             if (!p4_issued && rdy <= t) {
-                record_kind(d, x, 1);
-                issue_act(d, c, x->bank, x->row, t);
+                dram_record_kind(d, x, 1);
+                dram_issue_act(d, c, x->bank, x->row, t);
                 c->rr = (x->bank + 1) & (d->nbanks - 1);
                 w4 = minu(w4, k->next_pre);       /* its bank's other rows: PRE from here */
                 wake = minu(wake, minu(k->next_rd, k->next_wr));   /* its new row hits */
@@ -639,9 +662,9 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             }
             live = true;
             if (!p4_issued && k->next_pre <= t) {
-                record_kind(d, x, 2);
+                dram_record_kind(d, x, 2);
                 if (k->hits[c->write_mode]) d->c.cap_closes++;
-                issue_pre(d, c, x->bank, t);
+                dram_issue_pre(d, c, x->bank, t);
                 c->rr = (x->bank + 1) & (d->nbanks - 1);
                 w4 = minu(w4, k->next_act);       /* its bank's requests: ACT from here */
                 p4_issued = true;
@@ -660,8 +683,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             dreq *x = NULL;
             for (uint32_t i = 0; i < nvis && !x; i++)
                 if (q[i].bank == dfr) x = &q[i];
-            record_kind(d, x, 2);
-            issue_pre(d, c, dfr, t);
+            dram_record_kind(d, x, 2);
+            dram_issue_pre(d, c, dfr, t);
             c->rr = (dfr + 1) & (d->nbanks - 1);
             p4_issued = true;
         }

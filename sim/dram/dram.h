@@ -78,6 +78,9 @@ typedef struct dram_ctrl_cfg {
                                    write queue (read-after-write forwarding) */
     uint32_t bank_arbitration;  /* which bank gets the row command (ACT/PRE) when several could:
                                    DRAM_ARB_OLDEST or DRAM_ARB_ROUND_ROBIN */
+    uint32_t mode_scope;        /* what the read/write mode governs: DRAM_SCOPE_ISSUE (which
+                                   direction issues) or DRAM_SCOPE_ADMISSION (which direction
+                                   enters the bank queues; both issue); needs bank_queue > 0 */
 } dram_ctrl_cfg;
 
 enum { DRAM_OPEN_PAGE = 0, DRAM_CLOSED_PAGE = 1 };
@@ -88,6 +91,10 @@ enum { DRAM_DRAIN_STRICT = 0, DRAM_DRAIN_KEEP_READ_ROWS = 1 };
  * needs an ACT or PRE (FCFS); ROUND_ROBIN looks at the banks in rotation, starting after the
  * bank that got the last row command (each bank's requests still oldest first). */
 enum { DRAM_ARB_OLDEST = 0, DRAM_ARB_ROUND_ROBIN = 1 };
+/* Read/write mode scope (docs/dram.md section 5): ISSUE schedules only the mode's direction;
+ * ADMISSION moves only the mode's direction from the transaction queues into the bank queues and
+ * schedules the bank-queued requests of both directions (as DRAMSim3's controller). */
+enum { DRAM_SCOPE_ISSUE = 0, DRAM_SCOPE_ADMISSION = 1 };
 
 typedef struct dram_cfg {
     char          name[64];

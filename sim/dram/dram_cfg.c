@@ -71,6 +71,7 @@ static const cfg_table POWER_TABLE = { "dram.power", POWER_FIELDS, CFG_NFIELDS(P
 static const char *const PAGE_NAMES[] = { "open", "closed", NULL };
 static const char *const DRAIN_NAMES[] = { "strict", "keep_read_rows", NULL };
 static const char *const ARB_NAMES[] = { "oldest", "round_robin", NULL };
+static const char *const SCOPE_NAMES[] = { "issue", "admission", NULL };
 static const cfg_field CTRL_FIELDS[] = {
     CFG_ENUMF(dram_ctrl_cfg, "page_policy", page_policy, PAGE_NAMES, false, 0,
               "open: rows stay open until a conflict or refresh; closed: auto-precharge when no "
@@ -101,6 +102,11 @@ static const cfg_field CTRL_FIELDS[] = {
               "which bank gets the next ACT or PRE: oldest = the bank of the oldest request "
               "that needs one (FCFS); round_robin = banks in rotation from the one after the "
               "last served (as per-bank command queues served in turn)"),
+    CFG_ENUMF(dram_ctrl_cfg, "mode_scope", mode_scope, SCOPE_NAMES, false, 0,
+              "what the read/write (write-drain) mode governs: issue = only the mode's direction "
+              "is scheduled; admission = only the mode's direction enters the bank queues, and "
+              "bank-queued reads and writes are both scheduled in either mode (as DRAMSim3); "
+              "admission needs bank_queue > 0"),
 };
 static const cfg_table CTRL_TABLE = { "dram.controller", CTRL_FIELDS, CFG_NFIELDS(CTRL_FIELDS), NULL };
 
@@ -163,6 +169,10 @@ static int check_dram(void *obj, const char *path, sim_err *err)
     if (k->write_low >= k->write_high)
         return sim_errf(err, SIM_EINVAL, "%s: field 'controller.write_low' = %u must be < write_high = %u",
                         path, k->write_low, k->write_high);
+    if (k->mode_scope == DRAM_SCOPE_ADMISSION && k->bank_queue == 0)
+        return sim_errf(err, SIM_EINVAL, "%s: field 'controller.mode_scope' = \"admission\" needs "
+                        "controller.bank_queue > 0 (the mode then governs admission into the bank "
+                        "queues, and there are none)", path);
     if (c->p.idd0 * (t->tRAS + t->tRP) < c->p.idd3n * t->tRAS + c->p.idd2n * t->tRP)
         return sim_errf(err, SIM_EINVAL, "%s: field 'power.IDD0' is too small: ACT energy would be negative",
                         path);

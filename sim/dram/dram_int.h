@@ -1,7 +1,8 @@
 /*
- * dram_int.h - what the DRAM model's files share (dram.c: the front end, command issue, the
- * scheduler and the clock; dram_setup.c: create/destroy, the counters and the energy): the
- * model's state and the address-field helpers. Not a public API.
+ * dram_int.h - what the DRAM model's files share (dram.c: the front end, the scheduler and the
+ * clock; dram_issue.c: command issue and the round-robin scan orders; dram_setup.c:
+ * create/destroy, the counters and the energy): the model's state and the address-field
+ * helpers. Not a public API.
  */
 #ifndef SPATTEN_DRAM_INT_H
 #define SPATTEN_DRAM_INT_H
@@ -182,6 +183,38 @@ static inline void ring_push(done_ring *r, uint64_t tag, uint64_t done)
     r->n++;
 }
 static inline uint64_t ring_head_done(const done_ring *r) { return r->n ? r->done[r->head] : CYCLE_NEVER; }
+
+static inline void read_latency(dram *d, uint64_t lat)
+{
+    d->c.lat_sum += lat;
+    bump(&d->c.lat_max, lat);
+    int h = lat < 32 ? 0 : 64 - __builtin_clzll(lat) - 5;   /* bucket k: [32 << (k-1), 32 << k) */
+    d->c.lat_hist[h < NHIST - 1 ? h : NHIST - 1]++;
+}
+
+/* Scheduling caches (dchan p3_* / p4_*; see "Scheduling caches" in dram.c): lower a bound. */
+static inline void p4_lower(dchan *c, uint64_t v) { if (v < c->p4_wake) c->p4_wake = v; }
+static inline void p3_lower(dchan *c, uint64_t v) { if (v < c->p3_wake) c->p3_wake = v; }
+
+/* ---- command issue (dram_issue.c): each applies every timing rule of its command ---- */
+void dram_issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t);
+void dram_issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t);
+void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t);   /* RD or WR of q, a row hit */
+void dram_record_kind(dram *d, dreq *q, int kind);   /* its first command: 0 hit, 1 ACT, 2 PRE */
+
+/* Round-robin scan orders (dram_issue.c), into c->rr_ord: q[start, nvis) (mode_scope issue), or
+ * rq[s[0], nr) and wq[s[1], nw) merged by both_next (admission; wq entry i as nr + i). */
+void dram_rr_order(const dram *d, dchan *c, const dreq *q, uint32_t start, uint32_t nvis);
+void dram_rr_order_both(const dram *d, dchan *c, const uint32_t *s);
+
+/* The merged scan order of rq[i0, nr) and wq[i1, nw): by bank-queue entry (visible), a read
+ * before a write that entered in the same clock. Returns 0 (rq) or 1 (wq), or -1 at the end. */
+static inline int both_next(const dchan *c, const uint32_t *i)
+{
+    if (i[0] >= c->nr) return i[1] < c->nw ? 1 : -1;
+    if (i[1] >= c->nw) return 0;
+    return c->wq[i[1]].visible < c->rq[i[0]].visible;
+}
 
 static inline uint64_t field(const dram_cfg *c, uint64_t addr, int f)
 {

@@ -65,7 +65,7 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
         c->wq = c->wbuf = sim_xcalloc(2 * (size_t)d->qcap[1], sizeof *c->wq);
         if (cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN) {
             c->rr_cnt = sim_xcalloc(d->nbanks + 1, sizeof *c->rr_cnt);
-            c->rr_ord = sim_xcalloc(maxu(d->qcap[0], d->qcap[1]), sizeof *c->rr_ord);
+            c->rr_ord = sim_xcalloc(d->qcap[0] + d->qcap[1], sizeof *c->rr_ord);   /* both: mode_scope admission */
         }
         /* the small arrays: sized in a first pass (base NULL), then carved from one block */
         carve k = { NULL, 0 };

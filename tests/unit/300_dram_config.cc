@@ -104,4 +104,12 @@ TEST(DramConfig, CrossFieldErrorsAreOneLineNamingTheField) {
             "t.json: unknown field 'timing.tCCDX' in dram.timing config");
   EXPECT_EQ(load_err(hbm2_with("\"tREFI\": 3900", "\"tREFI\": 300")),
             "t.json: field 'timing.tREFI' = 300 must exceed tRFC + tRAS + tRP");
+  // the mode can govern admission into the bank queues only where there are bank queues
+  EXPECT_EQ(load_err(hbm2_with("\"bank_queue\": 8", "\"bank_queue\": 0, \"mode_scope\": \"admission\"")),
+            "t.json: field 'controller.mode_scope' = \"admission\" needs controller.bank_queue > 0 "
+            "(the mode then governs admission into the bank queues, and there are none)");
+  dram_cfg c; sim_err e{};
+  EXPECT_EQ(cfg_load_string(&DRAM_CFG_TABLE, hbm2_with("\"bank_queue\": 8", "\"bank_queue\": 1, \"mode_scope\": \"admission\"").c_str(),
+                            "t.json", &c, &e), SIM_OK) << e.msg;
+  EXPECT_EQ(c.ctrl.mode_scope, uint32_t(DRAM_SCOPE_ADMISSION));
 }

@@ -216,6 +216,39 @@ TEST(DramQueues, KeepReadRowsDrainDoesNotCloseARowThatQueuedReadsHit) {
   }
 }
 
+TEST(DramQueues, AdmissionScopeServesBankQueuedReadsDuringAWriteDrain) {
+  // Banks A = (bg0, ba0) and B = (bg1, ba0). R0 opens row 1 of B (ACT 1, RD 15). At cycle 40:
+  // R1 (A row 1, a closed bank), W1..W4 (B row 1, hits) and W5 (B row 2, a conflict), visible
+  // at 41; watermarks 2/0, so the drain starts at 41 and lasts until W5 is written.
+  //   W1..W4: WR at 41, 43, 45, 47 (max(tCCD_L, BL/2) = 2 apart). W5: PRE when no write hits
+  //   row 1 any more, at max(1 + tRAS, 47 + CWL + BL/2 + tWR) = 69, ACT 83, WR 97, done 103.
+  //   admission: R1 entered its bank queue at 41 (read mode), before the drain began, so it is
+  //     served during the drain: ACT 41 (with W1's WR), RD at max(41 + tRCD, W4's WR 47 +
+  //     CWL + BL/2 + tWTR_S = 59) = 59 (the write-to-read turnaround binds), done 75.
+  //   issue: only writes issue until the drain ends (W5's WR at 97, read mode from 98): ACT 98,
+  //     RD at max(98 + tRCD, 97 + CWL + BL/2 + tWTR_S) = 112, done 128.
+  const uint64_t tWR = 16;
+  for (int adm = 0; adm < 2; adm++) {
+    DramH h(ctrl(adm ? R"("write_high": 2, "write_low": 0, "bank_queue": 8, "mode_scope": "admission")"
+                     : R"("write_high": 2, "write_low": 0, "bank_queue": 8)"), "ms.json");
+    h.send(h.addr(0, 1, 0, 1, 0), false, 0);
+    h.run_until(0);
+    h.tick_to(40);
+    h.send(h.addr(0, 0, 0, 1, 0), false, 1);
+    for (uint64_t i = 1; i <= 4; i++) h.send(h.addr(0, 1, 0, 1, i), true, 10 + i);
+    h.send(h.addr(0, 1, 0, 2, 0), true, 15);
+    h.run_until(1);
+    h.run_until(15);
+    const uint64_t wr4 = 41 + 3 * 2, pre5 = wr4 + CWL + BL2 + tWR, wr5 = pre5 + tRP + tRCD;
+    EXPECT_EQ(pre5, 69u);
+    EXPECT_EQ(done_at(h, 15), wr5 + CWL + BL2) << adm;                               // 103
+    if (adm) EXPECT_EQ(done_at(h, 1), wr4 + CWL + BL2 + tWTR_S + CL + BL2);           // 75
+    else EXPECT_EQ(done_at(h, 1), wr5 + 1 + tRCD + CL + BL2);                         // 128
+    EXPECT_EQ(h.stat("dram.write_drains"), 1u) << adm;
+    EXPECT_EQ(h.stat("dram.cmd_act"), 3u) << adm;
+  }
+}
+
 TEST(DramQueues, AReadOfAQueuedWriteIsForwardedAfterTheFrontEndLatency) {
   DramH h(ctrl(R"("write_forwarding": true)"), "f.json");
   uint64_t a = h.addr(0, 0, 0, 3, 5);
@@ -243,6 +276,10 @@ TEST(DramQueues, MixedTrafficLosesAndReordersNothingUnderEveryPolicy) {
     R"("read_queue": 2, "write_queue": 2, "write_high": 2, "write_low": 1, "row_hit_cap": 3, "drain_policy": "keep_read_rows", "dual_cmd_bus": false)",
     R"("read_queue": 4, "write_queue": 4, "write_high": 3, "write_low": 1, "bank_queue": 2, "row_hit_cap": 2, "drain_policy": "keep_read_rows", "bank_arbitration": "round_robin")",
     R"("read_queue": 5, "write_queue": 3, "write_high": 3, "write_low": 0, "bank_arbitration": "round_robin", "dual_cmd_bus": false)",
+    R"("read_queue": 3, "write_queue": 3, "write_high": 2, "write_low": 0, "bank_queue": 1, "row_hit_cap": 1, "mode_scope": "admission")",
+    R"("read_queue": 4, "write_queue": 6, "write_high": 5, "write_low": 2, "bank_queue": 2, "drain_policy": "keep_read_rows", "write_forwarding": true, "mode_scope": "admission", "dual_cmd_bus": false)",
+    R"("read_queue": 4, "write_queue": 4, "write_high": 3, "write_low": 1, "bank_queue": 2, "row_hit_cap": 2, "bank_arbitration": "round_robin", "mode_scope": "admission")",
+    R"("bank_queue": 8, "row_hit_cap": 4, "drain_policy": "keep_read_rows", "page_policy": "closed", "bank_arbitration": "round_robin", "mode_scope": "admission")",
   };
   for (const char *v : variants) {
     std::string text[2];
@@ -302,19 +339,21 @@ TEST(DramQueues, RandomControllerStructuresNeverMakeSkippingDiffer) {
   uint64_t x = 0xD1B54A32D192ED03ull;
   auto rnd = [&](uint64_t n) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return x % n; };
   const char *drain[] = {"strict", "keep_read_rows"};
-  for (int k = 0; k < (getenv("DRAM_FUZZ_N") ? atoi(getenv("DRAM_FUZZ_N")) : 8); k++) {
+  for (int k = 0; k < (getenv("DRAM_FUZZ_N") ? atoi(getenv("DRAM_FUZZ_N")) : 12); k++) {
     unsigned rq = 1 + unsigned(rnd(12)), wq = 2 + unsigned(rnd(12));
     unsigned hi = 1 + unsigned(rnd(wq)), lo = unsigned(rnd(hi));
+    // mode_scope admission needs bank queues: the last third of the cases, with 1 to 4
+    const bool adm = k % 3 == 2;
     char json[768];
     snprintf(json, sizeof json,
              R"({"include": "configs/dram/%s", "controller": {"read_queue": %u, "write_queue": %u,
                  "write_high": %u, "write_low": %u, "frontend_latency": %u, "page_policy": "%s",
                  "dual_cmd_bus": %s, "bank_queue": %u, "row_hit_cap": %u, "drain_policy": "%s",
-                 "write_forwarding": %s, "bank_arbitration": "%s"}})",
+                 "write_forwarding": %s, "bank_arbitration": "%s", "mode_scope": "%s"}})",
              k % 2 ? "ddr4-2400.json" : "hbm2.json", rq, wq, hi, lo, 1 + unsigned(rnd(3)),
-             rnd(2) ? "open" : "closed", rnd(2) ? "true" : "false", unsigned(rnd(5)),
+             rnd(2) ? "open" : "closed", rnd(2) ? "true" : "false", adm ? 1 + unsigned(rnd(4)) : unsigned(rnd(5)),
              unsigned(rnd(5)), drain[rnd(2)], rnd(2) ? "true" : "false",
-             k % 4 < 2 ? "oldest" : "round_robin");
+             k % 4 < 2 ? "oldest" : "round_robin", adm ? "admission" : "issue");
     std::string s[2];
     for (int skip = 0; skip < 2; skip++) {
       DramH h(std::string(json), "r.json");
