@@ -295,7 +295,7 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
         uint64_t w3 = CYCLE_NEVER;
         st[0] = st[1] = 0;
         bool skip3 = false;
-        if (c->p3_valid && t < c->p3_wake && c->p3_mode == mode && c->p3_refmask == refmask) {
+        if (c->p3_valid && !d->exhaustive && t < c->p3_wake && c->p3_mode == mode && c->p3_refmask == refmask) {
             st[0] = c->nr;
             st[1] = c->nw;
             while (st[0] > 0 && c->rq[st[0] - 1].visible > c->p3_t) st[0]--;
@@ -346,7 +346,7 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
     /* 4. first come, over both queues */
     uint64_t w4 = CYCLE_NEVER;
     st[0] = st[1] = 0;
-    if (c->p4_valid && t < c->p4_wake && c->p4_mode == mode && c->p4_refmask == refmask) {
+    if (c->p4_valid && !d->exhaustive && t < c->p4_wake && c->p4_mode == mode && c->p4_refmask == refmask) {
         st[0] = c->nr;
         st[1] = c->nw;
         while (st[0] > 0 && c->rq[st[0] - 1].visible > c->p4_t) st[0]--;
@@ -538,7 +538,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         uint64_t w3 = CYCLE_NEVER;
         uint32_t start = 0;
         bool skip3 = false;
-        if (c->p3_valid && t < c->p3_wake && c->p3_mode == c->write_mode && c->p3_refmask == refmask) {
+        if (c->p3_valid && !d->exhaustive && t < c->p3_wake && c->p3_mode == c->write_mode && c->p3_refmask == refmask) {
             start = nvis;
             while (start > 0 && q[start - 1].visible > c->p3_t) start--;
             w3 = c->p3_wake;
@@ -607,7 +607,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
      * look: the others cannot issue before p4_wake (a lower bound; see dchan). */
     uint64_t w4 = CYCLE_NEVER;
     uint32_t start = 0;
-    if (c->p4_valid && t < c->p4_wake && c->p4_mode == c->write_mode && c->p4_refmask == refmask) {
+    if (c->p4_valid && !d->exhaustive && t < c->p4_wake && c->p4_mode == c->write_mode && c->p4_refmask == refmask) {
         start = nvis;
         while (start > 0 && q[start - 1].visible > c->p4_t) start--;
         if (start == nvis) { wake = minu(wake, c->p4_wake); goto done; }

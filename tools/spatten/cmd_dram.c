@@ -77,7 +77,8 @@ static void usage(FILE *out)
         "                   the last arrival, (N - 1) x C, must be at most %" PRIu64 "\n"
         "  --read-pct P     percent of generated requests that are reads, 0 to 100 (default 100)\n"
         "  --no-skip        tick every DRAM clock (no idle-cycle skipping; same results, slower)\n"
-        "  --exhaustive     also run every channel's scheduler every clock (a check; same results)\n"
+        "  --exhaustive     run every channel's scheduler every clock, with full queue scans\n"
+        "                   (no scheduling caches): a check; same results, slower\n"
         "  --json OUT       also write the statistics as JSON (atomically)\n"
         "Prints the statistics (dram.*) as text. Exit: 0 ok, 1 usage, 2 bad config/stream, 3 I/O.\n",
         mc, DRAM_GEN_MAX_COUNT, UINT64_MAX, mc);
