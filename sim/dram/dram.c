@@ -204,10 +204,10 @@ bool dram_idle(const dram *d)
     return true;
 }
 
-/* Scheduling caches (dchan p3_* / p4_*): a valid cache holds a lower bound of the cycle at which
+/* Scheduling caches (dchan p3 / p4): a valid cache holds a lower bound of the cycle at which
  * any queued request could have its column (p3) or row (p4) command issued. A change that can
  * only delay requests keeps the bound; one that makes a request ready sooner lowers it to that
- * request's own lower bound; anything else invalidates it (p3_lower, p4_lower: dram_int.h; the
+ * request's own lower bound; anything else invalidates it (cache_lower: dram_int.h; the
  * command-issue functions in dram_issue.c apply the rules of each command). */
 
 static uint64_t act_ready(const dchan *c, const dbank *k, uint32_t tfaw)
@@ -274,7 +274,7 @@ static void admit_waiting(dram *d, dchan *c, bool w, uint64_t t)
  * commands: the oldest request of either direction that needs one; a row stays open while a
  * bank-queued request hits it, of either direction with keep_read_rows, of the mode's with
  * strict (unless the row-hit cap is reached). The caches work as in schedule(), over both
- * queues: the partial scans look at the requests of either queue that entered after p3_t/p4_t. */
+ * queues: the partial scans look at the requests of either queue that entered after p3.t / p4.t. */
 static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint32_t refmask,
                               bool row_busy)
 {
@@ -295,12 +295,12 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
         uint64_t w3 = CYCLE_NEVER;
         st[0] = st[1] = 0;
         bool skip3 = false;
-        if (c->p3_valid && !d->exhaustive && t < c->p3_wake && c->p3_mode == mode && c->p3_refmask == refmask) {
+        if (cache_usable(&c->p3, d, t, mode, refmask)) {
             st[0] = c->nr;
             st[1] = c->nw;
-            while (st[0] > 0 && c->rq[st[0] - 1].visible > c->p3_t) st[0]--;
-            while (st[1] > 0 && c->wq[st[1] - 1].visible > c->p3_t) st[1]--;
-            w3 = c->p3_wake;
+            while (st[0] > 0 && c->rq[st[0] - 1].visible > c->p3.t) st[0]--;
+            while (st[1] > 0 && c->wq[st[1] - 1].visible > c->p3.t) st[1]--;
+            w3 = c->p3.wake;
             skip3 = st[0] == c->nr && st[1] == c->nw;
         }
         uint32_t hits_left = st[0] + st[1] == 0 ? c->hitsum[0] + c->hitsum[1] : UINT32_MAX;
@@ -323,13 +323,7 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
             }
             w3 = minu(w3, rdy);
         }
-        if (!col_busy) {
-            c->p3_valid = true;
-            c->p3_wake = w3;
-            c->p3_t = t;
-            c->p3_mode = mode;
-            c->p3_refmask = refmask;
-        }
+        if (!col_busy) cache_fill(&c->p3, w3, t, mode, refmask);
         wake = minu(wake, w3);
     }
     if (refill >= 0) {                        /* room in a bank queue of the mode's direction */
@@ -346,13 +340,13 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
     /* 4. first come, over both queues */
     uint64_t w4 = CYCLE_NEVER;
     st[0] = st[1] = 0;
-    if (c->p4_valid && !d->exhaustive && t < c->p4_wake && c->p4_mode == mode && c->p4_refmask == refmask) {
+    if (cache_usable(&c->p4, d, t, mode, refmask)) {
         st[0] = c->nr;
         st[1] = c->nw;
-        while (st[0] > 0 && c->rq[st[0] - 1].visible > c->p4_t) st[0]--;
-        while (st[1] > 0 && c->wq[st[1] - 1].visible > c->p4_t) st[1]--;
-        if (st[0] == c->nr && st[1] == c->nw) { wake = minu(wake, c->p4_wake); goto done; }
-        w4 = c->p4_wake;
+        while (st[0] > 0 && c->rq[st[0] - 1].visible > c->p4.t) st[0]--;
+        while (st[1] > 0 && c->wq[st[1] - 1].visible > c->p4.t) st[1]--;
+        if (st[0] == c->nr && st[1] == c->nw) { wake = minu(wake, c->p4.wake); goto done; }
+        w4 = c->p4.wake;
     }
     uint32_t stamp = ++c->stamp;
     if (stamp == 0) { memset(c->seen, 0, d->nbanks * sizeof *c->seen); stamp = c->stamp = 1; }
@@ -413,11 +407,7 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
         }
     }
     if (w4 <= t) w4 = t + 1;
-    c->p4_valid = true;
-    c->p4_wake = w4;
-    c->p4_t = t;
-    c->p4_mode = mode;
-    c->p4_refmask = refmask;
+    cache_fill(&c->p4, w4, t, mode, refmask);
     wake = minu(wake, w4);
 done:
     if (col_busy || p4_issued) {
@@ -481,7 +471,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
                 r->ref_due += tm->tREFI;
                 c->ref_min = CYCLE_NEVER;
                 for (uint32_t x = 0; x < cfg->org.ranks; x++) c->ref_min = minu(c->ref_min, c->ranks[x].ref_due);
-                c->p4_valid = false;
+                c->p4.valid = false;
                 d->c.n_ref++;
                 d->c.refresh_cycles += tm->tRFC;
                 row_busy = true;
@@ -538,10 +528,10 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         uint64_t w3 = CYCLE_NEVER;
         uint32_t start = 0;
         bool skip3 = false;
-        if (c->p3_valid && !d->exhaustive && t < c->p3_wake && c->p3_mode == c->write_mode && c->p3_refmask == refmask) {
+        if (cache_usable(&c->p3, d, t, c->write_mode, refmask)) {
             start = nvis;
-            while (start > 0 && q[start - 1].visible > c->p3_t) start--;
-            w3 = c->p3_wake;
+            while (start > 0 && q[start - 1].visible > c->p3.t) start--;
+            w3 = c->p3.wake;
             skip3 = start == nvis;
         }
         /* a full scan may stop after the last queued hit (hitsum counts them all) */
@@ -566,13 +556,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             }
             w3 = minu(w3, rdy);
         }
-        if (!col_busy) {
-            c->p3_valid = true;
-            c->p3_wake = w3;
-            c->p3_t = t;
-            c->p3_mode = c->write_mode;
-            c->p3_refmask = refmask;
-        }
+        if (!col_busy) cache_fill(&c->p3, w3, t, c->write_mode, refmask);
         wake = minu(wake, w3);
     }
     if (refill >= 0) {
@@ -604,14 +588,14 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* 4. then first-come: ACT or PRE on behalf of the oldest request that needs one. Only the
      * oldest request of each bank can be the one served, so each bank is looked at once. */
     /* With the cache valid, only requests that became visible since it was filled need a
-     * look: the others cannot issue before p4_wake (a lower bound; see dchan). */
+     * look: the others cannot issue before p4.wake (a lower bound; see dchan). */
     uint64_t w4 = CYCLE_NEVER;
     uint32_t start = 0;
-    if (c->p4_valid && !d->exhaustive && t < c->p4_wake && c->p4_mode == c->write_mode && c->p4_refmask == refmask) {
+    if (cache_usable(&c->p4, d, t, c->write_mode, refmask)) {
         start = nvis;
-        while (start > 0 && q[start - 1].visible > c->p4_t) start--;
-        if (start == nvis) { wake = minu(wake, c->p4_wake); goto done; }
-        w4 = c->p4_wake;
+        while (start > 0 && q[start - 1].visible > c->p4.t) start--;
+        if (start == nvis) { wake = minu(wake, c->p4.wake); goto done; }
+        w4 = c->p4.wake;
         if (keep) { start = 0; w4 = CYCLE_NEVER; }
     }
     uint32_t stamp = ++c->stamp;
@@ -691,11 +675,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
         w4 = minu(w4, w4d);
     }
     if (w4 <= t) w4 = t + 1;                  /* ready, but the row bus was taken this clock */
-    c->p4_valid = true;
-    c->p4_wake = w4;
-    c->p4_t = t;
-    c->p4_mode = c->write_mode;
-    c->p4_refmask = refmask;
+    cache_fill(&c->p4, w4, t, c->write_mode, refmask);
     wake = minu(wake, w4);
 done:
     /* After an issue, the next clock matters only if the queue contents flip the mode, or if

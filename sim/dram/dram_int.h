@@ -64,6 +64,14 @@ typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } ds
  * transaction-queue slots and lists) are carved out of one line-aligned block (mem), so that a
  * pass touches few cache lines: with 32 controllers due every other clock, what a controller
  * touches does not stay in L1 otherwise. */
+/* A scheduling pass's cache: a lower bound (wake) of the cycle at which the pass can issue for
+ * the requests visible at cycle t, valid while the mode and the refresh mask stay the same. */
+typedef struct sched_cache {
+    bool     valid, mode;
+    uint32_t refmask;
+    uint64_t wake, t;
+} sched_cache;
+
 typedef struct dchan {
     _Alignas(64)
     dreq    *rq, *wq;                /* schedulable requests, oldest first (windows into rbuf/wbuf) */
@@ -91,14 +99,11 @@ typedef struct dchan {
     uint32_t tfree[2];               /* the first free slot (free list threaded through tnext) */
     /* its wake cycle (earliest cycle at which it can issue anything) is dram.wake[i] */
     bool     write_mode;
-    /* scheduling caches (see "Scheduling caches" in dram.c): pass 4 (ACT/PRE) cannot issue before
-     * p4_wake for the requests visible at p4_t in mode p4_mode with refresh mask p4_refmask */
-    bool     p4_valid, p4_mode;
-    bool     p3_valid, p3_mode;          /* the same for pass 3 (column commands) */
-    uint32_t p4_refmask, p3_refmask;
     uint32_t stamp;
-    uint64_t p4_wake, p4_t;
-    uint64_t p3_wake, p3_t;
+    /* scheduling caches (see "Scheduling caches" in dram.c): pass 4 (ACT/PRE) and pass 3
+     * (column commands) cannot issue before wake for the requests visible at t, in that mode
+     * and with that refresh mask */
+    sched_cache p4, p3;
     uint64_t col_lb[2];              /* min over ranks of next_rd [0] / next_wr [1]: no column
                                         command of that kind issues before it (kept by issue_col) */
     uint64_t ref_min;                /* min over ranks of ref_due: no refresh is due before it */
@@ -192,9 +197,23 @@ static inline void read_latency(dram *d, uint64_t lat)
     d->c.lat_hist[h < NHIST - 1 ? h : NHIST - 1]++;
 }
 
-/* Scheduling caches (dchan p3_* / p4_*; see "Scheduling caches" in dram.c): lower a bound. */
-static inline void p4_lower(dchan *c, uint64_t v) { if (v < c->p4_wake) c->p4_wake = v; }
-static inline void p3_lower(dchan *c, uint64_t v) { if (v < c->p3_wake) c->p3_wake = v; }
+/* Scheduling caches (dchan p3 / p4; see "Scheduling caches" in dram.c): lower a bound; whether
+ * a pass at t in mode with refresh mask refmask may use it (never in exhaustive runs, which
+ * check the caches); fill it after a full or partial scan. */
+static inline void cache_lower(sched_cache *k, uint64_t v) { if (v < k->wake) k->wake = v; }
+static inline bool cache_usable(const sched_cache *k, const dram *d, uint64_t t, bool mode,
+                                uint32_t refmask)
+{
+    return k->valid && !d->exhaustive && t < k->wake && k->mode == mode && k->refmask == refmask;
+}
+static inline void cache_fill(sched_cache *k, uint64_t wake, uint64_t t, bool mode, uint32_t refmask)
+{
+    k->valid = true;
+    k->wake = wake;
+    k->t = t;
+    k->mode = mode;
+    k->refmask = refmask;
+}
 
 /* ---- command issue (dram_issue.c): each applies every timing rule of its command ---- */
 void dram_issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t);

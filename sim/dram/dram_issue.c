@@ -55,8 +55,8 @@ void dram_issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
     r->acts++;
     rank_open(d, r, t);
     d->c.n_act++;
-    p3_lower(c, minu(k->next_rd, k->next_wr));  /* its queued requests to row: new hits */
-    p4_lower(c, k->next_pre);                   /* to other rows: conflicts, PRE from here */
+    cache_lower(&c->p3, minu(k->next_rd, k->next_wr));  /* its queued requests to row: new hits */
+    cache_lower(&c->p4, k->next_pre);                   /* to other rows: conflicts, PRE from here */
 }
 
 void dram_issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t)
@@ -69,7 +69,7 @@ void dram_issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t)
     c->hitsum[1] -= k->hits[1];
     k->hits[0] = k->hits[1] = 0;
     bump(&k->next_act, t + d->cfg.t.tRP);
-    p4_lower(c, k->next_act);                   /* its queued requests: ACT from here */
+    cache_lower(&c->p4, k->next_act);                   /* its queued requests: ACT from here */
     bump(&r->next_ref, t + d->cfg.t.tRP);
     rank_close(d, r, t);
     d->c.n_pre++;
@@ -103,8 +103,8 @@ void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     if (--k->bq[wr] == 0) c->nbusy[wr]--;
     c->nbq[wr]--;
     k->streak++;
-    if (k->hits[wr] == 0) p4_lower(c, k->next_pre);   /* conflicts it blocked: PRE */
-    else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) p4_lower(c, k->next_pre);
+    if (k->hits[wr] == 0) cache_lower(&c->p4, k->next_pre);   /* conflicts it blocked: PRE */
+    else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) cache_lower(&c->p4, k->next_pre);
     if (cfg->org.ranks == 1) {          /* the common case, without the loop below */
         drank *x = &c->ranks[0];
         bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
@@ -151,7 +151,7 @@ void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
             k->open_row = ROW_NONE;
             c->orow[q->bank] = ROW_NONE;
             bump(&k->next_act, p + cfg->t.tRP);
-            p4_lower(c, k->next_act);           /* its other requests: ACT from here */
+            cache_lower(&c->p4, k->next_act);           /* its other requests: ACT from here */
             bump(&c->ranks[rk].next_ref, p + cfg->t.tRP);
             rank_close(d, &c->ranks[rk], t);
             d->c.n_pre++;
