@@ -19,16 +19,23 @@ static void rank_close(dram *d, drank *r, uint64_t t)
 }
 
 /* ---- command issue: apply every timing rule (docs/dram.md, "Timing rules") ---- */
-void dram_issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
+/* Bank b's open row becomes row (ROW_NONE: precharged); its queued hits are recounted by the
+ * caller (an ACT counts the requests to the new row; after a PRE there are none). */
+static inline void set_row(dchan *c, dbank *k, uint32_t b, uint32_t row)
 {
-    const dram_timing *tm = &d->cfg.t;
-    dbank *k = &c->banks[b];
-    drank *r = &c->ranks[k->rank];
     k->open_row = row;
     c->orow[b] = row;
     c->hitsum[0] -= k->hits[0];
     c->hitsum[1] -= k->hits[1];
     k->hits[0] = k->hits[1] = 0;
+}
+
+void dram_issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t)
+{
+    const dram_timing *tm = &d->cfg.t;
+    dbank *k = &c->banks[b];
+    drank *r = &c->ranks[k->rank];
+    set_row(c, k, b, row);
     uint32_t B = d->cfg.ctrl.bank_queue, h[2] = { 0, 0 };
     if (B) {                            /* the bank's own queue: at most B rows per direction */
         for (int w = 0; w < 2; w++) {
@@ -63,11 +70,7 @@ void dram_issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t)
 {
     dbank *k = &c->banks[b];
     drank *r = &c->ranks[k->rank];
-    k->open_row = ROW_NONE;
-    c->orow[b] = ROW_NONE;
-    c->hitsum[0] -= k->hits[0];
-    c->hitsum[1] -= k->hits[1];
-    k->hits[0] = k->hits[1] = 0;
+    set_row(c, k, b, ROW_NONE);
     bump(&k->next_act, t + d->cfg.t.tRP);
     cache_lower(&c->p4, k->next_act);                   /* its queued requests: ACT from here */
     bump(&r->next_ref, t + d->cfg.t.tRP);

@@ -80,6 +80,13 @@ double seq_pct(DramH &h, uint64_t n) {
   EXPECT_EQ(h.stat("dram.reads"), n);
   return pct;
 }
+// n sequential reads reach 90 % of peak and stay under the refresh bound 1 - tRFC / tREFI
+double expect_seq_under_refresh(DramH &h, uint64_t n, uint64_t trfc, uint64_t trefi) {
+  double pct = seq_pct(h, n);
+  EXPECT_GE(pct, 90.0);
+  EXPECT_LE(pct, 100.0 * (1.0 - double(trfc) / double(trefi)));
+  return pct;
+}
 }  // namespace
 
 TEST(DramDevices, Lpddr5LoadsWithTheDatasheetOrganisationAndBandwidth) {
@@ -104,10 +111,8 @@ TEST(DramDevices, Lpddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
   // sequential stream lies in [90 %, 94.6 %]. Bank groups rotate below the column bits, so
   // consecutive bursts of a channel use tCCD_S = 2 = B.
   DramH h(kLp5);
-  double pct = seq_pct(h, 200000), gbps;
+  double pct = expect_seq_under_refresh(h, 200000, tRFC, tREFI), gbps;
   ASSERT_TRUE(stats_get(h.st, "dram.bandwidth_gbps", &gbps));
-  EXPECT_GE(pct, 90.0);
-  EXPECT_LE(pct, 100.0 * (1.0 - double(tRFC) / double(tREFI)));
   EXPECT_NEAR(gbps, pct / 100.0 * 51.2, 1e-6);
 }
 
@@ -170,9 +175,7 @@ TEST(DramDevices, Ddr5SingleReadLatenciesFollowItsTimingTable) {
 TEST(DramDevices, Ddr5SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
   // refresh takes tRFC / tREFI = 472 / 6240 = 7.6 %: the stream lies in [90 %, 92.4 %]
   DramH h(kDdr5);
-  double pct = seq_pct(h, 100000);
-  EXPECT_GE(pct, 90.0);
-  EXPECT_LE(pct, 100.0 * (1.0 - double(D5tRFC) / double(D5tREFI)));
+  expect_seq_under_refresh(h, 100000, D5tRFC, D5tREFI);
 }
 
 // gddr6-14000 (docs/dram.md, "gddr6-14000.json"): tCK 572 ps (CK 1.75 GHz), 8 data beats per
@@ -205,9 +208,7 @@ TEST(DramDevices, Gddr6SingleReadLatenciesFollowItsTimingTable) {
 TEST(DramDevices, Gddr6SequentialReadsReachNinetyPercentAndStayUnderRefresh) {
   // refresh takes tRFC / tREFI = 210 / 3321 = 6.3 %: the stream lies in [90 %, 93.7 %]
   DramH h(kG6);
-  double pct = seq_pct(h, 100000);
-  EXPECT_GE(pct, 90.0);
-  EXPECT_LE(pct, 100.0 * (1.0 - double(G6tRFC) / double(G6tREFI)));
+  expect_seq_under_refresh(h, 100000, G6tRFC, G6tREFI);
 }
 
 TEST(DramDevices, Gddr6RandomReadsLandAtTheActivateRateBound) {
