@@ -97,6 +97,18 @@ static inline void tq_wait(dchan *c, bool w, uint32_t b, uint32_t s)
     c->chk[w]++;
 }
 
+/* The oldest request waiting for room in bank b's queue of direction w enters it at cycle t. */
+static inline void tq_admit_head(dram *d, dchan *c, bool w, uint32_t b, uint64_t t)
+{
+    dbank *k = &c->banks[b];
+    SIM_ASSERT(k->pend[w] > 0);
+    uint32_t s = k->whead[w];
+    k->whead[w] = c->tnext[w][s];     /* (meaningless once the list is empty) */
+    k->pend[w]--;
+    c->chk[w]--;
+    tq_to_bank(d, c, w, s, t);
+}
+
 /* dram_send's work once its checks have passed: c is addr's controller, with room. */
 static inline void enqueue(dram *d, dchan *c, uint64_t addr, bool is_write, uint64_t tag)
 {
@@ -227,6 +239,21 @@ static inline uint64_t col_ready(const dchan *c, const dbank *k, bool wr)
               : maxu(k->next_rd, maxu(g->next_rd, r->next_rd));
 }
 
+/* Pass 4's row commands on behalf of request x (the first of its bank that needs one): its
+ * ACT, or the PRE of its bank's open row; round-robin arbitration then starts after its bank. */
+static inline void serve_act(dram *d, dchan *c, dreq *x, uint64_t t)
+{
+    dram_record_kind(d, x, 1);
+    dram_issue_act(d, c, x->bank, x->row, t);
+    c->rr = (x->bank + 1) & (d->nbanks - 1);
+}
+static inline void serve_pre(dram *d, dchan *c, dreq *x, uint64_t t)
+{
+    dram_record_kind(d, x, 2);
+    dram_issue_pre(d, c, x->bank, t);
+    c->rr = (x->bank + 1) & (d->nbanks - 1);
+}
+
 static void remove_req(dchan *c, dreq *q)
 {
     dreq **base = q->is_write ? &c->wq : &c->rq;
@@ -260,12 +287,7 @@ static void admit_waiting(dram *d, dchan *c, bool w, uint64_t t)
             }
         }
         if (best == UINT32_MAX) return;
-        dbank *k = &c->banks[best];
-        uint32_t s = k->whead[w];
-        k->whead[w] = c->tnext[w][s];
-        k->pend[w]--;
-        c->chk[w]--;
-        tq_to_bank(d, c, w, s, t);
+        tq_admit_head(d, c, w, best, t);
     }
 }
 
@@ -326,13 +348,7 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
         if (!col_busy) cache_fill(&c->p3, w3, t, mode, refmask);
         wake = minu(wake, w3);
     }
-    if (refill >= 0) {                        /* room in a bank queue of the mode's direction */
-        uint32_t b = (uint32_t)refill / 2, s = c->banks[b].whead[mode];
-        c->banks[b].whead[mode] = c->tnext[mode][s];
-        c->banks[b].pend[mode]--;
-        c->chk[mode]--;
-        tq_to_bank(d, c, mode, s, t);
-    }
+    if (refill >= 0) tq_admit_head(d, c, mode, (uint32_t)refill / 2, t);   /* mode's direction */
     if (single && col_busy) return minu(wake, t + 1);
     if (row_busy) return wake;
     if (c->hitsum[0] + c->hitsum[1] == c->nbq[0] + c->nbq[1]) goto done;   /* all hits */
@@ -383,9 +399,7 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
         if (k->open_row == ROW_NONE) {
             uint64_t rdy = act_ready(c, k, cfg->t.tFAW);
             if (!p4_issued && rdy <= t) {
-                dram_record_kind(d, x, 1);
-                dram_issue_act(d, c, x->bank, x->row, t);
-                c->rr = (x->bank + 1) & (d->nbanks - 1);
+                serve_act(d, c, x, t);
                 w4 = minu(w4, k->next_pre);
                 wake = minu(wake, minu(k->next_rd, k->next_wr));
                 p4_issued = true;
@@ -395,10 +409,8 @@ static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint
         } else {
             if (prot && !capped) continue;
             if (!p4_issued && k->next_pre <= t) {
-                dram_record_kind(d, x, 2);
                 if (prot) d->c.cap_closes++;
-                dram_issue_pre(d, c, x->bank, t);
-                c->rr = (x->bank + 1) & (d->nbanks - 1);
+                serve_pre(d, c, x, t);
                 w4 = minu(w4, k->next_act);
                 p4_issued = true;
                 continue;
@@ -562,14 +574,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     if (refill >= 0) {
         /* room in a bank queue: the oldest request waiting for it moves in, at the end of
          * rq/wq with visible = t, where the caches' partial scans look */
-        uint32_t b = (uint32_t)refill / 2, s = 0;
         bool w = refill & 1;
-        SIM_ASSERT(c->banks[b].pend[w] > 0);
-        s = c->banks[b].whead[w];
-        c->banks[b].whead[w] = c->tnext[w][s];   /* (meaningless once the list is empty) */
-        c->banks[b].pend[w]--;
-        c->chk[w]--;
-        tq_to_bank(d, c, w, s, t);
+        tq_admit_head(d, c, w, (uint32_t)refill / 2, t);
         if (w == c->write_mode) nvis++;
     }
     if (single && col_busy) return minu(wake, t + 1);
@@ -625,9 +631,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             live = true;
             uint64_t rdy = act_ready(c, k, tm->tFAW);
             if (!p4_issued && rdy <= t) {
-                dram_record_kind(d, x, 1);
-                dram_issue_act(d, c, x->bank, x->row, t);
-                c->rr = (x->bank + 1) & (d->nbanks - 1);
+                serve_act(d, c, x, t);
                 w4 = minu(w4, k->next_pre);       /* its bank's other rows: PRE from here */
                 wake = minu(wake, minu(k->next_rd, k->next_wr));   /* its new row hits */
                 p4_issued = true;
@@ -646,10 +650,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             }
             live = true;
             if (!p4_issued && k->next_pre <= t) {
-                dram_record_kind(d, x, 2);
                 if (k->hits[c->write_mode]) d->c.cap_closes++;
-                dram_issue_pre(d, c, x->bank, t);
-                c->rr = (x->bank + 1) & (d->nbanks - 1);
+                serve_pre(d, c, x, t);
                 w4 = minu(w4, k->next_act);       /* its bank's requests: ACT from here */
                 p4_issued = true;
                 continue;
@@ -667,9 +669,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             dreq *x = NULL;
             for (uint32_t i = 0; i < nvis && !x; i++)
                 if (q[i].bank == dfr) x = &q[i];
-            dram_record_kind(d, x, 2);
-            dram_issue_pre(d, c, dfr, t);
-            c->rr = (dfr + 1) & (d->nbanks - 1);
+            serve_pre(d, c, x, t);
             p4_issued = true;
         }
         w4 = minu(w4, w4d);

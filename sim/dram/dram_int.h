@@ -59,11 +59,6 @@ typedef struct drank {
 
 typedef struct dstat_ch { uint64_t reads, writes, data_cycles; double util; } dstat_ch;
 
-/* A controller. The fields that every scheduling pass reads come first (the struct is aligned to
- * a cache line), and its small arrays (banks, groups, ranks, per-bank rows and stamps, the
- * transaction-queue slots and lists) are carved out of one line-aligned block (mem), so that a
- * pass touches few cache lines: with 32 controllers due every other clock, what a controller
- * touches does not stay in L1 otherwise. */
 /* A scheduling pass's cache: a lower bound (wake) of the cycle at which the pass can issue for
  * the requests visible at cycle t, valid while the mode and the refresh mask stay the same. */
 typedef struct sched_cache {
@@ -72,6 +67,11 @@ typedef struct sched_cache {
     uint64_t wake, t;
 } sched_cache;
 
+/* A controller. The fields that every scheduling pass reads come first (the struct is aligned to
+ * a cache line), and its small arrays (banks, groups, ranks, per-bank rows and stamps, the
+ * transaction-queue slots and lists) are carved out of one line-aligned block (mem), so that a
+ * pass touches few cache lines: with 32 controllers due every other clock, what a controller
+ * touches does not stay in L1 otherwise. */
 typedef struct dchan {
     _Alignas(64)
     dreq    *rq, *wq;                /* schedulable requests, oldest first (windows into rbuf/wbuf) */

@@ -35,17 +35,20 @@ Parsed read_all(const dram_cfg &cfg, const std::string &text, bool fast) {
   return out;
 }
 
-void expect_same(const dram_cfg &cfg, const std::string &text) {
+// the fast and the general reader give the same requests, error, message and line count;
+// returns the fast reader's result
+Parsed expect_same(const dram_cfg &cfg, const std::string &text) {
   Parsed a = read_all(cfg, text, true), b = read_all(cfg, text, false);
   EXPECT_EQ(a.rc, b.rc) << text;
   EXPECT_EQ(a.msg, b.msg) << text;
   EXPECT_EQ(a.lines, b.lines) << text;
-  ASSERT_EQ(a.reqs.size(), b.reqs.size()) << text;
-  for (size_t i = 0; i < a.reqs.size(); i++) {
+  EXPECT_EQ(a.reqs.size(), b.reqs.size()) << text;
+  for (size_t i = 0; i < a.reqs.size() && i < b.reqs.size(); i++) {
     EXPECT_EQ(a.reqs[i].cycle, b.reqs[i].cycle) << text;
     EXPECT_EQ(a.reqs[i].addr, b.reqs[i].addr) << text;
     EXPECT_EQ(a.reqs[i].is_write, b.reqs[i].is_write) << text;
   }
+  return a;
 }
 }  // namespace
 
@@ -116,16 +119,8 @@ TEST(DramTextFast, RandomStreamsAndMutationsReadAsTheGeneralParserReadsThem) {
     if (rnd() % 3 == 0) t.pop_back();   // no newline at the end
     int muts = k % 3;                    // 0: as written; 1 or 2 characters changed
     for (int m = 0; m < muts && !t.empty(); m++) t[rnd() % t.size()] = alphabet[rnd() % (sizeof alphabet - 1)];
-    Parsed a = read_all(h.cfg, t, true), b = read_all(h.cfg, t, false);
-    ASSERT_EQ(a.rc, b.rc) << t;
-    ASSERT_EQ(a.msg, b.msg) << t;
-    ASSERT_EQ(a.lines, b.lines) << t;
-    ASSERT_EQ(a.reqs.size(), b.reqs.size()) << t;
-    for (size_t i = 0; i < a.reqs.size(); i++) {
-      ASSERT_EQ(a.reqs[i].cycle, b.reqs[i].cycle) << t;
-      ASSERT_EQ(a.reqs[i].addr, b.reqs[i].addr) << t;
-      ASSERT_EQ(a.reqs[i].is_write, b.reqs[i].is_write) << t;
-    }
+    Parsed a = expect_same(h.cfg, t);
+    if (HasFailure()) return;            // the first differing stream is enough
     (a.rc == SIM_OK ? accepted : rejected)++;
   }
   // both outcomes ran on a real share of the inputs
