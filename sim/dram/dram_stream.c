@@ -65,15 +65,22 @@ static const unsigned char HEX1[256] = {
     ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-void dram_text_init(dram_text *t, const char *path, const char *text, const dram_cfg *cfg)
+void dram_text_init_n(dram_text *t, const char *path, const char *text, size_t len,
+                      const dram_cfg *cfg)
 {
     memset(t, 0, sizeof *t);
     t->path = path;
     t->p = text;
+    t->end = text + len;
     t->capacity = cfg->capacity_bytes;
     t->req_bytes = cfg->request_bytes;
     /* the loader makes request_bytes a power of two; anything else takes the general parser */
     t->fast = t->req_bytes && !(t->req_bytes & (t->req_bytes - 1));
+}
+
+void dram_text_init(dram_text *t, const char *path, const char *text, const dram_cfg *cfg)
+{
+    dram_text_init_n(t, path, text, strlen(text), cfg);
 }
 
 /* Fast path for the common line "<digits> [0x]<hex> R|W" with blank/tab separators and
@@ -109,7 +116,7 @@ static inline const char *fast_line(const dram_text *t, const char *p, dram_req 
     if (*p != 'R' && *p != 'W') return NULL;
     bool wr = *p++ == 'W';
     while (*p == ' ' || *p == '\t' || *p == '\r') p++;
-    if (*p != '\n' && *p != '\0') return NULL;
+    if (*p != '\n' && p != t->end) return NULL;       /* (a NUL before the end: the general parser) */
     if ((t->have_prev && cyc < t->prev) || addr >= t->capacity || (addr & (t->req_bytes - 1)))
         return NULL;
     r->cycle = cyc;
@@ -127,6 +134,9 @@ static int slow_line(dram_text *t, dram_req *r, bool *got, sim_err *err)
     const char *eol = strchr(p, '\n');
     const char *end = eol ? eol : p + strlen(p);
     uint64_t line = ++t->line;
+    if (!eol && end != t->end)                      /* the line stops at a NUL byte */
+        return sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": contains a NUL byte (not a text stream)",
+                        path, line);
     const char *hash = memchr(p, '#', (size_t)(end - p));
     const char *lend = hash ? hash : end;
     const char *cur = p, *t1, *t2, *t3, *t4;
@@ -191,7 +201,13 @@ static inline bool text_next(dram_text *t, dram_req *r, int *rc, sim_err *err)
                 return true;
             }
         }
-        if (!*t->p) return false;
+        if (!*t->p) {
+            if (t->p == t->end) return false;
+            /* a NUL byte before the end of the file (at the start of a line) */
+            *rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": contains a NUL byte (not a text stream)",
+                           t->path, t->line + 1);
+            return false;
+        }
         bool got;
         if ((*rc = slow_line(t, r, &got, err)) != SIM_OK) return false;
         if (got) return true;
@@ -211,11 +227,9 @@ int dram_text_open(const char *path, const dram_cfg *cfg, dram_text *t, sim_err 
     memset(t, 0, sizeof *t);
     int rc = fio_view_open(path, &v, err);
     if (rc) return rc;
-    if (strlen(v.data) != v.len) {                  /* a NUL before the end */
-        fio_view_close(&v);
-        return sim_errf(err, SIM_ETRACE, "%s: contains a NUL byte (not a text stream)", path);
-    }
-    dram_text_init(t, path, v.data, cfg);
+    /* a NUL byte inside the text is found by the reader, at its line (so the whole file is
+     * not read twice): the text ends at the mapping's end, not at the first NUL */
+    dram_text_init_n(t, path, v.data, v.len, cfg);
     t->view = v;
     return SIM_OK;
 }
@@ -227,11 +241,10 @@ void dram_text_close(dram_text *t)
     t->p = NULL;
 }
 
-int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, dram_stream *out,
-                      sim_err *err)
+/* every request of t into out */
+static int parse_all(dram_text *tp, dram_stream *out, sim_err *err)
 {
-    dram_text t;
-    dram_text_init(&t, path, text, cfg);
+    dram_text t = *tp;
     size_t cap = 64;                      /* grows by doubling: memory follows the requests */
     out->n = 0;
     out->r = sim_xmalloc(cap * sizeof *out->r);
@@ -249,6 +262,14 @@ int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, d
     return rc;
 }
 
+int dram_stream_parse(const char *path, const char *text, const dram_cfg *cfg, dram_stream *out,
+                      sim_err *err)
+{
+    dram_text t;
+    dram_text_init(&t, path, text, cfg);
+    return parse_all(&t, out, err);
+}
+
 int dram_stream_read(const char *path, const dram_cfg *cfg, dram_stream *out, sim_err *err)
 {
     dram_text t;
@@ -256,7 +277,7 @@ int dram_stream_read(const char *path, const dram_cfg *cfg, dram_stream *out, si
     out->n = 0;
     int rc = dram_text_open(path, cfg, &t, err);
     if (rc) return rc;
-    rc = dram_stream_parse(path, t.p, cfg, out, err);
+    rc = parse_all(&t, out, err);
     dram_text_close(&t);
     return rc;
 }

@@ -39,6 +39,7 @@ void dram_stream_free(dram_stream *s);
 typedef struct dram_text {
     const char *path;               /* for messages */
     const char *p;                  /* next unread line; the text ends with a NUL */
+    const char *end;                /* that NUL: a NUL before it is an error at its line */
     fio_view    view;               /* the file's text (dram_text_open), else zeroed */
     uint64_t    line;               /* lines read */
     uint64_t    prev;               /* the last request's cycle (when have_prev) */
@@ -54,9 +55,12 @@ typedef struct dram_text {
 /* dram_replay_text parses a file of at least this many bytes in a reader thread, which runs
  * ahead of the replay by a few chunks of requests (docs/performance-dram.md). */
 #define DRAM_TEXT_AHEAD_BYTES (1u << 20)
-/* Read a text over text (NUL-terminated, kept by the caller) / over the file at path (whole
- * file read first: I/O errors and "contains a NUL byte" come from here). */
+/* Read a text over text (NUL-terminated, kept by the caller; _n: len bytes followed by a NUL,
+ * any earlier NUL being "contains a NUL byte" at its line) / over the file at path (mapped,
+ * or read whole; I/O errors come from here, a NUL byte from the line that holds it). */
 void dram_text_init(dram_text *t, const char *path, const char *text, const dram_cfg *cfg);
+void dram_text_init_n(dram_text *t, const char *path, const char *text, size_t len,
+                      const dram_cfg *cfg);
 int  dram_text_open(const char *path, const dram_cfg *cfg, dram_text *t, sim_err *err);
 /* The next request: SIM_OK with *got (false at the end of the text), or the line's error. */
 int  dram_text_next(dram_text *t, dram_req *r, bool *got, sim_err *err);

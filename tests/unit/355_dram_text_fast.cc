@@ -293,13 +293,32 @@ TEST(DramTextFast, FileIsMappedOrReadWithTheSameResult) {
     }
     EXPECT_EQ(n, want.reqs.size());
     dram_text_close(&t);
-    // a NUL byte anywhere: the whole-file check, before any line is read
-    text[size / 2] = '\0';
-    f = fopen(p.c_str(), "wb");
-    fwrite(text.data(), 1, text.size(), f);
-    fclose(f);
-    EXPECT_EQ(dram_text_open(p.c_str(), &h.cfg, &t, &e), SIM_ETRACE);
-    EXPECT_EQ(std::string(e.msg), p + ": contains a NUL byte (not a text stream)");
+    // a NUL byte anywhere is refused at its line, once the reader reaches it: in the middle of
+    // the text, at the start of a line (the fast path stops there), after a complete request
+    // (the fast path takes a NUL as the end of its line), and in a comment
+    const size_t eol = text.find('\n', 100);
+    for (size_t at : {size / 2, eol + 1, eol - 1, eol, text.size() - 2}) {
+      std::string bad = text;
+      bad[at] = '\0';
+      f = fopen(p.c_str(), "wb");
+      fwrite(bad.data(), 1, bad.size(), f);
+      fclose(f);
+      const std::string want_msg = p + ":" +
+          std::to_string(std::count(bad.begin(), bad.begin() + (long)at, '\n') + 1) +
+          ": contains a NUL byte (not a text stream)";
+      ASSERT_EQ(dram_text_open(p.c_str(), &h.cfg, &t, &e), SIM_OK) << e.msg;
+      int rc = SIM_OK;
+      for (bool got = true; got && rc == SIM_OK;) {
+        dram_req r{};
+        rc = dram_text_next(&t, &r, &got, &e);
+      }
+      dram_text_close(&t);
+      EXPECT_EQ(rc, SIM_ETRACE) << size << " " << at;
+      EXPECT_EQ(std::string(e.msg), want_msg);
+      dram_stream s{};
+      EXPECT_EQ(dram_stream_read(p.c_str(), &h.cfg, &s, &e), SIM_ETRACE);
+      EXPECT_EQ(std::string(e.msg), want_msg);
+    }
     remove(p.c_str());
   }
   rmdir(dir);
