@@ -98,7 +98,7 @@ static inline void tq_wait(dchan *c, bool w, uint32_t b, uint32_t s)
 }
 
 /* The oldest request waiting for room in bank b's queue of direction w enters it at cycle t. */
-static inline void tq_admit_head(dram *d, dchan *c, bool w, uint32_t b, uint64_t t)
+DRAM_INLINE void tq_admit_head(dram *d, dchan *c, bool w, uint32_t b, uint64_t t)
 {
     dbank *k = &c->banks[b];
     SIM_ASSERT(k->pend[w] > 0);
@@ -126,7 +126,7 @@ static inline void enqueue(dram *d, dchan *c, uint64_t addr, bool is_write, uint
             d->c.reads++;
             d->c.reads_forwarded++;
             read_latency(d, cfg->ctrl.frontend_latency);
-            ring_push(&d->fw_done, tag, done);
+            done_push(d, &d->fw_done, tag, done);
             return;
         }
     }
@@ -201,6 +201,8 @@ static void ring_drop_due(done_ring *r, uint64_t now)
     }
 }
 
+void dram_set_discard_done(dram *d, bool on) { d->discard_done = on; }
+
 void dram_drop_done(dram *d)
 {
     ring_drop_due(&d->rd_done, d->now);
@@ -210,7 +212,7 @@ void dram_drop_done(dram *d)
 
 bool dram_idle(const dram *d)
 {
-    if (d->rd_done.n || d->wr_done.n || d->fw_done.n) return false;
+    if (d->rd_done.n || d->wr_done.n || d->fw_done.n || d->last_done > d->now) return false;
     for (uint32_t i = 0; i < d->nctrl; i++)
         if (d->ch[i].nr || d->ch[i].nw || d->ch[i].ntq[0] || d->ch[i].ntq[1]) return false;
     return true;
@@ -254,7 +256,7 @@ static inline void serve_pre(dram *d, dchan *c, dreq *x, uint64_t t)
     c->rr = (x->bank + 1) & (d->nbanks - 1);
 }
 
-static void remove_req(dchan *c, dreq *q)
+DRAM_INLINE void remove_req(dchan *c, dreq *q)
 {
     dreq **base = q->is_write ? &c->wq : &c->rq;
     uint32_t *n = q->is_write ? &c->nw : &c->nr;
@@ -730,6 +732,7 @@ uint64_t dram_next_event(const dram *d)
 {
     uint64_t e = minu(ring_head_done(&d->rd_done), ring_head_done(&d->wr_done));
     e = minu(e, ring_head_done(&d->fw_done));
+    if (d->last_done > d->now) e = minu(e, d->last_done);   /* (discarded completions) */
     e = minu(e, d->min_wake);
     if (SIM_DEBUG) {
         uint64_t m = CYCLE_NEVER;

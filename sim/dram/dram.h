@@ -136,6 +136,10 @@ bool     dram_pop_done(dram *d, uint64_t *tag, bool *is_write); /* completion or
  * of dram_pop_done would. */
 bool     dram_try_send(dram *d, uint64_t addr, bool is_write, uint64_t tag);
 void     dram_drop_done(dram *d);
+/* on: completions from now on are not kept (dram_pop_done finds none of them); dram_idle and
+ * dram_next_event still wait for the last one. For drivers that never look at them (the
+ * replay), which then skip the per-request bookkeeping. */
+void     dram_set_discard_done(dram *d, bool on);
 void     dram_tick(dram *d);                        /* advance exactly one DRAM clock */
 uint64_t dram_cycle(const dram *d);                 /* DRAM clocks elapsed */
 uint64_t dram_data_cycles(const dram *d);           /* data-bus clocks, summed over controllers */

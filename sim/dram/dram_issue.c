@@ -139,13 +139,13 @@ void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     if (wr) {
         d->c.n_wr++; d->c.writes++; c->st.writes++;
         d->c.bytes_written += cfg->request_bytes;
-        ring_push(&d->wr_done, q->tag, t + cfg->t.CWL + d->bl2);
+        done_push(d, &d->wr_done, q->tag, t + cfg->t.CWL + d->bl2);
     } else {
         uint64_t done = t + cfg->t.CL + d->bl2, lat = done - q->arrive;
         d->c.n_rd++; d->c.reads++; c->st.reads++;
         d->c.bytes_read += cfg->request_bytes;
         read_latency(d, lat);
-        ring_push(&d->rd_done, q->tag, done);
+        done_push(d, &d->rd_done, q->tag, done);
     }
     if (cfg->ctrl.page_policy == DRAM_CLOSED_PAGE) {
         /* auto-precharge unless another queued request hits this row */

@@ -446,10 +446,13 @@ static int replay(dram *d, src *x, bool skip, dram_replay_stats *rs, sim_err *er
     src_next(x, err);
     uint64_t tag = 0, delayed = 0, bp = 0;    /* counted here, stored in rs at the end */
     int rc = SIM_OK;
+    /* completions are not looked at: only the last one's cycle is kept (the end of the run;
+     * the cycles between cannot change what the replay sends, since only command issues make
+     * room in the queues) */
+    dram_set_discard_done(d, true);
     for (;;) {
         if (x->rc) { rc = x->rc; break; }
         uint64_t now = dram_cycle(d);
-        dram_drop_done(d);                    /* completions are not looked at */
         /* present every request due by now, in order, until one is refused */
         while (x->have && x->cur.cycle <= now) {
             if (!dram_try_send(d, x->cur.addr, x->cur.is_write, tag)) break;
@@ -467,6 +470,7 @@ static int replay(dram *d, src *x, bool skip, dram_replay_stats *rs, sim_err *er
         }
         dram_tick(d);
     }
+    dram_set_discard_done(d, false);
     rs->requests += tag;
     rs->delayed_requests += delayed;
     rs->backpressure_cycles += bp;
