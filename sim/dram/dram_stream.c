@@ -343,8 +343,12 @@ bool dram_gen_next(dram_gen *g, dram_req *r)
  * of it is free, so it is woken once per AHEAD_N / 2 chunks, not once per chunk (each wake-up
  * is a system call on the replay's side). 8 chunks of 4096 requests: 768 KiB. */
 enum { AHEAD_CHUNK = 4096, AHEAD_N = 8 };
+/* A request as the chunks hold it: 16 bytes, not dram_req's 24, as every byte crosses from
+ * the reader's core to the replay's (aw = address << 1 | is_write; addresses are below the
+ * capacity, far below 2^63). */
+typedef struct ahead_req { uint64_t cycle, aw; } ahead_req;
 typedef struct ahead_chunk {
-    dram_req r[AHEAD_CHUNK];
+    ahead_req r[AHEAD_CHUNK];
     uint32_t n;                     /* requests in r */
     bool     last;                  /* the text ends after them (rc: how) */
     int      rc;
@@ -379,8 +383,13 @@ static void *ahead_main(void *arg)
         c->rc = SIM_OK;
         c->last = false;
         while (c->n < AHEAD_CHUNK && !c->last) {
-            if (text_next(a->t, &c->r[c->n], &c->rc, &c->err)) c->n++;
-            else c->last = true;
+            dram_req r;
+            if (text_next(a->t, &r, &c->rc, &c->err)) {
+                SIM_DASSERT(r.addr >> 63 == 0);   /* below the capacity */
+                c->r[c->n].cycle = r.cycle;
+                c->r[c->n].aw = r.addr << 1 | r.is_write;
+                c->n++;
+            } else c->last = true;
         }
         last = c->last;
         pthread_mutex_lock(&a->mu);
@@ -429,7 +438,10 @@ static inline void src_next(src *x, sim_err *err)
             }
             ahead_take(x);
         }
-        x->cur = x->c->r[x->pos++];
+        const ahead_req *r = &x->c->r[x->pos++];
+        x->cur.cycle = r->cycle;
+        x->cur.addr = r->aw >> 1;
+        x->cur.is_write = r->aw & 1;
         x->have = true;
     } else if (x->t) {
         x->have = text_next(x->t, &x->cur, &x->rc, err);
