@@ -299,8 +299,8 @@ static void admit_waiting(dram *d, dchan *c, bool w, uint64_t t)
  * bank-queued request hits it, of either direction with keep_read_rows, of the mode's with
  * strict (unless the row-hit cap is reached). The caches work as in schedule(), over both
  * queues: the partial scans look at the requests of either queue that entered after p3.t / p4.t. */
-static uint64_t schedule_both(dram *d, dchan *c, uint64_t t, uint64_t wake, uint32_t refmask,
-                              bool row_busy)
+static __attribute__((noinline)) uint64_t schedule_both(dram *d, dchan *c, uint64_t t,
+                                                       uint64_t wake, uint32_t refmask, bool row_busy)
 {
     const dram_cfg *cfg = &d->cfg;
     const uint32_t cap = cfg->ctrl.row_hit_cap;
@@ -433,6 +433,47 @@ done:
     return wake;
 }
 
+/* Pass 1 of schedule() at a cycle t at which a refresh is due in some rank (t >= c->ref_min): a
+ * due rank gets no new ACT or column command; its banks are closed, then it gets its REF. Sets
+ * the due ranks' bits in *refmask (cleared again for a rank whose REF issues now) and *row_busy
+ * when it issues a command; returns wake lowered to the cycles it found. */
+DRAM_COLD uint64_t refresh_pass(dram *d, dchan *c, uint64_t t, uint64_t wake, uint32_t *refmask,
+                                bool *row_busy)
+{
+    const dram_cfg *cfg = &d->cfg;
+    const dram_timing *tm = &cfg->t;
+    for (uint32_t ri = 0; ri < cfg->org.ranks; ri++) {
+        drank *r = &c->ranks[ri];
+        if (t < r->ref_due) { wake = minu(wake, r->ref_due); continue; }
+        *refmask |= 1u << ri;
+        if (*row_busy) { wake = minu(wake, t + 1); continue; }
+        if (r->open_banks == 0) {
+            if (t >= r->next_ref) {
+                for (uint32_t b = 0; b < d->nbanks; b++)
+                    if (c->banks[b].rank == ri) bump(&c->banks[b].next_act, t + tm->tRFC);
+                bump(&r->next_ref, t + tm->tRFC);
+                r->ref_due += tm->tREFI;
+                c->ref_min = CYCLE_NEVER;
+                for (uint32_t x = 0; x < cfg->org.ranks; x++) c->ref_min = minu(c->ref_min, c->ranks[x].ref_due);
+                c->p4.valid = false;
+                d->c.n_ref++;
+                d->c.refresh_cycles += tm->tRFC;
+                *row_busy = true;
+                *refmask &= ~(1u << ri);
+                wake = minu(wake, t + 1);
+            } else wake = minu(wake, r->next_ref);
+        } else {
+            for (uint32_t b = 0; b < d->nbanks; b++) {
+                dbank *k = &c->banks[b];
+                if (k->rank != ri || k->open_row == ROW_NONE) continue;
+                if (t >= k->next_pre) { dram_issue_pre(d, c, b, t); *row_busy = true; wake = minu(wake, t + 1); break; }
+                wake = minu(wake, k->next_pre);
+            }
+        }
+    }
+    return wake;
+}
+
 /* One clock of one controller: at most one row command and one column command (dual bus), or
  * one command in all (single bus). Returns the earliest cycle at which it may issue again. */
 static uint64_t schedule(dram *d, dchan *c, uint64_t t)
@@ -471,36 +512,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     }
 
     /* 1. refresh: a due rank gets no new ACT or column command; close its banks, then REF */
-    if (t < c->ref_min) wake = minu(wake, c->ref_min);  /* none due (the common case) */
-    else for (uint32_t ri = 0; ri < cfg->org.ranks; ri++) {
-        drank *r = &c->ranks[ri];
-        if (t < r->ref_due) { wake = minu(wake, r->ref_due); continue; }
-        refmask |= 1u << ri;
-        if (row_busy) { wake = minu(wake, t + 1); continue; }
-        if (r->open_banks == 0) {
-            if (t >= r->next_ref) {
-                for (uint32_t b = 0; b < d->nbanks; b++)
-                    if (c->banks[b].rank == ri) bump(&c->banks[b].next_act, t + tm->tRFC);
-                bump(&r->next_ref, t + tm->tRFC);
-                r->ref_due += tm->tREFI;
-                c->ref_min = CYCLE_NEVER;
-                for (uint32_t x = 0; x < cfg->org.ranks; x++) c->ref_min = minu(c->ref_min, c->ranks[x].ref_due);
-                c->p4.valid = false;
-                d->c.n_ref++;
-                d->c.refresh_cycles += tm->tRFC;
-                row_busy = true;
-                refmask &= ~(1u << ri);
-                wake = minu(wake, t + 1);
-            } else wake = minu(wake, r->next_ref);
-        } else {
-            for (uint32_t b = 0; b < d->nbanks; b++) {
-                dbank *k = &c->banks[b];
-                if (k->rank != ri || k->open_row == ROW_NONE) continue;
-                if (t >= k->next_pre) { dram_issue_pre(d, c, b, t); row_busy = true; wake = minu(wake, t + 1); break; }
-                wake = minu(wake, k->next_pre);
-            }
-        }
-    }
+    if (DRAM_LIKELY(t < c->ref_min)) wake = minu(wake, c->ref_min);  /* none due (the common case) */
+    else wake = refresh_pass(d, c, t, wake, &refmask, &row_busy);
     if (single && row_busy) return wake;
 
     /* 2. read or write mode (write-drain hysteresis on visible queue contents) */
@@ -528,7 +541,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     for (int w = 0; w < 2; w++)
         if (c->chk[w] < c->ntq[w]) wake = minu(wake, c->tslot[w][c->tarr[w][c->tarr_head[w]]].visible);
 
-    if (both) return schedule_both(d, c, t, wake, refmask, row_busy);
+    if (DRAM_UNLIKELY(both)) return schedule_both(d, c, t, wake, refmask, row_busy);
 
     /* 3. FR-FCFS, first-ready: the oldest row hit whose column command may issue now. No
      * column command of this kind can issue before the earliest rank-level bound (a lower bound
