@@ -122,6 +122,12 @@ grep -q '^dram.reads  *= 100000 ' "$T/big.txt" || fail "want 100000 reads"
 { head -n 99000 "$T/big.trc"; echo "12374 0x40 Q"; tail -n 1000 "$T/big.trc"; } >"$T/bigbad.trc"
 expect_exit 2 "$SPATTEN" dram --config "$CFG" --stream "$T/bigbad.trc"
 case "$LAST_ERR" in *"bigbad.trc:99001: "*) ;; *) fail "big stream, bad line: $LAST_ERR";; esac
+# a NUL byte is a bad line too, found when the reader gets there (no whole-file pre-pass):
+# in the big file's line 99500, as the first byte of its address
+{ head -n 99499 "$T/big.trc"; printf '12437 \0x40 R\n'; tail -n 500 "$T/big.trc"; } >"$T/bignul.trc"
+expect_exit 2 "$SPATTEN" dram --config "$CFG" --stream "$T/bignul.trc"
+[ "$LAST_ERR" = "spatten: $T/bignul.trc:99500: contains a NUL byte (not a text stream)" ] \
+    || fail "big stream, NUL byte: $LAST_ERR"
 # a stream file truncated by another process while it is replayed (it is mapped): a one-line
 # I/O error, exit 3, never a bus error. Timing decides whether the cut lands mid-replay (the
 # usual case: about 0.2 s of replay, cut after 0.05 s), before the file is opened (then a short
