@@ -192,23 +192,7 @@ bool dram_pop_done(dram *d, uint64_t *tag, bool *is_write)
     return true;
 }
 
-/* Drop ring r's completions due by now (each ring is in done order). */
-static void ring_drop_due(done_ring *r, uint64_t now)
-{
-    while (r->n && r->done[r->head] <= now) {
-        r->head = (r->head + 1) & (r->cap - 1);
-        r->n--;
-    }
-}
-
 void dram_set_discard_done(dram *d, bool on) { d->discard_done = on; }
-
-void dram_drop_done(dram *d)
-{
-    ring_drop_due(&d->rd_done, d->now);
-    ring_drop_due(&d->wr_done, d->now);
-    ring_drop_due(&d->fw_done, d->now);
-}
 
 bool dram_idle(const dram *d)
 {

@@ -132,10 +132,8 @@ void     dram_send(dram *d, uint64_t addr, bool is_write, uint64_t tag); /* asse
                                                        alignment to request bytes, capacity */
 bool     dram_pop_done(dram *d, uint64_t *tag, bool *is_write); /* completion order */
 /* For drivers that do not look at completions (dram_replay): dram_can_accept, then dram_send
- * if it can (false: refused, nothing done); and drop every completion due by now, as a loop
- * of dram_pop_done would. */
+ * if it can (false: refused, nothing done). */
 bool     dram_try_send(dram *d, uint64_t addr, bool is_write, uint64_t tag);
-void     dram_drop_done(dram *d);
 /* on: completions from now on are not kept (dram_pop_done finds none of them); dram_idle and
  * dram_next_event still wait for the last one. For drivers that never look at them (the
  * replay), which then skip the per-request bookkeeping. */

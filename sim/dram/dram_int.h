@@ -166,7 +166,7 @@ struct dram {
 
 /* A helper on the per-request path that must be inlined although it has several callers. */
 #define DRAM_INLINE static inline __attribute__((always_inline))
-/* Work off the common path (refresh, the admission-scope scheduler): kept out of the hot code. */
+/* Work off the common path (the refresh pass): kept out of the hot code. */
 #define DRAM_COLD static __attribute__((noinline, cold))
 /* the usual outcome of a test on the per-request path (laid out as the straight-line code) */
 #define DRAM_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -65,8 +65,9 @@ static const unsigned char HEX1[256] = {
     ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-void dram_text_init_n(dram_text *t, const char *path, const char *text, size_t len,
-                      const dram_cfg *cfg)
+/* A text of len bytes followed by a NUL; an earlier NUL is an error at its line. */
+static void text_init_n(dram_text *t, const char *path, const char *text, size_t len,
+                        const dram_cfg *cfg)
 {
     memset(t, 0, sizeof *t);
     t->path = path;
@@ -80,7 +81,7 @@ void dram_text_init_n(dram_text *t, const char *path, const char *text, size_t l
 
 void dram_text_init(dram_text *t, const char *path, const char *text, const dram_cfg *cfg)
 {
-    dram_text_init_n(t, path, text, strlen(text), cfg);
+    text_init_n(t, path, text, strlen(text), cfg);
 }
 
 /* Fast path for the common line "<digits> [0x]<hex> R|W" with blank/tab separators and
@@ -201,13 +202,7 @@ static inline bool text_next(dram_text *t, dram_req *r, int *rc, sim_err *err)
                 return true;
             }
         }
-        if (!*t->p) {
-            if (t->p == t->end) return false;
-            /* a NUL byte before the end of the file (at the start of a line) */
-            *rc = sim_errf(err, SIM_ETRACE, "%s:%" PRIu64 ": contains a NUL byte (not a text stream)",
-                           t->path, t->line + 1);
-            return false;
-        }
+        if (t->p == t->end) return false;     /* (a NUL before it: slow_line's error) */
         bool got;
         if ((*rc = slow_line(t, r, &got, err)) != SIM_OK) return false;
         if (got) return true;
@@ -229,7 +224,7 @@ int dram_text_open(const char *path, const dram_cfg *cfg, dram_text *t, sim_err 
     if (rc) return rc;
     /* a NUL byte inside the text is found by the reader, at its line (so the whole file is
      * not read twice): the text ends at the mapping's end, not at the first NUL */
-    dram_text_init_n(t, path, v.data, v.len, cfg);
+    text_init_n(t, path, v.data, v.len, cfg);
     t->view = v;
     return SIM_OK;
 }
@@ -242,9 +237,8 @@ void dram_text_close(dram_text *t)
 }
 
 /* every request of t into out */
-static int parse_all(dram_text *tp, dram_stream *out, sim_err *err)
+static int parse_all(dram_text *t, dram_stream *out, sim_err *err)
 {
-    dram_text t = *tp;
     size_t cap = 64;                      /* grows by doubling: memory follows the requests */
     out->n = 0;
     out->r = sim_xmalloc(cap * sizeof *out->r);
@@ -255,7 +249,7 @@ static int parse_all(dram_text *tp, dram_stream *out, sim_err *err)
             cap *= 2;
             out->r = sim_xrealloc(out->r, cap * sizeof *out->r);
         }
-        if (!text_next(&t, &out->r[out->n], &rc, err)) break;
+        if (!text_next(t, &out->r[out->n], &rc, err)) break;
         out->n++;
     }
     if (rc != SIM_OK) dram_stream_free(out);

@@ -55,12 +55,10 @@ typedef struct dram_text {
 /* dram_replay_text parses a file of at least this many bytes in a reader thread, which runs
  * ahead of the replay by a few chunks of requests (docs/performance-dram.md). */
 #define DRAM_TEXT_AHEAD_BYTES (1u << 20)
-/* Read a text over text (NUL-terminated, kept by the caller; _n: len bytes followed by a NUL,
- * any earlier NUL being "contains a NUL byte" at its line) / over the file at path (mapped,
- * or read whole; I/O errors come from here, a NUL byte from the line that holds it). */
+/* Read a text over text (NUL-terminated, kept by the caller) / over the file at path (mapped,
+ * or read whole; I/O errors come from here, a NUL byte inside the file from the line that
+ * holds it, "contains a NUL byte"). */
 void dram_text_init(dram_text *t, const char *path, const char *text, const dram_cfg *cfg);
-void dram_text_init_n(dram_text *t, const char *path, const char *text, size_t len,
-                      const dram_cfg *cfg);
 int  dram_text_open(const char *path, const dram_cfg *cfg, dram_text *t, sim_err *err);
 /* The next request: SIM_OK with *got (false at the end of the text), or the line's error. */
 int  dram_text_next(dram_text *t, dram_req *r, bool *got, sim_err *err);
