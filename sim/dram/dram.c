@@ -460,22 +460,24 @@ DRAM_COLD uint64_t refresh_pass(dram *d, dchan *c, uint64_t t, uint64_t wake, ui
 
 /* One clock of one controller: at most one row command and one column command (dual bus), or
  * one command in all (single bus). Returns the earliest cycle at which it may issue again. */
-static uint64_t schedule(dram *d, dchan *c, uint64_t t)
+DRAM_INLINE uint64_t schedule(dram *d, dchan *c, uint64_t t, bool fast)
 {
     const dram_cfg *cfg = &d->cfg;
     const dram_timing *tm = &cfg->t;
     uint64_t wake = CYCLE_NEVER;
-    bool row_busy = false, col_busy = false, p4_issued = false, single = !cfg->ctrl.dual_cmd_bus;
+    /* fast (dram.fast_ctrl): these settings are constants, so their tests compile away */
+    const bool bqon = fast || cfg->ctrl.bank_queue, single = !fast && !cfg->ctrl.dual_cmd_bus;
+    bool row_busy = false, col_busy = false, p4_issued = false;
     int refill = -1;                          /* 2 x bank + direction of a bank queue with room */
     uint32_t refmask = 0;                     /* ranks with a refresh pending */
-    const uint32_t cap = cfg->ctrl.row_hit_cap;
-    const bool both = cfg->ctrl.mode_scope == DRAM_SCOPE_ADMISSION;  /* (only with bank queues) */
+    const uint32_t cap = fast ? 0 : cfg->ctrl.row_hit_cap;
+    const bool both = !fast && cfg->ctrl.mode_scope == DRAM_SCOPE_ADMISSION;  /* (only with bank queues) */
 
     /* 0. bank queues: requests that became visible move, in arrival order, from the
      * transaction queue into their bank's command queue if it has room and no older request
      * of that bank waits; the others join their bank's waiting list (pass 3 moves them in as a
      * column command makes room) */
-    if (cfg->ctrl.bank_queue) {
+    if (bqon) {
         for (int w = 0; w < 2; w++) {
             uint32_t na = c->ntq[w] - c->chk[w];   /* on the arrival ring */
             if (na == 0) continue;                 /* nothing new (the common case) */
@@ -502,7 +504,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
 
     /* 2. read or write mode (write-drain hysteresis on visible queue contents) */
     uint32_t nr = c->nr, nw = c->nw;
-    if (!cfg->ctrl.bank_queue) {             /* with bank queues, rq/wq are all visible */
+    if (!bqon) {                             /* with bank queues, rq/wq are all visible */
         while (nr && c->rq[nr - 1].visible > t) nr--;
         while (nw && c->wq[nw - 1].visible > t) nw--;
     }
@@ -559,7 +561,8 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
             if (rdy <= t) {
                 uint32_t b = x->bank;
                 bool w = x->is_write;
-                dram_issue_col(d, c, x, t);
+                if (fast) dram_issue_col_fast(d, c, x, t);
+                else dram_issue_col(d, c, x, t);
                 remove_req(c, x);
                 col_busy = true;
                 if (c->banks[b].pend[w]) refill = (int)(b * 2 + w);
@@ -608,7 +611,7 @@ static uint64_t schedule(dram *d, dchan *c, uint64_t t)
     /* Issue the first ready command; keep scanning (without issuing) to refill the cache. Once
      * every bank with a queued request (nbusy) has been looked at, the rest adds nothing. */
     uint32_t nseen = 0;
-    const bool rr = cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN;
+    const bool rr = !fast && cfg->ctrl.bank_arbitration == DRAM_ARB_ROUND_ROBIN;
     if (rr) dram_rr_order(d, c, q, start, nvis);
     for (uint32_t j = start; j < nvis; j++) {
         if (p4_issued && w4 <= t + 1) break;  /* the bound cannot get any lower */
@@ -681,7 +684,7 @@ done:
      * a bound computed above says so; the column bound is recomputed after the issue. */
     if (col_busy || p4_issued) {
         uint32_t vr = c->nr, vw = c->nw;
-        if (!cfg->ctrl.bank_queue) {
+        if (!bqon) {
             while (vr && c->rq[vr - 1].visible > t) vr--;
             while (vw && c->wq[vw - 1].visible > t) vw--;
         }
@@ -694,6 +697,12 @@ done:
     return wake;
 }
 
+/* schedule() specialised for the common controller (dram.fast_ctrl: its settings are constants
+ * there), and the general one; exhaustive runs use the general one, so the tests that compare
+ * them with skipping runs (tests/unit/330, 360) compare the two */
+static __attribute__((noinline)) uint64_t schedule_fast(dram *d, dchan *c, uint64_t t) { return schedule(d, c, t, true); }
+static __attribute__((noinline)) uint64_t schedule_any(dram *d, dchan *c, uint64_t t) { return schedule(d, c, t, false); }
+
 void dram_tick(dram *d)
 {
     uint64_t t = d->now;
@@ -705,10 +714,10 @@ void dram_tick(dram *d)
     }
     uint64_t mw = CYCLE_NEVER;
     uint64_t *wk = d->wake;
-    const bool all = d->exhaustive;
+    const bool all = d->exhaustive, fast = d->fast_ctrl && !all;   /* exhaustive: the general one */
     for (uint32_t i = 0, n = d->nctrl; i < n; i++) {
         if (all || wk[i] <= t) {
-            uint64_t w = schedule(d, &d->ch[i], t);
+            uint64_t w = fast ? schedule_fast(d, &d->ch[i], t) : schedule_any(d, &d->ch[i], t);
             SIM_ASSERT(w > t);
             wk[i] = w;
         }

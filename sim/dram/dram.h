@@ -155,8 +155,9 @@ void     dram_get_energy(const dram *d, dram_energy *e); /* total = exact sum of
  * as of now; call before writing the stats table. */
 void     dram_update_stats(dram *d);
 /* Test hook: schedule every controller every cycle instead of waking it only at its next
- * possible event, and scan every queue in full instead of trusting the scheduling caches'
- * lower bounds (results must not change; tests/unit/330, 360). */
+ * possible event, scan every queue in full instead of trusting the scheduling caches' lower
+ * bounds, and use the general scheduler where the common controller has a specialised copy
+ * (results must not change; tests/unit/330, 360). */
 void     dram_set_exhaustive(dram *d, bool on);
 const dram_cfg *dram_get_cfg(const dram *d);
 /* Request recorder: every request accepted by dram_send from now on is written to f as one

@@ -145,6 +145,8 @@ struct dram {
     void    *ch_mem;
     uint32_t nctrl, nbanks, ngroups, nranks_, bl2;
     bool     exhaustive;
+    bool     fast_ctrl;              /* bank queues, dual command bus, no row-hit cap, FCFS row
+                                        arbitration, mode_scope issue (schedule's constants) */
     uint64_t *wake;                  /* [nctrl] per controller: earliest cycle at which it can
                                         issue anything (dense, so the per-clock scan is cheap) */
     uint64_t min_wake;               /* min over controllers of wake (kept by tick and send) */
@@ -232,6 +234,7 @@ static inline void cache_fill(sched_cache *k, uint64_t wake, uint64_t t, bool mo
 void dram_issue_act(dram *d, dchan *c, uint32_t b, uint32_t row, uint64_t t);
 void dram_issue_pre(dram *d, dchan *c, uint32_t b, uint64_t t);
 void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t);   /* RD or WR of q, a row hit */
+void dram_issue_col_fast(dram *d, dchan *c, dreq *q, uint64_t t);   /* the same, dram.fast_ctrl */
 void dram_record_kind(dram *d, dreq *q, int kind);   /* its first command: 0 hit, 1 ACT, 2 PRE */
 
 /* Round-robin scan orders (dram_issue.c), into c->rr_ord: q[start, nvis) (mode_scope issue), or

@@ -87,9 +87,12 @@ void dram_record_kind(dram *d, dreq *q, int kind)
     else d->c.row_conflicts++;
 }
 
-void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
+DRAM_INLINE void issue_col(dram *d, dchan *c, dreq *q, uint64_t t, bool fast)
 {
     const dram_cfg *cfg = &d->cfg;
+    /* fast (dram.fast_ctrl): bank queues, no row-hit cap, one rank, open page */
+    const uint32_t B = cfg->ctrl.bank_queue;
+    const uint32_t cap = fast ? 0 : cfg->ctrl.row_hit_cap;
     dbank *k = &c->banks[q->bank];
     uint32_t rk = k->rank, g = k->bg;
     bool wr = q->is_write;
@@ -97,8 +100,8 @@ void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     SIM_ASSERT(k->hits[wr] > 0 && k->bq[wr] > 0);
     k->hits[wr]--;                      /* it leaves the queue */
     c->hitsum[wr]--;
-    if (cfg->ctrl.bank_queue) {         /* drop one copy of its row from the bank's list */
-        uint32_t *rows = c->bqrow[wr] + (size_t)q->bank * cfg->ctrl.bank_queue, j = 0;
+    if (fast || B) {                    /* drop one copy of its row from the bank's list */
+        uint32_t *rows = c->bqrow[wr] + (size_t)q->bank * B, j = 0;
         while (j < k->bq[wr] && rows[j] != q->row) j++;
         SIM_ASSERT(j < k->bq[wr]);
         rows[j] = rows[k->bq[wr] - 1];
@@ -107,8 +110,8 @@ void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
     c->nbq[wr]--;
     k->streak++;
     if (k->hits[wr] == 0) cache_lower(&c->p4, k->next_pre);   /* conflicts it blocked: PRE */
-    else if (cfg->ctrl.row_hit_cap && k->streak >= cfg->ctrl.row_hit_cap) cache_lower(&c->p4, k->next_pre);
-    if (cfg->org.ranks == 1) {          /* the common case, without the loop below */
+    else if (cap && k->streak >= cap) cache_lower(&c->p4, k->next_pre);
+    if (fast || cfg->org.ranks == 1) {          /* the common case, without the loop below */
         drank *x = &c->ranks[0];
         bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
         bump(&x->next_wr, t + (wr ? d->wr_wr_s : d->rd_wr));
@@ -147,7 +150,7 @@ void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
         read_latency(d, lat);
         done_push(d, &d->rd_done, q->tag, done);
     }
-    if (cfg->ctrl.page_policy == DRAM_CLOSED_PAGE) {
+    if (!fast && cfg->ctrl.page_policy == DRAM_CLOSED_PAGE) {
         /* auto-precharge unless another queued request hits this row */
         if (k->hits[0] + k->hits[1] == 0) {
             uint64_t p = maxu(k->next_pre, pre_at);   /* respects tRAS as well */
@@ -161,6 +164,9 @@ void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t)
         }
     }
 }
+
+void dram_issue_col(dram *d, dchan *c, dreq *q, uint64_t t) { issue_col(d, c, q, t, false); }
+void dram_issue_col_fast(dram *d, dchan *c, dreq *q, uint64_t t) { issue_col(d, c, q, t, true); }
 
 /* ---- round-robin bank arbitration (bank_arbitration round_robin): pass 4's scan order ---- */
 /* Round-robin row-command arbitration: the scan order of q[start, nvis) sorted (stably, so each

@@ -30,6 +30,10 @@ dram *dram_create(const dram_cfg *cfg, stats *st, const char *prefix, sim_err *e
     d->ngroups = o->ranks * o->bank_groups;
     d->nbanks = d->ngroups * o->banks_per_group;
     d->bl2 = o->burst_length / o->beats_per_clock;   /* clocks one burst holds the data bus */
+    const dram_ctrl_cfg *kc = &cfg->ctrl;
+    d->fast_ctrl = kc->bank_queue && kc->dual_cmd_bus && !kc->row_hit_cap && o->ranks == 1
+                   && kc->page_policy == DRAM_OPEN_PAGE && kc->bank_arbitration == DRAM_ARB_OLDEST
+                   && kc->mode_scope == DRAM_SCOPE_ISSUE;
     uint32_t bl2 = d->bl2;
     d->rd_rd_l = (uint32_t)maxu(t->tCCD_L, bl2);
     d->rd_rd_s = (uint32_t)maxu(t->tCCD_S, bl2);

@@ -421,7 +421,7 @@ static void ahead_take(src *x)
     x->pos = 0;
 }
 
-static inline void src_next(src *x, sim_err *err)
+static void src_next_slow(src *x, sim_err *err)
 {
     if (x->a) {
         while (!x->c || x->pos == x->c->n) {
@@ -445,6 +445,20 @@ static inline void src_next(src *x, sim_err *err)
     } else {
         x->have = dram_gen_next(x->g, &x->cur);
     }
+}
+
+/* The next request into x->cur (x->have false at the end, x->rc set on a bad line): from the
+ * reader thread's chunk in use inline (the common case), anything else out of line. */
+static inline void src_next(src *x, sim_err *err)
+{
+    if (__builtin_expect(x->c != NULL && x->pos < x->c->n, 1)) {
+        const ahead_req *r = &x->c->r[x->pos++];
+        x->cur.cycle = r->cycle;
+        x->cur.addr = r->aw >> 1;
+        x->cur.is_write = r->aw & 1;
+        return;
+    }
+    src_next_slow(x, err);
 }
 
 static int replay(dram *d, src *x, bool skip, dram_replay_stats *rs, sim_err *err)
