@@ -700,8 +700,14 @@ done:
 /* schedule() specialised for the common controller (dram.fast_ctrl: its settings are constants
  * there), and the general one; exhaustive runs use the general one, so the tests that compare
  * them with skipping runs (tests/unit/330, 360) compare the two */
-static __attribute__((noinline)) uint64_t schedule_fast(dram *d, dchan *c, uint64_t t) { return schedule(d, c, t, true); }
-static __attribute__((noinline)) uint64_t schedule_any(dram *d, dchan *c, uint64_t t) { return schedule(d, c, t, false); }
+static __attribute__((noinline)) uint64_t schedule_fast(dram *d, dchan *c, uint64_t t)
+{
+    return schedule(d, c, t, true);
+}
+static __attribute__((noinline)) uint64_t schedule_any(dram *d, dchan *c, uint64_t t)
+{
+    return schedule(d, c, t, false);
+}
 
 void dram_tick(dram *d)
 {

@@ -145,8 +145,10 @@ struct dram {
     void    *ch_mem;
     uint32_t nctrl, nbanks, ngroups, nranks_, bl2;
     bool     exhaustive;
-    bool     fast_ctrl;              /* bank queues, dual command bus, no row-hit cap, FCFS row
-                                        arbitration, mode_scope issue (schedule's constants) */
+    bool     fast_ctrl;              /* the common controller: bank queues, dual command bus,
+                                        no row-hit cap, one rank, open page, oldest-first row
+                                        arbitration, mode_scope issue (the specialised copy of
+                                        the scheduler and column issue has them as constants) */
     uint64_t *wake;                  /* [nctrl] per controller: earliest cycle at which it can
                                         issue anything (dense, so the per-clock scan is cheap) */
     uint64_t min_wake;               /* min over controllers of wake (kept by tick and send) */

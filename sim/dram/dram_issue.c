@@ -111,7 +111,7 @@ DRAM_INLINE void issue_col(dram *d, dchan *c, dreq *q, uint64_t t, bool fast)
     k->streak++;
     if (k->hits[wr] == 0) cache_lower(&c->p4, k->next_pre);   /* conflicts it blocked: PRE */
     else if (cap && k->streak >= cap) cache_lower(&c->p4, k->next_pre);
-    if (fast || cfg->org.ranks == 1) {          /* the common case, without the loop below */
+    if (fast || cfg->org.ranks == 1) {  /* the common case, without the loop below */
         drank *x = &c->ranks[0];
         bump(&x->next_rd, t + (wr ? d->wr_rd_s : d->rd_rd_s));
         bump(&x->next_wr, t + (wr ? d->wr_wr_s : d->rd_wr));
