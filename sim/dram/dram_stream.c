@@ -421,6 +421,15 @@ static void ahead_take(src *x)
     x->pos = 0;
 }
 
+/* The chunk's next request into x->cur (the caller checked there is one). */
+static inline void chunk_next(src *x)
+{
+    const ahead_req *r = &x->c->r[x->pos++];
+    x->cur.cycle = r->cycle;
+    x->cur.addr = r->aw >> 1;
+    x->cur.is_write = r->aw & 1;
+}
+
 static void src_next_slow(src *x, sim_err *err)
 {
     if (x->a) {
@@ -432,10 +441,7 @@ static void src_next_slow(src *x, sim_err *err)
             }
             ahead_take(x);
         }
-        const ahead_req *r = &x->c->r[x->pos++];
-        x->cur.cycle = r->cycle;
-        x->cur.addr = r->aw >> 1;
-        x->cur.is_write = r->aw & 1;
+        chunk_next(x);
         x->have = true;
     } else if (x->t) {
         x->have = text_next(x->t, &x->cur, &x->rc, err);
@@ -451,14 +457,8 @@ static void src_next_slow(src *x, sim_err *err)
  * reader thread's chunk in use inline (the common case), anything else out of line. */
 static inline void src_next(src *x, sim_err *err)
 {
-    if (__builtin_expect(x->c != NULL && x->pos < x->c->n, 1)) {
-        const ahead_req *r = &x->c->r[x->pos++];
-        x->cur.cycle = r->cycle;
-        x->cur.addr = r->aw >> 1;
-        x->cur.is_write = r->aw & 1;
-        return;
-    }
-    src_next_slow(x, err);
+    if (__builtin_expect(x->c != NULL && x->pos < x->c->n, 1)) chunk_next(x);
+    else src_next_slow(x, err);
 }
 
 static int replay(dram *d, src *x, bool skip, dram_replay_stats *rs, sim_err *err)
